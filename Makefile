@@ -1,0 +1,42 @@
+# zoo-locked — see README.md. Every target works on a fresh Debian 12 machine
+# once .ci/run (or `make deps`) has installed the Debian packages.
+GO        ?= go
+BIN       := bin
+ZK_IMAGE  ?= zoo-locked/zookeeper:local
+export TESTCONTAINERS_RYUK_DISABLED = true
+export ZOOLOCKED_ZK_IMAGE ?= $(ZK_IMAGE)
+
+.PHONY: all build test test-short bench image demo clean deps
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# The whole suite: unit tests, then integration tests against real ensembles
+# (containers and local processes) and the scenario catalogue.
+test: image build
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 22m -p 1 ./...
+
+# Unit tests only: no ZooKeeper, no containers.
+test-short:
+	$(GO) test -count=1 -short ./...
+
+bench: image build
+	$(GO) test -run '^$$' -bench . -benchtime 3x -count=1 -timeout 20m -p 1 ./...
+
+image:
+	scripts/build-zk-image.sh $(ZK_IMAGE)
+
+demo: image build
+	$(BIN)/zoo-chaos run demo --report demo-report
+
+deps:
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap zookeeper default-jre-headless
+
+# Removes the binaries and whatever a killed test left in the engine.
+clean:
+	rm -rf $(BIN) demo-report
+	-docker ps -aq --filter label=dev.zoo-locked.ensemble | xargs -r docker rm -f
+	-docker network ls -q --filter label=dev.zoo-locked.ensemble | xargs -r docker network rm

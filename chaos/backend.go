@@ -1,0 +1,54 @@
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+// serverSpec is what a backend needs to run one server: the host ports that
+// must reach its client, quorum and election ports, and the address at which
+// it reaches each peer (always one of our proxies).
+type serverSpec struct {
+	ID           int
+	ClientPort   int
+	QuorumPort   int
+	ElectionPort int
+	// Peers maps a peer's id to "host:quorumPort:electionPort" as this server
+	// must dial it.
+	Peers             map[int]string
+	TickTime          time.Duration
+	MaxSessionTimeout time.Duration
+}
+
+// cfgExtra are the zoo.cfg lines both backends add to ZooKeeper's defaults.
+func (s serverSpec) cfgExtra() []string {
+	return []string{
+		fmt.Sprintf("maxSessionTimeout=%d", s.MaxSessionTimeout.Milliseconds()),
+		// Peers reach this server through the host's proxies, so it must
+		// accept on every interface, not only on its own entry's address.
+		"quorumListenOnAllIPs=true",
+		// Lets a restarted server rejoin at once instead of after a
+		// back-off meant for production WAN links.
+		"cnxTimeout=1000",
+	}
+}
+
+// backend runs the servers of one ensemble. There are two: containers
+// (testcontainers-go) and local processes (Debian's zookeeper package).
+type backend interface {
+	// Name is "container" or "process", for the test log.
+	Name() string
+	// PeerHost is the address at which servers reach proxies on the host.
+	PeerHost() string
+	// Start starts the server the first time or again after Stop/Kill.
+	Start(ctx context.Context, spec serverSpec) error
+	Stop(ctx context.Context, id int) error
+	Kill(ctx context.Context, id int) error
+	Pause(ctx context.Context, id int) error
+	Unpause(ctx context.Context, id int) error
+	// Logs writes what the server has logged so far.
+	Logs(ctx context.Context, id int, w io.Writer) error
+	Close(ctx context.Context) error
+}

@@ -1,0 +1,241 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+	tcnetwork "github.com/testcontainers/testcontainers-go/network"
+)
+
+// DefaultImage is the image scripts/build-zk-image.sh builds. Set
+// ZOOLOCKED_ZK_IMAGE=zookeeper:3.8 to run the official image instead: the
+// harness speaks only its conventions (ZOO_MY_ID, ZOO_SERVERS, ZOO_CFG_EXTRA).
+const DefaultImage = "zoo-locked/zookeeper:local"
+
+// containerLabel marks everything the harness creates, so that a CI step can
+// remove what a killed test left behind.
+const containerLabel = "dev.zoo-locked.ensemble"
+
+// containerBackend runs each server in a container on a private network.
+// Servers reach each other only through proxies on the host, at the
+// network's gateway address.
+type containerBackend struct {
+	docker  *testcontainers.DockerClient
+	image   string
+	net     *testcontainers.DockerNetwork
+	gateway string
+
+	mu         sync.Mutex
+	containers map[int]testcontainers.Container
+}
+
+// containerBackendAvailable says why the container backend cannot run, or nil.
+func containerBackendAvailable(ctx context.Context, image string) error {
+	docker, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return fmt.Errorf("no container engine: %w", err)
+	}
+	defer docker.Close()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := docker.Ping(ctx, client.PingOptions{}); err != nil {
+		return fmt.Errorf("container engine does not answer: %w", err)
+	}
+	if _, err := docker.ImageInspect(ctx, image); err != nil {
+		return fmt.Errorf("image %s not found (make image builds it): %w", image, err)
+	}
+	return nil
+}
+
+func newContainerBackend(ctx context.Context, image string) (*containerBackend, error) {
+	// testcontainers prints every container step to stderr; the harness
+	// logs what matters through its own logger.
+	tclog.SetDefault(tclog.NewNoopLogger())
+	docker, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	nw, err := tcnetwork.New(ctx, tcnetwork.WithLabels(map[string]string{containerLabel: "network"}))
+	if err != nil {
+		docker.Close()
+		return nil, fmt.Errorf("create network: %w", err)
+	}
+	b := &containerBackend{docker: docker, image: image, net: nw, containers: map[int]testcontainers.Container{}}
+	inspect, err := docker.NetworkInspect(ctx, nw.ID, client.NetworkInspectOptions{})
+	if err != nil {
+		b.Close(ctx)
+		return nil, fmt.Errorf("inspect network %s: %w", nw.Name, err)
+	}
+	for _, cfg := range inspect.Network.IPAM.Config {
+		if cfg.Gateway.IsValid() && cfg.Gateway.Is4() {
+			b.gateway = cfg.Gateway.String()
+		}
+	}
+	if b.gateway == "" {
+		b.Close(ctx)
+		return nil, fmt.Errorf("network %s has no IPv4 gateway", nw.Name)
+	}
+	return b, nil
+}
+
+func (b *containerBackend) Name() string     { return "container" }
+func (b *containerBackend) PeerHost() string { return b.gateway }
+
+func (b *containerBackend) container(id int) (testcontainers.Container, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, ok := b.containers[id]
+	if !ok {
+		return nil, fmt.Errorf("zk%d has no container", id)
+	}
+	return c, nil
+}
+
+func (b *containerBackend) Start(ctx context.Context, spec serverSpec) error {
+	b.mu.Lock()
+	c, exists := b.containers[spec.ID]
+	b.mu.Unlock()
+	if exists {
+		return c.Start(ctx)
+	}
+	servers := []string{fmt.Sprintf("server.%d=0.0.0.0:2888:3888;2181", spec.ID)}
+	ids := make([]int, 0, len(spec.Peers))
+	for id := range spec.Peers {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	for _, id := range ids {
+		servers = append(servers, fmt.Sprintf("server.%d=%s;2181", id, spec.Peers[id]))
+	}
+	bind := func(port int) []network.PortBinding {
+		return []network.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: strconv.Itoa(port)}}
+	}
+	req := testcontainers.ContainerRequest{
+		Image:  b.image,
+		Name:   fmt.Sprintf("%s-zk%d", b.net.Name, spec.ID),
+		Labels: map[string]string{containerLabel: b.net.Name},
+		Env: map[string]string{
+			"ZOO_MY_ID":                  strconv.Itoa(spec.ID),
+			"ZOO_SERVERS":                strings.Join(servers, " "),
+			"ZOO_TICK_TIME":              strconv.FormatInt(spec.TickTime.Milliseconds(), 10),
+			"ZOO_INIT_LIMIT":             "10",
+			"ZOO_SYNC_LIMIT":             "5",
+			"ZOO_4LW_COMMANDS_WHITELIST": "*",
+			"ZOO_ADMINSERVER_ENABLED":    "false",
+			"ZOO_CFG_EXTRA":              strings.Join(spec.cfgExtra(), " "),
+			"JVMFLAGS":                   "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+		},
+		ExposedPorts: []string{"2181/tcp", "2888/tcp", "3888/tcp"},
+		Networks:     []string{b.net.Name},
+		HostConfigModifier: func(hc *container.HostConfig) {
+			// Fixed host ports: the proxies in front of them are created
+			// before the container and must survive its restarts.
+			hc.PortBindings = network.PortMap{
+				network.MustParsePort("2181/tcp"): bind(spec.ClientPort),
+				network.MustParsePort("2888/tcp"): bind(spec.QuorumPort),
+				network.MustParsePort("3888/tcp"): bind(spec.ElectionPort),
+			}
+		},
+	}
+	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{ContainerRequest: req, Started: true})
+	if c != nil {
+		b.mu.Lock()
+		b.containers[spec.ID] = c
+		b.mu.Unlock()
+	}
+	if err != nil {
+		return fmt.Errorf("start zk%d container: %w", spec.ID, err)
+	}
+	return nil
+}
+
+func (b *containerBackend) Stop(ctx context.Context, id int) error {
+	c, err := b.container(id)
+	if err != nil {
+		return err
+	}
+	_ = b.Unpause(ctx, id) // a paused container cannot be stopped; fails when not paused
+	timeout := 10 * time.Second
+	return c.Stop(ctx, &timeout)
+}
+
+func (b *containerBackend) Kill(ctx context.Context, id int) error {
+	c, err := b.container(id)
+	if err != nil {
+		return err
+	}
+	_ = b.Unpause(ctx, id) // as in Stop
+	if _, err := b.docker.ContainerKill(ctx, c.GetContainerID(), client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+		return fmt.Errorf("kill zk%d: %w", id, err)
+	}
+	wait := b.docker.ContainerWait(ctx, c.GetContainerID(), client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	select {
+	case <-wait.Result:
+		return nil
+	case err := <-wait.Error:
+		return err
+	}
+}
+
+func (b *containerBackend) Pause(ctx context.Context, id int) error {
+	c, err := b.container(id)
+	if err != nil {
+		return err
+	}
+	_, err = b.docker.ContainerPause(ctx, c.GetContainerID(), client.ContainerPauseOptions{})
+	return err
+}
+
+func (b *containerBackend) Unpause(ctx context.Context, id int) error {
+	c, err := b.container(id)
+	if err != nil {
+		return err
+	}
+	_, err = b.docker.ContainerUnpause(ctx, c.GetContainerID(), client.ContainerUnpauseOptions{})
+	return err
+}
+
+func (b *containerBackend) Logs(ctx context.Context, id int, w io.Writer) error {
+	c, err := b.container(id)
+	if err != nil {
+		return err
+	}
+	r, err := c.Logs(ctx)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	_, err = io.Copy(w, r)
+	return err
+}
+
+func (b *containerBackend) Close(ctx context.Context) error {
+	var errs []error
+	b.mu.Lock()
+	containers := b.containers
+	b.containers = map[int]testcontainers.Container{}
+	b.mu.Unlock()
+	for _, c := range containers {
+		// A paused container cannot be removed; this fails when not paused.
+		_, _ = b.docker.ContainerUnpause(ctx, c.GetContainerID(), client.ContainerUnpauseOptions{})
+		errs = append(errs, c.Terminate(ctx))
+	}
+	if b.net != nil {
+		errs = append(errs, b.net.Remove(ctx))
+	}
+	errs = append(errs, b.docker.Close())
+	return errors.Join(errs...)
+}

@@ -1,0 +1,75 @@
+// Package chaostest gives tests a real ZooKeeper ensemble with one call,
+// cleaned up with the test and with its server logs kept when it fails.
+package chaostest
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos"
+)
+
+// StartupTimeout bounds how long an ensemble may take to serve; the
+// container backend needs about 10 s once the image exists.
+const StartupTimeout = 90 * time.Second
+
+func init() {
+	// Ryuk's image cannot be pulled here; testcontainers reads this once, so
+	// it must be set before the first container call. Cleanup is ours.
+	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
+		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+}
+
+// Ensemble starts an ensemble for t. The backend comes from opts, else
+// ZOOLOCKED_BACKEND, else containers where an engine answers; the test log
+// says which ran. When t fails, the servers' logs are saved under
+// $ZOOLOCKED_TEST_LOGS (default: the system temp dir) and the path logged.
+func Ensemble(t testing.TB, opts chaos.Options) *chaos.Ensemble {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs a real ZooKeeper ensemble; run make test")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), StartupTimeout)
+	defer cancel()
+	e, err := chaos.NewEnsemble(ctx, opts)
+	if err != nil {
+		t.Fatalf("start ensemble: %v", err)
+	}
+	t.Logf("ensemble backend: %s, servers %s", e.Backend(), e.ConnectString())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if t.Failed() {
+			dir := os.Getenv("ZOOLOCKED_TEST_LOGS")
+			if dir == "" {
+				dir = os.TempDir()
+			}
+			dir = filepath.Join(dir, "zoo-locked-"+strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-"+time.Now().Format("150405"))
+			if err := e.SaveLogs(ctx, dir); err != nil {
+				t.Logf("save server logs: %v", err)
+			}
+			t.Logf("server logs kept in %s", dir)
+		}
+		if err := e.Close(ctx); err != nil {
+			t.Errorf("close ensemble: %v", err)
+		}
+	})
+	return e
+}
+
+// testWriter sends the harness's log lines to the test log.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

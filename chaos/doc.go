@@ -1,0 +1,9 @@
+// Package chaos is the harness that proves zoo-locked under real faults: a
+// three-node ZooKeeper ensemble (containers, or local processes where no
+// container engine answers), toxiproxy links between every client node and
+// every server and between the servers themselves, and the faults that cut,
+// slow, stop, kill and pause them.
+//
+// Its one invariant: every byte between a client node and a server, and
+// between two servers, crosses a proxy of ours, so any of them can be cut.
+package chaos

@@ -1,0 +1,390 @@
+package chaos
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Backends an Ensemble can run on.
+const (
+	BackendAuto      = "auto"
+	BackendContainer = "container"
+	BackendProcess   = "process"
+)
+
+// Options configure an Ensemble. The zero value is a test ensemble: three
+// servers, tickTime 200 ms (sessions of 0.4–4 s allowed), backend chosen from
+// ZOOLOCKED_BACKEND or else containers where an engine answers.
+type Options struct {
+	Servers  int
+	Backend  string
+	Image    string // container image; default ZOOLOCKED_ZK_IMAGE or DefaultImage
+	TickTime time.Duration
+	// MaxSessionTimeout is the longest session the servers grant; ZooKeeper
+	// lowers any longer request to it. Default 20 ticks, as ZooKeeper's.
+	MaxSessionTimeout time.Duration
+	Logger            *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Servers == 0 {
+		o.Servers = 3
+	}
+	if o.Backend == "" {
+		o.Backend = os.Getenv("ZOOLOCKED_BACKEND")
+	}
+	if o.Backend == "" {
+		o.Backend = BackendAuto
+	}
+	if o.Image == "" {
+		o.Image = os.Getenv("ZOOLOCKED_ZK_IMAGE")
+	}
+	if o.Image == "" {
+		o.Image = DefaultImage
+	}
+	if o.TickTime == 0 {
+		o.TickTime = 200 * time.Millisecond
+	}
+	if o.MaxSessionTimeout == 0 {
+		o.MaxSessionTimeout = 20 * o.TickTime
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Ensemble is a running ZooKeeper ensemble whose every link passes through
+// an embedded toxiproxy. Servers are named by their ZooKeeper id, 1..n.
+type Ensemble struct {
+	opts    Options
+	backend backend
+	proxies *proxyServer
+	specs   map[int]serverSpec
+	// peerLinks[[2]int{i, j}] are the quorum and election links server i
+	// dials to reach server j.
+	peerLinks map[[2]int]links
+
+	mu      sync.Mutex
+	nodes   map[string]*Node
+	running map[int]bool
+}
+
+// NewEnsemble starts the servers and returns once a quorum serves: one
+// leader and all others following.
+func NewEnsemble(ctx context.Context, opts Options) (*Ensemble, error) {
+	opts = opts.withDefaults()
+	b, err := chooseBackend(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	e := &Ensemble{
+		opts: opts, backend: b, proxies: newProxyServer(),
+		specs: map[int]serverSpec{}, peerLinks: map[[2]int]links{},
+		nodes: map[string]*Node{}, running: map[int]bool{},
+	}
+	started := time.Now()
+	opts.Logger.Info("starting ensemble", "backend", b.Name(), "servers", opts.Servers)
+	if err := e.start(ctx); err != nil {
+		return nil, errors.Join(err, e.Close(context.WithoutCancel(ctx)))
+	}
+	opts.Logger.Info("ensemble serving", "backend", b.Name(), "elapsed", time.Since(started).Round(time.Millisecond))
+	return e, nil
+}
+
+func chooseBackend(ctx context.Context, opts Options) (backend, error) {
+	switch opts.Backend {
+	case BackendContainer:
+		if err := containerBackendAvailable(ctx, opts.Image); err != nil {
+			return nil, err
+		}
+		return newContainerBackend(ctx, opts.Image)
+	case BackendProcess:
+		return newProcessBackend()
+	case BackendAuto:
+		containerErr := containerBackendAvailable(ctx, opts.Image)
+		if containerErr == nil {
+			return newContainerBackend(ctx, opts.Image)
+		}
+		b, err := newProcessBackend()
+		if err != nil {
+			return nil, fmt.Errorf("no backend can run ZooKeeper: containers: %v; processes: %v", containerErr, err)
+		}
+		opts.Logger.Info("container backend unavailable, using local processes", "reason", containerErr)
+		return b, nil
+	}
+	return nil, fmt.Errorf("unknown backend %q (want %s, %s or %s)", opts.Backend, BackendAuto, BackendContainer, BackendProcess)
+}
+
+func (e *Ensemble) start(ctx context.Context) error {
+	n := e.opts.Servers
+	ports, err := freePorts(3 * n)
+	if err != nil {
+		return err
+	}
+	for i := range n {
+		id := i + 1
+		e.specs[id] = serverSpec{
+			ID: id, ClientPort: ports[3*i], QuorumPort: ports[3*i+1], ElectionPort: ports[3*i+2],
+			Peers: map[int]string{}, TickTime: e.opts.TickTime, MaxSessionTimeout: e.opts.MaxSessionTimeout,
+		}
+	}
+	for from, spec := range e.specs {
+		for to, peer := range e.specs {
+			if from == to {
+				continue
+			}
+			quorum, err := e.proxies.link(fmt.Sprintf("zk%d->zk%d:quorum", from, to), e.backend.PeerHost(), fmt.Sprintf("127.0.0.1:%d", peer.QuorumPort))
+			if err != nil {
+				return err
+			}
+			election, err := e.proxies.link(fmt.Sprintf("zk%d->zk%d:election", from, to), e.backend.PeerHost(), fmt.Sprintf("127.0.0.1:%d", peer.ElectionPort))
+			if err != nil {
+				return err
+			}
+			e.peerLinks[[2]int{from, to}] = links{quorum, election}
+			spec.Peers[to] = fmt.Sprintf("%s:%s:%s", e.backend.PeerHost(), portOf(quorum.Addr()), portOf(election.Addr()))
+		}
+	}
+	errs := make(chan error, n)
+	for id := range e.specs {
+		go func() { errs <- e.Start(ctx, id) }()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			return err
+		}
+	}
+	return e.WaitQuorum(ctx)
+}
+
+func portOf(addr string) string {
+	return addr[strings.LastIndex(addr, ":")+1:]
+}
+
+// Backend names the backend the servers run on: "container" or "process".
+func (e *Ensemble) Backend() string { return e.backend.Name() }
+
+// IDs lists the server ids, 1..n.
+func (e *Ensemble) IDs() []int {
+	ids := make([]int, e.opts.Servers)
+	for i := range ids {
+		ids[i] = i + 1
+	}
+	return ids
+}
+
+// ClientAddr is server id's client address on the host, without any proxy.
+func (e *Ensemble) ClientAddr(id int) string {
+	return fmt.Sprintf("127.0.0.1:%d", e.specs[id].ClientPort)
+}
+
+// ConnectString lists every server's direct client address.
+func (e *Ensemble) ConnectString() string {
+	addrs := make([]string, 0, e.opts.Servers)
+	for _, id := range e.IDs() {
+		addrs = append(addrs, e.ClientAddr(id))
+	}
+	return strings.Join(addrs, ",")
+}
+
+// MaxSessionTimeout is the longest session timeout the servers grant.
+func (e *Ensemble) MaxSessionTimeout() time.Duration { return e.opts.MaxSessionTimeout }
+
+// Modes asks every server for its role.
+func (e *Ensemble) Modes(ctx context.Context) map[int]Mode {
+	modes := map[int]Mode{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, id := range e.IDs() {
+		wg.Go(func() {
+			m := ServerMode(ctx, e.ClientAddr(id))
+			mu.Lock()
+			modes[id] = m
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return modes
+}
+
+// Leader returns the id of the server that says it leads, or an error when
+// none does right now.
+func (e *Ensemble) Leader(ctx context.Context) (int, error) {
+	for id, m := range e.Modes(ctx) {
+		if m == ModeLeader {
+			return id, nil
+		}
+	}
+	return 0, errors.New("no server is leading")
+}
+
+// WaitQuorum waits until every running server serves, exactly one leads, and
+// the running servers make a quorum. It logs progress every 5 s.
+func (e *Ensemble) WaitQuorum(ctx context.Context) error {
+	started := time.Now()
+	lastLog := started
+	for {
+		modes := e.Modes(ctx)
+		e.mu.Lock()
+		leaders, serving, running := 0, 0, 0
+		for id, m := range modes {
+			if !e.running[id] {
+				continue
+			}
+			running++
+			switch m {
+			case ModeLeader:
+				leaders++
+				serving++
+			case ModeFollower:
+				serving++
+			}
+		}
+		e.mu.Unlock()
+		if leaders == 1 && serving == running && 2*serving > e.opts.Servers {
+			return nil
+		}
+		if time.Since(lastLog) >= 5*time.Second {
+			lastLog = time.Now()
+			e.opts.Logger.Info("waiting for quorum", "modes", fmt.Sprint(modes), "elapsed", time.Since(started).Round(time.Second))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for quorum (modes %v): %w", modes, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Start starts a stopped or killed server. It does not wait for it to join.
+func (e *Ensemble) Start(ctx context.Context, id int) error {
+	spec, ok := e.specs[id]
+	if !ok {
+		return fmt.Errorf("no server %d", id)
+	}
+	if err := e.backend.Start(ctx, spec); err != nil {
+		return err
+	}
+	e.setRunning(id, true)
+	e.opts.Logger.Debug("server started", "server", id)
+	return nil
+}
+
+// Stop stops a server gracefully (SIGTERM).
+func (e *Ensemble) Stop(ctx context.Context, id int) error {
+	e.setRunning(id, false)
+	return e.backend.Stop(ctx, id)
+}
+
+// Kill stops a server hard (SIGKILL).
+func (e *Ensemble) Kill(ctx context.Context, id int) error {
+	e.setRunning(id, false)
+	return e.backend.Kill(ctx, id)
+}
+
+// Restart stops a server gracefully and starts it again.
+func (e *Ensemble) Restart(ctx context.Context, id int) error {
+	if err := e.Stop(ctx, id); err != nil {
+		return err
+	}
+	return e.Start(ctx, id)
+}
+
+// Pause freezes a server (SIGSTOP / cgroup freezer): its sockets stay open
+// but nothing answers, the nastiest failure for a client.
+func (e *Ensemble) Pause(ctx context.Context, id int) error { return e.backend.Pause(ctx, id) }
+
+// Unpause resumes a paused server.
+func (e *Ensemble) Unpause(ctx context.Context, id int) error { return e.backend.Unpause(ctx, id) }
+
+func (e *Ensemble) setRunning(id int, running bool) {
+	e.mu.Lock()
+	e.running[id] = running
+	e.mu.Unlock()
+}
+
+// CutPeers cuts server id from every peer, both ways, while its client
+// links stay up: an isolated leader loses its quorum but still talks to
+// its clients.
+func (e *Ensemble) CutPeers(ctx context.Context, id int) error {
+	return e.linksOf(id).cut(ctx)
+}
+
+// HealPeers undoes CutPeers.
+func (e *Ensemble) HealPeers(ctx context.Context, id int) error {
+	return e.linksOf(id).heal(ctx)
+}
+
+func (e *Ensemble) linksOf(id int) links {
+	var ls links
+	for pair, l := range e.peerLinks {
+		if pair[0] == id || pair[1] == id {
+			ls = append(ls, l...)
+		}
+	}
+	return ls
+}
+
+// Node returns the simulated client node of that name, creating its links
+// (one proxy per server) the first time.
+func (e *Ensemble) Node(name string) (*Node, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if n, ok := e.nodes[name]; ok {
+		return n, nil
+	}
+	n := &Node{name: name, links: map[int]*Link{}}
+	for _, id := range e.IDs() {
+		l, err := e.proxies.link(fmt.Sprintf("%s->zk%d", name, id), "127.0.0.1", e.ClientAddr(id))
+		if err != nil {
+			return nil, err
+		}
+		n.links[id] = l
+		n.order = append(n.order, id)
+	}
+	e.nodes[name] = n
+	return n, nil
+}
+
+// Logs writes every server's log, each under a header.
+func (e *Ensemble) Logs(ctx context.Context, w io.Writer) {
+	for _, id := range e.IDs() {
+		fmt.Fprintf(w, "===== zk%d (%s) =====\n", id, e.backend.Name())
+		if err := e.backend.Logs(ctx, id, w); err != nil {
+			fmt.Fprintf(w, "(no log: %v)\n", err)
+		}
+	}
+}
+
+// SaveLogs writes each server's log to dir/zkN.log.
+func (e *Ensemble) SaveLogs(ctx context.Context, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range e.IDs() {
+		var buf bytes.Buffer
+		if err := e.backend.Logs(ctx, id, &buf); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, os.WriteFile(filepath.Join(dir, fmt.Sprintf("zk%d.log", id)), buf.Bytes(), 0o644))
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops every server and proxy and removes what the backend created.
+func (e *Ensemble) Close(ctx context.Context) error {
+	e.proxies.close()
+	return e.backend.Close(ctx)
+}

@@ -1,0 +1,122 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+)
+
+// proxyServer is toxiproxy embedded in this process: no container, no
+// separate binary, so a cut takes effect the moment the call returns.
+type proxyServer struct {
+	api *toxiproxy.ApiServer
+}
+
+func newProxyServer() *proxyServer {
+	return &proxyServer{api: toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())}
+}
+
+// link opens a proxy listening on listenHost (a free port) towards upstream.
+func (s *proxyServer) link(name, listenHost, upstream string) (*Link, error) {
+	p := toxiproxy.NewProxy(s.api, name, listenHost+":0", upstream)
+	if err := s.api.Collection.Add(p, true); err != nil {
+		return nil, fmt.Errorf("start proxy %s: %w", name, err)
+	}
+	return &Link{proxy: p}, nil
+}
+
+func (s *proxyServer) close() {
+	// Clear stops every proxy; an error means one was already gone.
+	_ = s.api.Collection.Clear()
+}
+
+// Link is one proxied TCP path (a client node to a server, or one server to
+// a peer) that can be cut, slowed and healed.
+type Link struct {
+	mu    sync.Mutex
+	proxy *toxiproxy.Proxy
+	state string // "", "cut", "slow": what Heal has to undo
+}
+
+// Addr is the address clients dial instead of the upstream.
+func (l *Link) Addr() string { return l.proxy.Listen }
+
+// Name is the proxy's name, e.g. "node1->zk2".
+func (l *Link) Name() string { return l.proxy.Name }
+
+// Cut blackholes the link in both directions: established connections stall
+// (no data, no reset) and new ones connect but never get an answer, which is
+// what a real partition looks like to a ZooKeeper client.
+func (l *Link) Cut(ctx context.Context) error {
+	return l.set(ctx, "cut", `{"name":"cut_%s","type":"timeout","stream":"%s","attributes":{"timeout":0}}`)
+}
+
+// Slow adds latency with jitter to each direction of the link.
+func (l *Link) Slow(ctx context.Context, latencyMs, jitterMs int64) error {
+	tmpl := `{"name":"slow_%s","type":"latency","stream":"%s","attributes":{"latency":` +
+		fmt.Sprint(latencyMs) + `,"jitter":` + fmt.Sprint(jitterMs) + `}}`
+	return l.set(ctx, "slow", tmpl)
+}
+
+// Heal removes whatever Cut or Slow added. Connections a cut held are
+// closed by toxiproxy, so clients reconnect at once.
+func (l *Link) Heal(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.heal(ctx)
+}
+
+func (l *Link) set(ctx context.Context, state, tmpl string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.heal(ctx); err != nil {
+		return err
+	}
+	for _, stream := range []string{"upstream", "downstream"} {
+		body := fmt.Sprintf(tmpl, stream, stream)
+		if _, err := l.proxy.Toxics.AddToxicJson(strings.NewReader(body)); err != nil {
+			return fmt.Errorf("%s %s: %w", state, l.Name(), err)
+		}
+	}
+	l.state = state
+	return nil
+}
+
+func (l *Link) heal(ctx context.Context) error {
+	if l.state == "" {
+		return nil
+	}
+	var errs []error
+	for _, stream := range []string{"upstream", "downstream"} {
+		if err := l.proxy.Toxics.RemoveToxic(ctx, l.state+"_"+stream); err != nil {
+			errs = append(errs, fmt.Errorf("heal %s: %w", l.Name(), err))
+		}
+	}
+	l.state = ""
+	return errors.Join(errs...)
+}
+
+// links is a set of links acted on together.
+type links []*Link
+
+func (ls links) cut(ctx context.Context) error {
+	return ls.each(func(l *Link) error { return l.Cut(ctx) })
+}
+
+func (ls links) heal(ctx context.Context) error {
+	return ls.each(func(l *Link) error { return l.Heal(ctx) })
+}
+
+func (ls links) each(f func(*Link) error) error {
+	var errs []error
+	for _, l := range ls {
+		errs = append(errs, f(l))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,4 @@
+// Command zoo-chaos runs the chaos scenarios.
+package main
+
+func main() {}

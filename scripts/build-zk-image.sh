@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds the local ZooKeeper image the harness runs, from Debian's packages,
+# without pulling anything: debootstrap a minimal rootfs, add our entrypoint,
+# docker import it. Skipped when the tag already exists.
+#
+#   scripts/build-zk-image.sh [TAG]     (default: $ZOOLOCKED_ZK_IMAGE or zoo-locked/zookeeper:local)
+set -euo pipefail
+
+tag=${1:-${ZOOLOCKED_ZK_IMAGE:-zoo-locked/zookeeper:local}}
+suite=${ZK_IMAGE_SUITE:-bookworm}
+here=$(cd "$(dirname "$0")" && pwd)
+
+if docker image inspect "$tag" >/dev/null 2>&1; then
+  echo "zk image: $tag already exists, not rebuilt (docker rmi $tag to force)"
+  exit 0
+fi
+
+# The mirror apt on this machine already uses: a registry-free build must not
+# name a host of its own.
+mirror=${ZK_IMAGE_MIRROR:-}
+if [ -z "$mirror" ]; then
+  mirror=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
+    | grep -E '/debian/?$|/debian/? ' | grep -v security | head -n1 \
+    | sed -E 's/^URIs:[[:space:]]*//; s/^deb (\[[^]]*\] )?//; s/[[:space:]].*$//' || true)
+fi
+if [ -z "$mirror" ]; then
+  echo "zk image: cannot find the Debian mirror apt uses; set ZK_IMAGE_MIRROR" >&2
+  exit 1
+fi
+command -v debootstrap >/dev/null || { echo "zk image: debootstrap missing (apt-get install debootstrap)" >&2; exit 1; }
+
+work=$(mktemp -d /var/tmp/zk-rootfs.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+root=$work/rootfs
+start=$(date +%s)
+echo "zk image: debootstrap $suite from $mirror (about 90 s)"
+debootstrap --variant=minbase --include=zookeeper,default-jre-headless \
+  "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 || {
+  tail -n 30 "$work/debootstrap.log" >&2
+  exit 1
+}
+
+# Slim: what a server never reads at run time.
+rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
+  "$root"/usr/share/locale/* "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/* \
+  "$root"/var/cache/debconf/*-old "$root"/var/log/*
+install -m 0755 "$here/zk-image/entry.sh" "$root/entry.sh"
+mkdir -p "$root/data" "$root/datalog" "$root/conf"
+
+tar -C "$root" -c . | docker import \
+  -c 'ENTRYPOINT ["/entry.sh"]' \
+  -c 'EXPOSE 2181 2888 3888' \
+  -c 'VOLUME ["/data", "/datalog"]' \
+  -c 'ENV ZOO_DATA_DIR=/data ZOO_DATA_LOG_DIR=/datalog ZOO_CONF_DIR=/conf' \
+  -m "zoo-locked ZooKeeper from Debian $suite packages" - "$tag" >/dev/null
+echo "zk image: built $tag in $(( $(date +%s) - start )) s ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
