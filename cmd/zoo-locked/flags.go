@@ -1,0 +1,212 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/zoo-locked/zoo-locked/lock"
+)
+
+// options is the command line, parsed and validated.
+type options struct {
+	cfg          lock.Config
+	shell        bool
+	busyExitCode int
+	logLevel     slog.Level
+	logFormat    string
+	version      bool
+	help         bool
+}
+
+// envPrefix + the flag name in upper snake case is every flag's twin.
+const envPrefix = "ZOOLOCKED_"
+
+func envName(flag string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("zoo-locked", pflag.ContinueOnError)
+	fs.SetInterspersed(false)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	fs.String("zk", "", "ZooKeeper connect string: host:port[,host:port...][/chroot] (required)")
+	fs.String("root", "/zoo-locked", "znode under which every lock lives")
+	durations["session-timeout"] = fs.Duration("session-timeout", 10*time.Second, "session timeout to request (the servers may grant less)")
+	durations["connect-timeout"] = fs.Duration("connect-timeout", 10*time.Second, "give up (exit 69) when no server gives a session within this")
+	durations["kill-grace"] = fs.Duration("kill-grace", 2*time.Second, "time between SIGTERM and SIGKILL to the job")
+	fs.BoolVar(&o.cfg.NoWait, "no-wait", false, "try once; exit with the busy code if the lock is held")
+	durations["wait-timeout"] = fs.Duration("wait-timeout", 0, "give up waiting for the lock after this (default: wait forever)")
+	fs.IntVar(&o.busyExitCode, "busy-exit-code", exitBusy, "exit code when the lock is busy or the wait timed out")
+	durations["max-runtime"] = fs.Duration("max-runtime", 0, "stop the job (SIGTERM, then SIGKILL) after this (default: no limit)")
+	fs.BoolVar(&o.shell, "shell", false, "run COMMAND with sh -c (one string) instead of executing argv directly")
+	fs.String("log-level", "warn", "debug, info, warn or error (messages go to stderr)")
+	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.BoolVarP(&o.help, "help", "h", false, "show this help")
+	return fs
+}
+
+// noEnvTwin are the flags that make no sense in a crontab's environment.
+var noEnvTwin = map[string]bool{"version": true, "help": true}
+
+// parseArgs turns argv (without the program name) and the environment
+// into options. Every error wraps lock.ErrUsage.
+func parseArgs(args []string, getenv func(string) string) (options, error) {
+	var o options
+	durations := map[string]*time.Duration{}
+	fs := newFlagSet(&o, durations)
+	if err := fs.Parse(args); err != nil {
+		return o, usageErr("%v", err)
+	}
+	if o.help || o.version {
+		return o, nil
+	}
+	var envErr error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if noEnvTwin[f.Name] || fs.Changed(f.Name) || envErr != nil {
+			return
+		}
+		if v := getenv(envName(f.Name)); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = usageErr("%s=%q: %v", envName(f.Name), v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return o, envErr
+	}
+	for name, d := range durations {
+		f := fs.Lookup(name)
+		optional := name == "wait-timeout" || name == "max-runtime"
+		if *d < 0 || (*d == 0 && (!optional || f.Changed || getenv(envName(name)) != "")) {
+			return o, usageErr("--%s %v: must be a positive duration such as 30s or 1m30s", name, *d)
+		}
+	}
+	cfg := &o.cfg
+	cfg.Session.SessionTimeout = *durations["session-timeout"]
+	cfg.Session.ConnectTimeout = *durations["connect-timeout"]
+	cfg.Session.KillGrace = *durations["kill-grace"]
+	cfg.WaitTimeout = *durations["wait-timeout"]
+	cfg.MaxRuntime = *durations["max-runtime"]
+	if cfg.Session.KillGrace >= cfg.Session.SessionTimeout/2 {
+		return o, usageErr("--kill-grace %v must be under half the --session-timeout %v", cfg.Session.KillGrace, cfg.Session.SessionTimeout)
+	}
+	if cfg.NoWait && cfg.WaitTimeout > 0 {
+		return o, usageErr("--no-wait and --wait-timeout exclude each other")
+	}
+	if o.busyExitCode < 0 || o.busyExitCode > 255 {
+		return o, usageErr("--busy-exit-code %d: must be 0-255", o.busyExitCode)
+	}
+	if err := o.logLevel.UnmarshalText([]byte(fs.Lookup("log-level").Value.String())); err != nil {
+		return o, usageErr("--log-level %q: want debug, info, warn or error", fs.Lookup("log-level").Value.String())
+	}
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return o, usageErr("--log-format %q: want text or json", o.logFormat)
+	}
+	zkFlag := fs.Lookup("zk").Value.String()
+	if zkFlag == "" {
+		return o, usageErr("no ZooKeeper given: pass --zk host:port[,host:port...] or set %s", envName("zk"))
+	}
+	cs, err := lock.ParseConnectString(zkFlag)
+	if err != nil {
+		return o, err
+	}
+	root := fs.Lookup("root").Value.String()
+	if err := lock.ValidateRoot(root); err != nil {
+		return o, err
+	}
+	cfg.Session.Servers = cs.Servers
+	cfg.Root = cs.Chroot + root
+
+	rest := fs.Args()
+	if len(rest) == 0 {
+		return o, usageErr("missing lock NAME and COMMAND: zoo-locked [flags] NAME -- COMMAND [ARGS...]")
+	}
+	cfg.Name, rest = rest[0], rest[1:]
+	if err := lock.ValidateName(cfg.Name); err != nil {
+		return o, err
+	}
+	if len(rest) > 0 && rest[0] == "--" {
+		rest = rest[1:]
+	}
+	if len(rest) == 0 {
+		return o, usageErr("missing COMMAND after lock name %q: zoo-locked [flags] NAME -- COMMAND [ARGS...]", cfg.Name)
+	}
+	if o.shell {
+		rest = []string{"/bin/sh", "-c", strings.Join(rest, " ")}
+	}
+	cfg.Command = rest
+	return o, nil
+}
+
+func usageErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", lock.ErrUsage, fmt.Sprintf(format, args...))
+}
+
+// printHelp writes the usage, every flag with its default and environment
+// twin, and the exit-code table.
+func printHelp(w io.Writer) {
+	var o options
+	fs := newFlagSet(&o, map[string]*time.Duration{})
+	fmt.Fprint(w, `Usage: zoo-locked [flags] NAME -- COMMAND [ARGS...]
+
+Runs COMMAND only while holding the ZooKeeper lock NAME, so that of all the
+nodes whose cron fires the same job, one runs it at a time. The job gets
+SIGTERM, then SIGKILL, before ZooKeeper can give the lock to anyone else if
+this node loses the ensemble; it gets ZOOLOCKED_NAME, ZOOLOCKED_TOKEN (a
+fencing token greater than every earlier holder's), ZOOLOCKED_ZNODE and
+ZOOLOCKED_SESSION in its environment.
+
+Flags (each can also be set by its environment variable):
+`)
+	fs.VisitAll(func(f *pflag.Flag) {
+		name := "--" + f.Name
+		if f.Shorthand != "" {
+			name = "-" + f.Shorthand + ", " + name
+		}
+		if t := f.Value.Type(); t != "bool" {
+			name += " " + map[string]string{"duration": "DUR", "int": "N", "string": "STRING"}[t]
+		}
+		fmt.Fprintf(w, "  %-26s %s\n", name, f.Usage)
+		var extra []string
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0s" {
+			extra = append(extra, "default "+f.DefValue)
+		}
+		if !noEnvTwin[f.Name] {
+			extra = append(extra, "env "+envName(f.Name))
+		}
+		if len(extra) > 0 {
+			fmt.Fprintf(w, "  %-26s (%s)\n", "", strings.Join(extra, ", "))
+		}
+	})
+	fmt.Fprint(w, `
+Durations are Go durations: 500ms, 30s, 1m30s.
+
+Exit codes:
+  N        the command exited with N
+  128+n    the command was killed by signal n
+  127/126  the command was not found / is not executable
+  64       bad flags or arguments
+  69       ZooKeeper unreachable within --connect-timeout
+  70       internal error
+  75       lock busy (--no-wait) or --wait-timeout passed (see --busy-exit-code)
+  79       lock lost while the command ran: it was killed (fenced)
+`)
+}
+
+// newLogger builds the wrapper's own logger: stderr, quiet by default.
+func newLogger(o options) *slog.Logger {
+	h := &slog.HandlerOptions{Level: o.logLevel}
+	if o.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, h))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, h))
+}
+

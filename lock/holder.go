@@ -1,0 +1,29 @@
+package lock
+
+import (
+	"encoding/json"
+	"os"
+	"time"
+)
+
+// Holder is what a contender znode says about who made it; `zoo-locked
+// status` shows it for the holder and every waiter.
+type Holder struct {
+	Host    string    `json:"host"`
+	Pid     int       `json:"pid"`
+	Start   time.Time `json:"start"`
+	Command []string  `json:"command"`
+	Version string    `json:"version"`
+}
+
+// ThisProcess describes the calling process running command.
+func ThisProcess(command []string, version string) Holder {
+	host, _ := os.Hostname() // an empty host is still a valid record
+	return Holder{Host: host, Pid: os.Getpid(), Start: time.Now().UTC(), Command: command, Version: version}
+}
+
+// Marshal encodes h as the znode's data.
+func (h Holder) Marshal() []byte {
+	b, _ := json.Marshal(h) // cannot fail: plain fields only
+	return b
+}

@@ -1,0 +1,222 @@
+package lock
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// KeeperArg, as the first argument, turns the zoo-locked binary into the
+// keeper: the small process between the wrapper and the job that owns the
+// job's whole tree. The wrapper starts it with a parent-death signal, so
+// even a SIGKILLed wrapper makes the keeper kill the tree (DESIGN S3); as a
+// child subreaper it inherits every orphaned descendant, so "no child left"
+// means "the tree is dead" (S4).
+const KeeperArg = "--zoo-locked-keeper"
+
+// Signals the wrapper sends the keeper.
+const (
+	sigFence   = syscall.SIGUSR1 // SIGTERM the tree, SIGKILL after the grace
+	sigKillNow = syscall.SIGUSR2 // SIGKILL the tree now; also the parent-death signal
+)
+
+// RunKeeper is the keeper's main: args are parent pid, kill grace, then the
+// job's argv. It returns the job's status: its exit code, or 128+n when a
+// signal killed it; 127/126 when it could not be started.
+func RunKeeper(args []string) int {
+	if len(args) < 3 {
+		fmt.Fprintln(os.Stderr, "zoo-locked keeper: internal use only")
+		return 70
+	}
+	parent, _ := strconv.Atoi(args[0])
+	grace, err := time.ParseDuration(args[1])
+	if err != nil {
+		return 70
+	}
+	argv := args[2:]
+	signals := make(chan os.Signal, 8)
+	signal.Notify(signals, sigFence, sigKillNow, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT)
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		fmt.Fprintf(os.Stderr, "zoo-locked keeper: become subreaper: %v\n", err)
+		return 70
+	}
+	// The wrapper may have died before the death signal was armed.
+	if os.Getppid() != parent {
+		return 70
+	}
+	job := exec.Command(argv[0], argv[1:]...)
+	job.Stdin, job.Stdout, job.Stderr = os.Stdin, os.Stdout, os.Stderr
+	job.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := job.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "zoo-locked: start %s: %v\n", argv[0], err)
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+			return 127
+		}
+		return 126
+	}
+	k := &keeper{self: os.Getpid(), job: job.Process.Pid, grace: grace, status: -1}
+	reaped := make(chan reapEvent, 64)
+	go reap(reaped)
+	var killAt <-chan time.Time
+	for {
+		select {
+		case ev := <-reaped:
+			if ev.pid == k.job {
+				k.status = ev.status
+				// Whatever the job left running dies with it: the lock is
+				// released only after the whole tree is gone.
+				if !ev.last {
+					k.terminate(signals)
+				}
+				return k.status
+			}
+			if ev.last {
+				return k.exitStatus()
+			}
+		case sig := <-signals:
+			switch sig {
+			case sigKillNow:
+				k.killAll()
+				return k.exitStatus()
+			case sigFence:
+				k.terminate(signals)
+				return k.exitStatus()
+			default:
+				// Forwarded to the job's group; SIGKILL after the grace.
+				_ = syscall.Kill(-k.job, sig.(syscall.Signal)) // ESRCH: group already gone
+				if killAt == nil {
+					killAt = time.After(grace)
+				}
+			}
+		case <-killAt:
+			k.killAll()
+			return k.exitStatus()
+		}
+	}
+}
+
+type keeper struct {
+	self, job int
+	grace     time.Duration
+	status    int
+}
+
+func (k *keeper) exitStatus() int {
+	if k.status >= 0 {
+		return k.status
+	}
+	return 128 + int(syscall.SIGKILL)
+}
+
+// terminate sends SIGTERM to the tree, waits up to the grace period for it
+// to go, then SIGKILLs what is left. A sigKillNow meanwhile cuts it short.
+func (k *keeper) terminate(signals <-chan os.Signal) {
+	k.signalTree(syscall.SIGTERM)
+	deadline := time.Now().Add(k.grace)
+	for time.Now().Before(deadline) && len(descendants(k.self)) > 0 {
+		select {
+		case sig := <-signals:
+			if sig == sigKillNow {
+				k.killAll()
+				return
+			}
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	k.killAll()
+}
+
+// killAll SIGKILLs every descendant until none is left.
+func (k *keeper) killAll() {
+	for range 500 {
+		if k.signalTree(syscall.SIGKILL) == 0 {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// signalTree signals the job's group and every descendant of the keeper
+// (some may have left the group); it returns how many processes remain.
+func (k *keeper) signalTree(sig syscall.Signal) int {
+	_ = syscall.Kill(-k.job, sig) // ESRCH: the group is already empty
+	pids := descendants(k.self)
+	for _, pid := range pids {
+		_ = syscall.Kill(pid, sig) // ESRCH: it just exited
+	}
+	return len(pids)
+}
+
+type reapEvent struct {
+	pid    int
+	status int
+	last   bool // no child is left
+}
+
+// reap collects every child of the keeper (the job and the orphans it
+// inherits as subreaper) so none lingers as a zombie.
+func reap(events chan<- reapEvent) {
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, 0, nil)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			events <- reapEvent{pid: -1, last: true}
+			return
+		}
+		status := ws.ExitStatus()
+		if ws.Signaled() {
+			status = 128 + int(ws.Signal())
+		}
+		events <- reapEvent{pid: pid, status: status, last: len(descendants(os.Getpid())) == 0}
+	}
+}
+
+// descendants lists every living (not zombie) process below root, read
+// from /proc.
+func descendants(root int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	children := map[int][]int{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// Fields after the command, which may contain spaces: state ppid ...
+		s := string(stat)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) < 2 || fields[0] == "Z" {
+			continue
+		}
+		ppid, _ := strconv.Atoi(fields[1])
+		children[ppid] = append(children[ppid], pid)
+	}
+	var out []int
+	queue := []int{root}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,227 @@
+package lock
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// contenderPrefix marks our contender znodes: "_c_<guid>-lock-<seq>", the
+// protected form, so that a create whose reply was lost is found again.
+const contenderPrefix = "_c_"
+
+// Mutex is the lock recipe for one name: ephemeral-sequential contenders
+// under <root>/<name>; the lowest sequence holds; each waiter watches only
+// its predecessor. One Mutex contends once.
+type Mutex struct {
+	s      *Session
+	parent string
+	data   []byte
+	acl    []zk.ACL
+	guid   string
+	log    *slog.Logger
+
+	node  string
+	token int64
+}
+
+// NewMutex prepares a contender for name under root; data is what status
+// shows about this contender (host, pid, command).
+func NewMutex(s *Session, root, name string, data []byte, log *slog.Logger) (*Mutex, error) {
+	if err := ValidateName(name); err != nil {
+		return nil, err
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Mutex{
+		s: s, parent: path.Join(root, name), data: data, acl: zk.WorldACL(zk.PermAll),
+		guid: hex.EncodeToString(b[:]), log: log,
+	}, nil
+}
+
+// Node is the full path of our contender znode once created.
+func (m *Mutex) Node() string { return m.node }
+
+// Token is the fencing token: our znode's czxid, greater than every earlier
+// holder's because every earlier holder's znode was created before ours.
+func (m *Mutex) Token() int64 { return m.token }
+
+// Lock contends and returns once we hold the lock. With wait false it tries
+// once and returns ErrBusy; when ctx ends first it returns ErrBusy too. On
+// every error our contender znode is gone.
+func (m *Mutex) Lock(ctx context.Context, wait bool) error {
+	if err := m.create(ctx); err != nil {
+		return err
+	}
+	for {
+		pred, err := m.predecessor()
+		if err != nil {
+			return m.abandon(err)
+		}
+		if pred == "" {
+			_, stat, err := m.s.Conn().Exists(m.node)
+			if err != nil {
+				return m.abandon(fmt.Errorf("read token of %s: %w", m.node, err))
+			}
+			if stat == nil {
+				return m.abandon(fmt.Errorf("%w: contender %s vanished", ErrLockLost, m.node))
+			}
+			m.token = stat.Czxid
+			return nil
+		}
+		if !wait {
+			return m.abandon(ErrBusy)
+		}
+		exists, _, changed, err := m.s.Conn().ExistsW(pred)
+		if err != nil {
+			return m.abandon(fmt.Errorf("watch %s: %w", pred, err))
+		}
+		if !exists {
+			continue
+		}
+		m.log.Debug("waiting for predecessor", "lock", path.Base(m.parent), "predecessor", path.Base(pred))
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return m.abandon(fmt.Errorf("%w: %v", ErrBusy, context.Cause(ctx)))
+		case <-m.s.Done():
+			return m.abandon(m.s.Err())
+		}
+	}
+}
+
+// create makes our contender znode, creating the parents as needed, and
+// finds it again by its guid when a connection drop ate the reply.
+func (m *Mutex) create(ctx context.Context) error {
+	if err := m.ensureParent(); err != nil {
+		return err
+	}
+	name := path.Join(m.parent, contenderPrefix+m.guid+"-lock-")
+	for attempt := 0; ; attempt++ {
+		created, err := m.s.Conn().Create(name, m.data, zk.FlagEphemeral|zk.FlagSequence, m.acl)
+		switch {
+		case err == nil:
+			m.node = created
+			return nil
+		case errors.Is(err, zk.ErrNoNode):
+			// The parent (a container) was reaped between our two calls.
+			if err := m.ensureParent(); err != nil {
+				return err
+			}
+			continue
+		case errors.Is(err, zk.ErrConnectionClosed), errors.Is(err, zk.ErrNoServer):
+			if found, ferr := m.findOurs(); ferr == nil && found != "" {
+				m.node = found
+				return nil
+			}
+		default:
+			return fmt.Errorf("create contender under %s: %w", m.parent, err)
+		}
+		if attempt > 20 {
+			return fmt.Errorf("create contender under %s: %w", m.parent, err)
+		}
+		select {
+		case <-ctx.Done():
+			// A create may still land; the session's end removes it.
+			return fmt.Errorf("%w: %v", ErrBusy, context.Cause(ctx))
+		case <-m.s.Done():
+			return m.s.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (m *Mutex) findOurs() (string, error) {
+	children, _, err := m.s.Conn().Children(m.parent)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range children {
+		if strings.HasPrefix(c, contenderPrefix+m.guid+"-") {
+			return path.Join(m.parent, c), nil
+		}
+	}
+	return "", nil
+}
+
+// ensureParent creates root and the lock's parent as container znodes,
+// which the server removes once their last contender is gone.
+func (m *Mutex) ensureParent() error {
+	parts := strings.Split(strings.Trim(m.parent, "/"), "/")
+	p := ""
+	for _, part := range parts {
+		p += "/" + part
+		_, err := m.s.Conn().CreateContainer(p, nil, zk.FlagContainer, m.acl)
+		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			return fmt.Errorf("create %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// predecessor returns the contender just before ours, or "" when we hold.
+func (m *Mutex) predecessor() (string, error) {
+	children, _, err := m.s.Conn().Children(m.parent)
+	if err != nil {
+		return "", fmt.Errorf("list contenders of %s: %w", m.parent, err)
+	}
+	ordered := SortContenders(children)
+	ours := path.Base(m.node)
+	for i, c := range ordered {
+		if c == ours {
+			if i == 0 {
+				return "", nil
+			}
+			return path.Join(m.parent, ordered[i-1]), nil
+		}
+	}
+	return "", fmt.Errorf("%w: contender %s vanished", ErrLockLost, m.node)
+}
+
+// SortContenders orders contender znode names by their sequence number (the
+// guid prefix differs per contender, so a plain sort would be wrong).
+func SortContenders(names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if len(n) > 10 && strings.Contains(n, "-lock-") {
+			out = append(out, n)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][len(out[i])-10:] < out[j][len(out[j])-10:] })
+	return out
+}
+
+func (m *Mutex) abandon(err error) error {
+	if m.node != "" {
+		if derr := m.s.Conn().Delete(m.node, -1); derr != nil && !errors.Is(derr, zk.ErrNoNode) {
+			m.log.Debug("delete contender failed; the session's end removes it", "node", m.node, "err", derr)
+		}
+	}
+	return err
+}
+
+// Unlock deletes our znode. Call it only after the child tree is dead.
+func (m *Mutex) Unlock() error {
+	if m.node == "" {
+		return nil
+	}
+	err := m.s.Conn().Delete(m.node, -1)
+	if err != nil && !errors.Is(err, zk.ErrNoNode) {
+		return fmt.Errorf("release %s: %w", m.node, err)
+	}
+	return nil
+}

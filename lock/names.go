@@ -1,0 +1,113 @@
+package lock
+
+import (
+	"fmt"
+	"net"
+	"path"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// MaxNameLength bounds a lock name; ZooKeeper paths have no short limit, but
+// a name that long is a mistake, not a lock.
+const MaxNameLength = 200
+
+// ValidateName accepts a lock name that maps to exactly one znode under the
+// root: non-empty, printable, no '/', not '.' or '..', bounded length.
+func ValidateName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("%w: empty lock name", ErrUsage)
+	case len(name) > MaxNameLength:
+		return fmt.Errorf("%w: lock name longer than %d bytes", ErrUsage, MaxNameLength)
+	case name == "." || name == "..":
+		return fmt.Errorf("%w: lock name %q is not allowed", ErrUsage, name)
+	case strings.Contains(name, "/"):
+		return fmt.Errorf("%w: lock name %q contains '/'; use a flat name such as %q", ErrUsage, name, strings.ReplaceAll(name, "/", "-"))
+	case strings.HasPrefix(name, contenderPrefix):
+		return fmt.Errorf("%w: lock name %q starts with the reserved %q", ErrUsage, name, contenderPrefix)
+	}
+	for _, r := range name {
+		if r == unicode.ReplacementChar || !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			return fmt.Errorf("%w: lock name %q contains a blank, control or invalid character", ErrUsage, name)
+		}
+	}
+	return nil
+}
+
+// ConnectString is a parsed "host:port,host:port/chroot".
+type ConnectString struct {
+	Servers []string
+	Chroot  string // "" or "/a/b"
+}
+
+// ParseConnectString parses the usual ZooKeeper connect string. A host
+// without a port gets 2181; IPv6 hosts are written [::1]:2181.
+func ParseConnectString(s string) (ConnectString, error) {
+	var cs ConnectString
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return cs, fmt.Errorf("%w: empty connect string; pass --zk host:port[,host:port...][/chroot] or set ZOOLOCKED_ZK", ErrUsage)
+	}
+	hosts := s
+	if i := strings.Index(s, "/"); i >= 0 {
+		hosts, cs.Chroot = s[:i], s[i:]
+		if err := validateRoot(cs.Chroot); err != nil {
+			return cs, fmt.Errorf("%w: chroot %q: %v", ErrUsage, cs.Chroot, err)
+		}
+		if cs.Chroot == "/" {
+			cs.Chroot = ""
+		}
+	}
+	for _, h := range strings.Split(hosts, ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			return cs, fmt.Errorf("%w: connect string %q has an empty server", ErrUsage, s)
+		}
+		host, port, err := net.SplitHostPort(h)
+		if err != nil {
+			if strings.Contains(err.Error(), "missing port") {
+				host, port = strings.Trim(h, "[]"), "2181"
+			} else {
+				return cs, fmt.Errorf("%w: server %q in connect string: %v", ErrUsage, h, err)
+			}
+		}
+		if host == "" || strings.ContainsAny(host, " \t") {
+			return cs, fmt.Errorf("%w: server %q in connect string has no host", ErrUsage, h)
+		}
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return cs, fmt.Errorf("%w: server %q in connect string: port must be 1-65535", ErrUsage, h)
+		}
+		cs.Servers = append(cs.Servers, net.JoinHostPort(host, port))
+	}
+	return cs, nil
+}
+
+// ValidateRoot checks a root (or chroot) path: absolute, clean, no empty
+// or dot components.
+func ValidateRoot(root string) error {
+	if err := validateRoot(root); err != nil {
+		return fmt.Errorf("%w: root %q: %v", ErrUsage, root, err)
+	}
+	return nil
+}
+
+func validateRoot(p string) error {
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("must start with '/'")
+	}
+	if p != "/" && (path.Clean(p) != p || strings.Contains(p, "//")) {
+		return fmt.Errorf("must be a clean path (no trailing '/', '//', '.' or '..')")
+	}
+	for _, part := range strings.Split(strings.Trim(p, "/"), "/") {
+		if p == "/" {
+			break
+		}
+		if err := ValidateName(part); err != nil {
+			return fmt.Errorf("component %q: %v", part, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,171 @@
+package lock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Config is one zoo-locked invocation, already validated by the command.
+type Config struct {
+	Session     SessionConfig
+	Root        string // with any chroot already prepended
+	Name        string
+	Command     []string
+	NoWait      bool
+	WaitTimeout time.Duration // 0: wait as long as it takes
+	MaxRuntime  time.Duration // 0: no limit
+	Version     string
+	Logger      *slog.Logger
+	// Signals are the wrapper's TERM/INT/HUP/QUIT, forwarded to the job.
+	Signals <-chan os.Signal
+}
+
+// Run takes the lock, runs the command under it, and releases the lock
+// once the whole child tree is dead. It returns the child's status, or an
+// error wrapping ErrUnavailable, ErrBusy, ErrLockLost or ErrUsage.
+func Run(ctx context.Context, cfg Config) (int, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+		cfg.Logger = log
+	}
+	if cfg.WaitTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, cfg.WaitTimeout, fmt.Errorf("waited %v", cfg.WaitTimeout))
+		defer cancel()
+	}
+	waitCtx, stopWaiting := context.WithCancelCause(ctx)
+	defer stopWaiting(nil)
+	interrupted := make(chan os.Signal, 1)
+	go func() {
+		select {
+		case sig := <-cfg.Signals:
+			interrupted <- sig
+			stopWaiting(fmt.Errorf("interrupted by %v", sig))
+		case <-waitCtx.Done():
+		}
+	}()
+
+	s, m, err := acquire(waitCtx, cfg)
+	if err != nil {
+		select {
+		case sig := <-interrupted:
+			return 128 + int(sig.(syscall.Signal)), nil
+		default:
+		}
+		return 0, err
+	}
+	defer s.Close()
+	stopWaiting(nil)
+	log.Info("acquired", "lock", cfg.Name, "token", m.Token(), "session", fmt.Sprintf("0x%x", s.ID()), "timeout", s.Timeout())
+	status, err := supervise(cfg, s, m)
+	if err != nil {
+		// The tree is dead; the lock is gone or going with the session.
+		return status, err
+	}
+	if uerr := m.Unlock(); uerr != nil {
+		log.Warn("release failed; the lock frees when the session ends", "lock", cfg.Name, "err", uerr)
+	}
+	log.Info("released", "lock", cfg.Name, "status", status)
+	return status, nil
+}
+
+// acquire connects and contends, starting over with a new session when a
+// waiter's session is lost.
+func acquire(ctx context.Context, cfg Config) (*Session, *Mutex, error) {
+	for {
+		s, err := Connect(ctx, cfg.Session)
+		if err != nil {
+			return nil, nil, err
+		}
+		holder := ThisProcess(cfg.Command, cfg.Version)
+		m, err := NewMutex(s, cfg.Root, cfg.Name, holder.Marshal(), cfg.Logger)
+		if err != nil {
+			s.Close()
+			return nil, nil, err
+		}
+		err = m.Lock(ctx, !cfg.NoWait)
+		if err == nil {
+			s.Guard(m.Node())
+			// A lost session between the grant and now means someone else
+			// may hold the lock already.
+			select {
+			case <-s.Done():
+				err = s.Err()
+			default:
+				return s, m, nil
+			}
+		}
+		s.Close()
+		if !errors.Is(err, ErrLockLost) || ctx.Err() != nil {
+			return nil, nil, err
+		}
+		cfg.Logger.Info("session lost while waiting; contending again", "lock", cfg.Name, "err", err)
+	}
+}
+
+// supervise runs the child until it exits, the fence fires, or the
+// runtime limit is hit; it returns once the whole tree is dead.
+func supervise(cfg Config, s *Session, m *Mutex) (int, error) {
+	log := cfg.Logger
+	child, err := StartChild(ChildSpec{
+		Argv: cfg.Command,
+		Env: []string{
+			"ZOOLOCKED_NAME=" + cfg.Name,
+			"ZOOLOCKED_TOKEN=" + strconv.FormatInt(m.Token(), 10),
+			"ZOOLOCKED_ZNODE=" + m.Node(),
+			"ZOOLOCKED_SESSION=" + fmt.Sprintf("0x%x", s.ID()),
+		},
+		KillGrace: cfg.Session.KillGrace,
+	})
+	if err != nil {
+		return 70, err
+	}
+	var runtimeLimit <-chan time.Time
+	if cfg.MaxRuntime > 0 {
+		timer := time.NewTimer(cfg.MaxRuntime)
+		defer timer.Stop()
+		runtimeLimit = timer.C
+	}
+	for {
+		select {
+		case <-child.Done():
+			return child.Status(), nil
+		case sig := <-cfg.Signals:
+			log.Info("forwarding signal", "lock", cfg.Name, "signal", sig.String())
+			child.Forward(sig.(syscall.Signal))
+		case <-runtimeLimit:
+			log.Warn("max runtime reached; stopping the job", "lock", cfg.Name, "max_runtime", cfg.MaxRuntime)
+			child.Fence()
+		case <-s.Done():
+			lost := s.Err()
+			if s.KillAtOnce() {
+				child.KillNow()
+			} else {
+				child.Fence()
+			}
+			// Backstop: the keeper kills after the grace itself; this
+			// covers a keeper that is slow to act.
+			backstop := time.NewTimer(cfg.Session.KillGrace)
+			select {
+			case <-child.Done():
+			case <-backstop.C:
+				child.KillNow()
+				<-child.Done()
+			}
+			backstop.Stop()
+			log.Error("lock lost; job killed", "lock", cfg.Name, "token", m.Token(), "reason", lost)
+			return child.Status(), lost
+		}
+	}
+}
+
+// ParentOf is the znode under which the contenders for name live.
+func ParentOf(root, name string) string { return path.Join(root, name) }

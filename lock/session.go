@@ -1,0 +1,304 @@
+package lock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// SessionConfig is what a Session needs; durations are as the user asked,
+// the server may grant a shorter session timeout.
+type SessionConfig struct {
+	Servers        []string
+	SessionTimeout time.Duration
+	ConnectTimeout time.Duration
+	// KillGrace is how long the child gets between SIGTERM and SIGKILL; the
+	// fence fires early enough that SIGKILL lands before expiry.
+	KillGrace time.Duration
+	Logger    *slog.Logger
+}
+
+// Session is one ZooKeeper session that knows when it can no longer trust
+// its lock. Done is closed once the holder must kill its child: the session
+// expired, the guarded znode vanished, or the fence deadline (DESIGN §2)
+// passed without an answer from the ensemble.
+type Session struct {
+	conn   *zk.Conn
+	cfg    SessionConfig
+	log    *slog.Logger
+	id     int64
+	negot  *negotiatedTimeout
+	events chan zk.State
+
+	mu      sync.Mutex
+	lastAck time.Time // send time of the latest answered request, monotonic
+	guarded string    // znode the heartbeat proves still exists
+	acked   chan struct{}
+
+	lostOnce sync.Once
+	done     chan struct{}
+	err      error
+	atOnce   bool
+	stop     chan struct{}
+	stopOnce sync.Once
+}
+
+// Connect opens a session and returns once the ensemble granted one, or
+// ErrUnavailable after cfg.ConnectTimeout.
+func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
+	s := &Session{
+		cfg: cfg, log: cfg.Logger, negot: &negotiatedTimeout{},
+		events: make(chan zk.State, 16), acked: make(chan struct{}, 1),
+		done: make(chan struct{}), stop: make(chan struct{}),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	connected := make(chan struct{})
+	var connectedOnce sync.Once
+	s.lastAck = time.Now()
+	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
+		zk.WithLogger(s.negot),
+		// A half-dead server must not hold us past a third of the session.
+		zk.WithDialer(handshakeCappedDialer(min(time.Second, cfg.SessionTimeout/3))),
+		zk.WithEventCallback(func(ev zk.Event) {
+			if ev.Type != zk.EventSession {
+				return
+			}
+			s.log.Debug("session state", "state", ev.State.String())
+			switch ev.State {
+			case zk.StateHasSession:
+				connectedOnce.Do(func() { close(connected) })
+				s.onSession()
+			case zk.StateExpired:
+				s.lose(errors.New("session expired"), true)
+			}
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	s.conn = conn
+	timer := time.NewTimer(cfg.ConnectTimeout)
+	defer timer.Stop()
+	select {
+	case <-connected:
+	case <-timer.C:
+		conn.Close()
+		return nil, fmt.Errorf("%w: no session from %v within %v", ErrUnavailable, cfg.Servers, cfg.ConnectTimeout)
+	case <-ctx.Done():
+		conn.Close()
+		return nil, ctx.Err()
+	}
+	s.id = conn.SessionID()
+	if s.Timeout() <= 0 {
+		conn.Close()
+		return nil, errors.New("negotiated session timeout not reported by the zookeeper client (library changed?)")
+	}
+	if span := s.Timeout() - cfg.KillGrace - fenceMargin(s.Timeout()); span < s.heartbeatInterval()*2 {
+		conn.Close()
+		return nil, fmt.Errorf("%w: the ensemble granted a %v session, too short for a %v kill grace; lower --kill-grace or raise the servers' maxSessionTimeout",
+			ErrUsage, s.Timeout(), cfg.KillGrace)
+	}
+	s.log.Debug("session established", "session", fmt.Sprintf("0x%x", s.id), "timeout", s.Timeout())
+	go s.heartbeat()
+	go s.fence()
+	return s, nil
+}
+
+// onSession catches the library quietly replacing an expired session with
+// a new one: our ephemeral znodes died with the old one.
+func (s *Session) onSession() {
+	if s.id != 0 && s.conn != nil && s.conn.SessionID() != s.id {
+		s.lose(errors.New("session replaced after expiry"), true)
+	}
+}
+
+// Conn is the underlying client, for the recipe.
+func (s *Session) Conn() *zk.Conn { return s.conn }
+
+// ID is the session id.
+func (s *Session) ID() int64 { return s.id }
+
+// Timeout is the session timeout the ensemble granted.
+func (s *Session) Timeout() time.Duration { return s.negot.get() }
+
+// Done is closed when the session can no longer vouch for the lock.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Err says why Done closed; it wraps ErrLockLost.
+func (s *Session) Err() error {
+	select {
+	case <-s.done:
+		return s.err
+	default:
+		return nil
+	}
+}
+
+// KillAtOnce says whether the lock is already gone (expiry, znode deleted),
+// so the child gets SIGKILL without a grace period.
+func (s *Session) KillAtOnce() bool {
+	<-s.done
+	return s.atOnce
+}
+
+// Guard makes the heartbeat check that znode still exists.
+func (s *Session) Guard(znode string) {
+	s.mu.Lock()
+	s.guarded = znode
+	s.mu.Unlock()
+}
+
+// FenceAt is the instant the child must get SIGTERM unless the ensemble
+// answers again before it.
+func (s *Session) FenceAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fenceDeadline(s.lastAck, s.Timeout(), s.cfg.KillGrace)
+}
+
+// fenceMargin absorbs what lies between our SIGKILL and the tree being
+// gone (signal delivery, scheduling) and the server's tick granularity.
+func fenceMargin(timeout time.Duration) time.Duration {
+	return min(max(timeout/10, 50*time.Millisecond), time.Second)
+}
+
+// fenceDeadline is DESIGN §2: ZooKeeper cannot expire the session before
+// lastAck + T, so SIGKILL (sent killGrace after SIGTERM) must land before.
+func fenceDeadline(lastAck time.Time, timeout, killGrace time.Duration) time.Time {
+	return lastAck.Add(timeout - killGrace - fenceMargin(timeout))
+}
+
+func (s *Session) heartbeatInterval() time.Duration { return s.Timeout() / 6 }
+
+// heartbeat keeps lastAck fresh with a request of our own: the library's
+// pings cannot be timed from outside.
+func (s *Session) heartbeat() {
+	ticker := time.NewTicker(s.heartbeatInterval())
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ticker.C:
+		case <-s.stop:
+			return
+		case <-s.done:
+			return
+		}
+		s.mu.Lock()
+		target := s.guarded
+		s.mu.Unlock()
+		if target == "" {
+			target = "/"
+		}
+		sent := time.Now()
+		exists, _, err := s.conn.Exists(target)
+		switch {
+		case errors.Is(err, zk.ErrSessionExpired):
+			s.lose(errors.New("session expired"), true)
+		case err != nil:
+			s.log.Debug("heartbeat failed", "err", err)
+		case !exists:
+			s.ack(sent)
+			s.lose(fmt.Errorf("lock znode %s vanished", target), true)
+		default:
+			s.ack(sent)
+		}
+	}
+}
+
+// ack records an answered request. A wrapper that wakes from a pause past
+// its deadline must not let a fresh answer hide that the lock may already
+// have been granted elsewhere: the old deadline is checked first.
+func (s *Session) ack(sent time.Time) {
+	s.mu.Lock()
+	deadline := fenceDeadline(s.lastAck, s.Timeout(), s.cfg.KillGrace)
+	late := time.Now().After(deadline)
+	if !late && sent.After(s.lastAck) {
+		s.lastAck = sent
+	}
+	s.mu.Unlock()
+	if late {
+		s.lose(fmt.Errorf("fence deadline passed %v ago (wrapper paused?)", time.Since(deadline).Round(time.Millisecond)), false)
+		return
+	}
+	select {
+	case s.acked <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Session) fence() {
+	for {
+		wait := time.Until(s.FenceAt())
+		if wait <= 0 {
+			s.lose(fmt.Errorf("no answer from zookeeper for %v of a %v session", time.Since(s.lastAckTime()).Round(time.Millisecond), s.Timeout()), false)
+			return
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-s.acked:
+		case <-s.stop:
+			timer.Stop()
+			return
+		case <-s.done:
+			timer.Stop()
+			return
+		}
+		timer.Stop()
+	}
+}
+
+func (s *Session) lastAckTime() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastAck
+}
+
+func (s *Session) lose(reason error, atOnce bool) {
+	s.lostOnce.Do(func() {
+		s.err = fmt.Errorf("%w: %v", ErrLockLost, reason)
+		s.atOnce = atOnce
+		close(s.done)
+	})
+}
+
+// Close ends the session; the ensemble deletes its ephemeral znodes.
+func (s *Session) Close() {
+	s.stopOnce.Do(func() {
+		close(s.stop)
+		s.conn.Close()
+	})
+}
+
+// negotiatedTimeout reads the session timeout the server granted from the
+// one place go-zookeeper reveals it: its "authenticated" log line.
+// TestNegotiatedTimeout pins this against a real server.
+type negotiatedTimeout struct {
+	mu sync.Mutex
+	ms int64
+}
+
+const authenticatedFormat = "authenticated: id=%d, timeout=%d"
+
+func (n *negotiatedTimeout) Printf(format string, args ...any) {
+	if format != authenticatedFormat || len(args) != 2 {
+		return
+	}
+	if ms, ok := args[1].(int32); ok {
+		n.mu.Lock()
+		n.ms = int64(ms)
+		n.mu.Unlock()
+	}
+}
+
+func (n *negotiatedTimeout) get() time.Duration {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return time.Duration(n.ms) * time.Millisecond
+}
