@@ -209,4 +209,3 @@ func newLogger(o options) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, h))
 }
-
