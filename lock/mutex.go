@@ -113,6 +113,7 @@ func (m *Mutex) create(ctx context.Context) error {
 	name := path.Join(m.parent, contenderPrefix+m.guid+"-lock-")
 	for attempt := 0; ; attempt++ {
 		created, err := m.s.Conn().Create(name, m.data, zk.FlagEphemeral|zk.FlagSequence, m.acl)
+		m.log.Debug("create contender", "lock", path.Base(m.parent), "node", created, "err", err)
 		switch {
 		case err == nil:
 			m.node = created

@@ -36,6 +36,9 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 		log = slog.New(slog.DiscardHandler)
 		cfg.Logger = log
 	}
+	if cfg.Session.Logger == nil {
+		cfg.Session.Logger = log
+	}
 	if cfg.WaitTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, cfg.WaitTimeout, fmt.Errorf("waited %v", cfg.WaitTimeout))

@@ -52,7 +52,7 @@ type Session struct {
 // ErrUnavailable after cfg.ConnectTimeout.
 func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	s := &Session{
-		cfg: cfg, log: cfg.Logger, negot: &negotiatedTimeout{},
+		cfg: cfg, log: cfg.Logger, negot: &negotiatedTimeout{ready: make(chan struct{})},
 		events: make(chan zk.State, 16), acked: make(chan struct{}, 1),
 		done: make(chan struct{}), stop: make(chan struct{}),
 	}
@@ -93,6 +93,11 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	case <-ctx.Done():
 		conn.Close()
 		return nil, ctx.Err()
+	}
+	// The library reports the session before it logs the granted timeout.
+	select {
+	case <-s.negot.ready:
+	case <-time.After(time.Second):
 	}
 	s.id = conn.SessionID()
 	if s.Timeout() <= 0 {
@@ -280,8 +285,10 @@ func (s *Session) Close() {
 // one place go-zookeeper reveals it: its "authenticated" log line.
 // TestNegotiatedTimeout pins this against a real server.
 type negotiatedTimeout struct {
-	mu sync.Mutex
-	ms int64
+	mu    sync.Mutex
+	ms    int64
+	once  sync.Once
+	ready chan struct{} // closed once the first value is known
 }
 
 const authenticatedFormat = "authenticated: id=%d, timeout=%d"
@@ -294,6 +301,7 @@ func (n *negotiatedTimeout) Printf(format string, args ...any) {
 		n.mu.Lock()
 		n.ms = int64(ms)
 		n.mu.Unlock()
+		n.once.Do(func() { close(n.ready) })
 	}
 }
 

@@ -22,6 +22,7 @@ func (quietLogger) Printf(string, ...any) {}
 
 func zkClient(t *testing.T) *zk.Conn {
 	t.Helper()
+	requireEnsemble(t)
 	conn, _, err := zk.Connect(strings.Split(ensemble.ConnectString(), ","), testSession, zk.WithLogger(quietLogger{}))
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +89,7 @@ func TestExclusionFiveContenders(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
+	requireEnsemble(t)
 	dir := t.TempDir()
 	notExec := filepath.Join(dir, "not-executable")
 	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
@@ -278,12 +280,17 @@ func TestShortBlipRidesThrough(t *testing.T) {
 func TestReleaseWakesOneWaiter(t *testing.T) {
 	w := newWitness(t)
 	const waiters = 20
-	holder := startWrapper(t, "herd-holder", []string{w.jobEnv("holder", time.Minute, 0)}, append([]string{"herd"}, selfJob()...)...)
+	holder := startWrapper(t, "herd-holder", []string{w.jobEnv("holder", time.Minute, 0)}, append([]string{"--log-level", "debug", "herd"}, selfJob()...)...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("holder stderr:\n%s", holder.stderr)
+		}
+	})
 	waitStarted(t, w, 10*time.Second)
 	var queued []*wrapper
 	for i := range waiters {
 		node := "herd" + strconv.Itoa(i%3)
-		queued = append(queued, startWrapper(t, node, []string{w.jobEnv(node, 100*time.Millisecond, 0)}, append([]string{"herd"}, selfJob()...)...))
+		queued = append(queued, startWrapper(t, node, []string{w.jobEnv(node, 100*time.Millisecond, 0)}, append([]string{"--log-level", "debug", "herd"}, selfJob()...)...))
 	}
 	c := zkClient(t)
 	t.Cleanup(func() {
@@ -352,4 +359,41 @@ func TestHolderDataReadable(t *testing.T) {
 	if h.Host != host || h.Pid <= 0 || strings.Join(h.Command, " ") != "sleep 30" || h.Version == "" || h.Start.IsZero() {
 		t.Fatalf("holder data %+v", h)
 	}
+}
+
+// TestResumedPastDeadlineKillsFirst: a wrapper frozen past its fence
+// deadline kills its job as soon as it runs again, before anything else,
+// and exits with the lock-lost code.
+func TestResumedPastDeadlineKillsFirst(t *testing.T) {
+	w := newWitness(t)
+	holder := startWrapper(t, "pause-a", []string{w.jobEnv("a", time.Minute, 0)}, append([]string{"pause"}, selfJob()...)...)
+	waitStarted(t, w, 10*time.Second)
+	waiter := startWrapper(t, "pause-b", []string{w.jobEnv("b", 100*time.Millisecond, 0)}, append([]string{"pause"}, selfJob()...)...)
+	if err := holder.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	// The session expires while the wrapper is frozen: the waiter gets the
+	// lock (S1 cannot hold across a pause; S2 does).
+	second := waitStarted(t, w, 3*testSession)
+	if err := holder.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	resumed := time.Now()
+	if code := holder.wait(t, 5*time.Second); code != 79 {
+		t.Fatalf("resumed holder exit %d, want 79; stderr:\n%s", code, holder.stderr)
+	}
+	var aEnd time.Time
+	for _, iv := range w.done() {
+		if iv.node == "a" {
+			aEnd = iv.end
+		}
+	}
+	if aEnd.IsZero() || aEnd.Sub(resumed) > testKillGrace+500*time.Millisecond {
+		t.Fatalf("holder's job ended %v after resume", aEnd.Sub(resumed))
+	}
+	if second.node != "b" {
+		t.Fatalf("second holder %+v", second)
+	}
+	waiter.wait(t, 10*time.Second)
+	assertNoContenders(t, "pause")
 }

@@ -115,8 +115,18 @@ type interval struct {
 	start, end time.Time
 }
 
+// requireEnsemble skips only under -short (make test-short); make test
+// always has the ensemble, and a failed start fails TestMain.
+func requireEnsemble(t *testing.T) {
+	t.Helper()
+	if ensemble == nil {
+		t.Skip("integration test: needs the ensemble (make test)")
+	}
+}
+
 func newWitness(t *testing.T) *witness {
 	t.Helper()
+	requireEnsemble(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -185,6 +195,7 @@ type wrapper struct {
 // startWrapper runs zoo-locked with args through the given node's proxies.
 func startWrapper(t *testing.T, node string, env []string, args ...string) *wrapper {
 	t.Helper()
+	requireEnsemble(t)
 	n, err := ensemble.Node(node)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zoo-locked/zoo-locked/lock"
+)
+
+func noEnv(string) string { return "" }
+
+func TestParseArgs(t *testing.T) {
+	o, err := parseArgs([]string{"--zk", "zk1,zk2:2182/chroot", "--session-timeout", "6s", "--kill-grace", "1s",
+		"--wait-timeout", "1m30s", "--max-runtime", "1h", "invoices", "--", "ls", "-la"}, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := o.cfg
+	if strings.Join(c.Session.Servers, ",") != "zk1:2181,zk2:2182" || c.Root != "/chroot/zoo-locked" ||
+		c.Session.SessionTimeout != 6*time.Second || c.Session.KillGrace != time.Second ||
+		c.WaitTimeout != 90*time.Second || c.MaxRuntime != time.Hour || c.Name != "invoices" ||
+		strings.Join(c.Command, " ") != "ls -la" {
+		t.Fatalf("parsed %+v", c)
+	}
+}
+
+func TestParseArgsFlagsAfterNameBelongToCommand(t *testing.T) {
+	o, err := parseArgs([]string{"--zk", "zk1", "job", "ls", "--no-wait"}, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.cfg.NoWait || strings.Join(o.cfg.Command, " ") != "ls --no-wait" {
+		t.Fatalf("parsed %+v", o.cfg)
+	}
+}
+
+func TestParseArgsEnvTwins(t *testing.T) {
+	env := map[string]string{
+		"ZOOLOCKED_ZK": "zk9:2181", "ZOOLOCKED_ROOT": "/locks", "ZOOLOCKED_SESSION_TIMEOUT": "8s",
+		"ZOOLOCKED_NO_WAIT": "true", "ZOOLOCKED_BUSY_EXIT_CODE": "0", "ZOOLOCKED_SHELL": "true",
+	}
+	o, err := parseArgs([]string{"--session-timeout", "12s", "job", "--", "echo", "hi"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := o.cfg
+	if c.Session.Servers[0] != "zk9:2181" || c.Root != "/locks" || !c.NoWait || o.busyExitCode != 0 ||
+		c.Session.SessionTimeout != 12*time.Second || strings.Join(c.Command, "|") != "/bin/sh|-c|echo hi" {
+		t.Fatalf("parsed %+v busy=%d", c, o.busyExitCode)
+	}
+}
+
+func TestParseArgsRejects(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"job", "--", "true"},
+		{"--zk", "zk1"},
+		{"--zk", "zk1", "job"},
+		{"--zk", "zk1", "job", "--"},
+		{"--zk", "zk1", "", "--", "true"},
+		{"--zk", "zk1", "a/b", "--", "true"},
+		{"--zk", "zk1", "..", "--", "true"},
+		{"--zk", "zk1:notaport", "job", "--", "true"},
+		{"--zk", "zk1", "--session-timeout", "0s", "job", "--", "true"},
+		{"--zk", "zk1", "--kill-grace", "-1s", "job", "--", "true"},
+		{"--zk", "zk1", "--wait-timeout", "0s", "job", "--", "true"},
+		{"--zk", "zk1", "--max-runtime", "0", "job", "--", "true"},
+		{"--zk", "zk1", "--kill-grace", "6s", "job", "--", "true"},
+		{"--zk", "zk1", "--session-timeout", "ten", "job", "--", "true"},
+		{"--zk", "zk1", "--no-wait", "--wait-timeout", "5s", "job", "--", "true"},
+		{"--zk", "zk1", "--busy-exit-code", "256", "job", "--", "true"},
+		{"--zk", "zk1", "--log-level", "loud", "job", "--", "true"},
+		{"--zk", "zk1", "--log-format", "xml", "job", "--", "true"},
+		{"--zk", "zk1", "--root", "relative", "job", "--", "true"},
+		{"--zk", "zk1", "--bogus", "job", "--", "true"},
+	} {
+		if _, err := parseArgs(args, noEnv); !errors.Is(err, lock.ErrUsage) {
+			t.Errorf("parseArgs(%q) = %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestExitCodeTable(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		err    error
+		want   int
+	}{
+		{0, nil, 0},
+		{3, nil, 3},
+		{137, nil, 137},
+		{0, lock.ErrUsage, 64},
+		{0, lock.ErrUnavailable, 69},
+		{0, errors.New("boom"), 70},
+		{0, lock.ErrBusy, 75},
+		{143, lock.ErrLockLost, 79},
+	} {
+		if got := exitCode(tc.status, tc.err, exitBusy); got != tc.want {
+			t.Errorf("exitCode(%d, %v) = %d, want %d", tc.status, tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestHelpListsEveryFlagAndEnvTwin(t *testing.T) {
+	var b strings.Builder
+	printHelp(&b)
+	for _, want := range []string{"--zk", "--root", "--session-timeout", "--connect-timeout", "--kill-grace", "--no-wait",
+		"--wait-timeout", "--busy-exit-code", "--max-runtime", "--shell", "--log-level", "--log-format", "--version", "--help",
+		"ZOOLOCKED_ZK", "ZOOLOCKED_KILL_GRACE", "default 10s", "79", "75", "69"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+func FuzzParseArgs(f *testing.F) {
+	f.Add("--zk zk1 job -- true")
+	f.Add("--zk a:1/b --kill-grace 1s x y")
+	f.Fuzz(func(t *testing.T, line string) {
+		o, err := parseArgs(strings.Fields(line), noEnv)
+		if err != nil {
+			if !errors.Is(err, lock.ErrUsage) {
+				t.Fatalf("%q: %v is not a usage error", line, err)
+			}
+			return
+		}
+		if o.help || o.version {
+			return
+		}
+		if lock.ValidateName(o.cfg.Name) != nil || len(o.cfg.Command) == 0 || len(o.cfg.Session.Servers) == 0 {
+			t.Fatalf("%q accepted as %+v", line, o.cfg)
+		}
+	})
+}

@@ -1,0 +1,41 @@
+package lock_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/lock"
+)
+
+// TestNegotiatedTimeout pins how the session learns the timeout the server
+// granted (go-zookeeper's log line): a server whose maxSessionTimeout is
+// below the request lowers it, and the fence must use the lower value.
+func TestNegotiatedTimeout(t *testing.T) {
+	e := chaostest.Ensemble(t, chaos.Options{Backend: chaos.BackendProcess, MaxSessionTimeout: 2 * time.Second})
+	s, err := lock.Connect(context.Background(), lock.SessionConfig{
+		Servers: []string{e.ClientAddr(1)}, SessionTimeout: 6 * time.Second,
+		ConnectTimeout: 10 * time.Second, KillGrace: 200 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Timeout() != 2*time.Second {
+		t.Fatalf("negotiated timeout %v, want the server's 2s", s.Timeout())
+	}
+	if until := time.Until(s.FenceAt()); until > 2*time.Second {
+		t.Fatalf("fence %v away, beyond the granted session", until)
+	}
+
+	_, err = lock.Connect(context.Background(), lock.SessionConfig{
+		Servers: []string{e.ClientAddr(1)}, SessionTimeout: 6 * time.Second,
+		ConnectTimeout: 10 * time.Second, KillGrace: 1500 * time.Millisecond,
+	})
+	if !errors.Is(err, lock.ErrUsage) {
+		t.Fatalf("a kill grace that does not fit the granted session: %v, want a usage error", err)
+	}
+}
