@@ -30,7 +30,7 @@ image:
 	scripts/build-zk-image.sh $(ZK_IMAGE)
 
 demo: image build
-	$(BIN)/zoo-chaos run demo --report demo-report
+	scripts/demo.sh
 
 deps:
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap zookeeper default-jre-headless

@@ -58,7 +58,9 @@ func newProcessBackend() (*processBackend, error) {
 func (b *processBackend) Name() string     { return "process" }
 func (b *processBackend) PeerHost() string { return "127.0.0.1" }
 
-func (b *processBackend) serverDir(id int) string { return filepath.Join(b.dir, fmt.Sprintf("zk%d", id)) }
+func (b *processBackend) serverDir(id int) string {
+	return filepath.Join(b.dir, fmt.Sprintf("zk%d", id))
+}
 
 func (b *processBackend) Start(ctx context.Context, spec serverSpec) error {
 	dir := b.serverDir(spec.ID)
@@ -171,8 +173,10 @@ func (b *processBackend) end(ctx context.Context, id int, sig syscall.Signal, gr
 	return nil
 }
 
-func (b *processBackend) Pause(_ context.Context, id int) error   { return b.signal(id, syscall.SIGSTOP) }
-func (b *processBackend) Unpause(_ context.Context, id int) error { return b.signal(id, syscall.SIGCONT) }
+func (b *processBackend) Pause(_ context.Context, id int) error { return b.signal(id, syscall.SIGSTOP) }
+func (b *processBackend) Unpause(_ context.Context, id int) error {
+	return b.signal(id, syscall.SIGCONT)
+}
 
 func (b *processBackend) Logs(_ context.Context, id int, w io.Writer) error {
 	f, err := os.Open(filepath.Join(b.serverDir(id), "server.log"))

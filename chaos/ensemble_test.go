@@ -3,6 +3,7 @@ package chaos_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -271,10 +272,25 @@ func testEnsemble(t *testing.T, backend string) {
 		if err := e.CutPeers(ctx, leader); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 30*time.Second, "a new leader among the others", func() bool {
-			next, err := e.Leader(ctx)
-			return err == nil && next != leader
+		healed := false
+		defer func() {
+			if !healed {
+				_ = e.HealPeers(ctx, leader) // keep later checks meaningful; this one already failed
+			}
+		}()
+		eventually(t, 60*time.Second, fmt.Sprintf("a new leader among the others than %d", leader), func() bool {
+			modes := e.Modes(ctx)
+			if modes[leader] == chaos.ModeLeader {
+				return false
+			}
+			for id, m := range modes {
+				if id != leader && m == chaos.ModeLeader {
+					return true
+				}
+			}
+			return false
 		})
+		healed = true
 		if err := e.HealPeers(ctx, leader); err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// BenchmarkCycle compares one `zoo-locked NAME -- true` with its baseline
+// in the same run: a bare go-zookeeper client doing connect + create + get
+// children + exec + delete + close. It reports the ratio (target ≤ 1.3)
+// and the wrapper's peak RSS (target ≤ 15 MB).
+func BenchmarkCycle(b *testing.B) {
+	if ensemble == nil {
+		b.Fatal("needs the ensemble")
+	}
+	servers := strings.Split(ensemble.ConnectString(), ",")
+	var wrapperTime, bareTime time.Duration
+	var peakRSSKB int64
+	for b.Loop() {
+		start := time.Now()
+		cmd := exec.Command(binary, "--zk", ensemble.ConnectString(), "--session-timeout", "4s", "--kill-grace", "500ms", "bench-cycle", "--", "true")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("wrapper: %v\n%s", err, out)
+		}
+		wrapperTime += time.Since(start)
+		peakRSSKB = max(peakRSSKB, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+
+		start = time.Now()
+		bareCycle(b, servers)
+		bareTime += time.Since(start)
+	}
+	b.ReportMetric(float64(wrapperTime.Microseconds())/float64(b.N)/1000, "wrapper-ms/op")
+	b.ReportMetric(float64(bareTime.Microseconds())/float64(b.N)/1000, "bare-ms/op")
+	b.ReportMetric(float64(wrapperTime)/float64(bareTime), "ratio")
+	b.ReportMetric(float64(peakRSSKB)/1024, "peak-rss-MB")
+}
+
+func bareCycle(b *testing.B, servers []string) {
+	connected := make(chan struct{})
+	var once bool
+	conn, _, err := zk.Connect(servers, 4*time.Second, zk.WithLogger(quietLogger{}), zk.WithEventCallback(func(ev zk.Event) {
+		if ev.State == zk.StateHasSession && !once {
+			once = true
+			close(connected)
+		}
+	}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	<-connected
+	_, err = conn.Create("/bench-bare", nil, 0, zk.WorldACL(zk.PermAll))
+	if err != nil && err != zk.ErrNodeExists {
+		b.Fatal(err)
+	}
+	node, err := conn.CreateProtectedEphemeralSequential("/bench-bare/lock-", nil, zk.WorldACL(zk.PermAll))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := conn.Children("/bench-bare"); err != nil {
+		b.Fatal(err)
+	}
+	if err := exec.Command("true").Run(); err != nil {
+		b.Fatal(err)
+	}
+	if err := conn.Delete(node, -1); err != nil {
+		b.Fatal(err)
+	}
+}
