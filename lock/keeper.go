@@ -85,10 +85,10 @@ func RunKeeper(args []string) int {
 			switch sig {
 			case sigKillNow:
 				k.killAll()
-				return k.exitStatus()
+				return k.collect(reaped)
 			case sigFence:
 				k.terminate(signals)
-				return k.exitStatus()
+				return k.collect(reaped)
 			default:
 				// Forwarded to the job's group; SIGKILL after the grace.
 				_ = syscall.Kill(-k.job, sig.(syscall.Signal)) // ESRCH: group already gone
@@ -98,7 +98,7 @@ func RunKeeper(args []string) int {
 			}
 		case <-killAt:
 			k.killAll()
-			return k.exitStatus()
+			return k.collect(reaped)
 		}
 	}
 }
@@ -107,6 +107,26 @@ type keeper struct {
 	self, job int
 	grace     time.Duration
 	status    int
+}
+
+// collect waits (briefly: the tree is already dead) for the job's own
+// status, so a job killed by our SIGTERM reports 143, not a guess.
+func (k *keeper) collect(reaped <-chan reapEvent) int {
+	timeout := time.After(time.Second)
+	for k.status < 0 {
+		select {
+		case ev := <-reaped:
+			if ev.pid == k.job {
+				k.status = ev.status
+			}
+			if ev.last && ev.pid != k.job {
+				return k.exitStatus()
+			}
+		case <-timeout:
+			return k.exitStatus()
+		}
+	}
+	return k.status
 }
 
 func (k *keeper) exitStatus() int {
@@ -121,7 +141,7 @@ func (k *keeper) exitStatus() int {
 func (k *keeper) terminate(signals <-chan os.Signal) {
 	k.signalTree(syscall.SIGTERM)
 	deadline := time.Now().Add(k.grace)
-	for time.Now().Before(deadline) && len(descendants(k.self)) > 0 {
+	for time.Now().Before(deadline) && len(Descendants(k.self)) > 0 {
 		select {
 		case sig := <-signals:
 			if sig == sigKillNow {
@@ -148,7 +168,7 @@ func (k *keeper) killAll() {
 // (some may have left the group); it returns how many processes remain.
 func (k *keeper) signalTree(sig syscall.Signal) int {
 	_ = syscall.Kill(-k.job, sig) // ESRCH: the group is already empty
-	pids := descendants(k.self)
+	pids := Descendants(k.self)
 	for _, pid := range pids {
 		_ = syscall.Kill(pid, sig) // ESRCH: it just exited
 	}
@@ -178,13 +198,13 @@ func reap(events chan<- reapEvent) {
 		if ws.Signaled() {
 			status = 128 + int(ws.Signal())
 		}
-		events <- reapEvent{pid: pid, status: status, last: len(descendants(os.Getpid())) == 0}
+		events <- reapEvent{pid: pid, status: status, last: len(Descendants(os.Getpid())) == 0}
 	}
 }
 
-// descendants lists every living (not zombie) process below root, read
+// Descendants lists every living (not zombie) process below root, read
 // from /proc.
-func descendants(root int) []int {
+func Descendants(root int) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil

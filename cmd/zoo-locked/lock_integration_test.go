@@ -117,6 +117,9 @@ func TestExitCodes(t *testing.T) {
 		{"busy with --no-wait", []string{"--no-wait", "codes-busy", "--", "true"}, 75},
 		{"busy with own exit code", []string{"--no-wait", "--busy-exit-code", "0", "codes-busy", "--", "true"}, 0},
 		{"wait timeout", []string{"--wait-timeout", "500ms", "codes-busy", "--", "true"}, 75},
+		{"max runtime stops the job", []string{"--max-runtime", "300ms", "codes", "--", "sleep", "30"}, 128 + 15},
+		{"version", []string{"--version"}, 0},
+		{"help", []string{"--help"}, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
