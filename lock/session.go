@@ -21,6 +21,11 @@ type SessionConfig struct {
 	// fence fires early enough that SIGKILL lands before expiry.
 	KillGrace time.Duration
 	Logger    *slog.Logger
+	// UnsafeNoFence turns the fence deadline off, leaving only expiry as
+	// reported after a reconnect: the behaviour of the tool zoo-locked
+	// replaces. It exists so the chaos harness can prove its checker sees
+	// the overlaps that follow; never use it in production.
+	UnsafeNoFence bool
 }
 
 // Session is one ZooKeeper session that knows when it can no longer trust
@@ -111,7 +116,9 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	}
 	s.log.Debug("session established", "session", fmt.Sprintf("0x%x", s.id), "timeout", s.Timeout())
 	go s.heartbeat()
-	go s.fence()
+	if !cfg.UnsafeNoFence {
+		go s.fence()
+	}
 	return s, nil
 }
 
@@ -222,7 +229,7 @@ func (s *Session) heartbeat() {
 func (s *Session) ack(sent time.Time) {
 	s.mu.Lock()
 	deadline := fenceDeadline(s.lastAck, s.Timeout(), s.cfg.KillGrace)
-	late := time.Now().After(deadline)
+	late := time.Now().After(deadline) && !s.cfg.UnsafeNoFence
 	if !late && sent.After(s.lastAck) {
 		s.lastAck = sent
 	}

@@ -1,15 +1,11 @@
-// Command zoo-chaos is the chaos harness's command line. For now it has
-// `up`: start an ensemble behind its proxies and print the connect string,
-// for trying zoo-locked by hand, until Ctrl-C.
+// Command zoo-chaos is the chaos harness: it lists and runs the scenarios
+// of the catalogue against a real ensemble, and starts an ensemble for
+// trying zoo-locked by hand. See zoo-chaos --help.
 package main
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -20,13 +16,17 @@ import (
 const usage = `Usage: zoo-chaos COMMAND [flags]
 
 Commands:
-  up     start a three-node ZooKeeper ensemble (with toxiproxy links) and
-         print connect strings until Ctrl-C
+  list                 the scenarios, with what each proves
+  run NAME [flags]     run one scenario; exit 1 when a required verdict fails
+  up [flags]           start a three-node ensemble (with toxiproxy links) and
+                       print connect strings until Ctrl-C
 
-Flags of up:
+Exit codes: 0 pass, 1 a verdict failed, 64 bad arguments, 69 no ensemble,
+70 internal error.
 `
 
 func main() {
+	// Ryuk's image cannot be pulled; the harness removes what it creates.
 	os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
 	os.Exit(run(os.Args[1:]))
 }
@@ -34,73 +34,36 @@ func main() {
 func run(args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Print(usage)
+		fmt.Println("\nFlags of run:")
+		runFlags(new(runOptions)).PrintDefaults()
+		fmt.Println("\nFlags of up:")
 		upFlags(new(upOptions)).PrintDefaults()
 		return 0
 	}
 	switch args[0] {
+	case "list":
+		return list()
+	case "run":
+		return runScenario(args[1:])
 	case "up":
 		return up(args[1:])
+	case "job":
+		return job(args[1:])
 	}
 	fmt.Fprintf(os.Stderr, "zoo-chaos: unknown command %q (see zoo-chaos --help)\n", args[0])
 	return 64
 }
 
-type upOptions struct {
-	backend string
-	nodes   int
-	ready   string
-}
-
-func upFlags(o *upOptions) *pflag.FlagSet {
-	fs := pflag.NewFlagSet("up", pflag.ContinueOnError)
-	fs.StringVar(&o.backend, "backend", chaos.BackendAuto, "auto, container or process (env ZOOLOCKED_BACKEND)")
-	fs.IntVar(&o.nodes, "nodes", 3, "client nodes to create links for")
-	fs.StringVar(&o.ready, "ready-file", "", "write the first node's connect string here once serving")
-	return fs
-}
-
-func up(args []string) int {
-	var o upOptions
-	fs := upFlags(&o)
-	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
+// job is what the workload runs under zoo-locked; not for users.
+func job(args []string) int {
+	fs := pflag.NewFlagSet("job", pflag.ContinueOnError)
+	witness := fs.String("witness", "", "")
+	node := fs.String("node", "", "")
+	length := fs.Duration("length", time.Second, "")
+	grandchild := fs.Bool("grandchild", false, "")
+	if err := fs.Parse(args); err != nil || *witness == "" {
+		fmt.Fprintln(os.Stderr, "zoo-chaos job: internal use by scenarios only")
 		return 64
 	}
-	if o.nodes < 1 {
-		fmt.Fprintln(os.Stderr, "zoo-chaos up: --nodes must be at least 1")
-		return 64
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	e, err := chaos.NewEnsemble(startCtx, chaos.Options{Backend: o.backend, Logger: log})
-	cancel()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
-		return 69
-	}
-	defer func() {
-		if err := e.Close(context.Background()); err != nil {
-			fmt.Fprintf(os.Stderr, "zoo-chaos up: close: %v\n", err)
-		}
-	}()
-	fmt.Printf("ensemble serving (%s backend); servers: %s\n", e.Backend(), e.ConnectString())
-	for i := 1; i <= o.nodes; i++ {
-		n, err := e.Node(fmt.Sprintf("node%d", i))
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
-			return 70
-		}
-		fmt.Printf("node%d: zoo-locked --zk %s NAME -- COMMAND\n", i, n.ConnectString())
-		if i == 1 && o.ready != "" {
-			if err := os.WriteFile(o.ready, []byte(n.ConnectString()+"\n"), 0o644); err != nil {
-				fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
-				return 70
-			}
-		}
-	}
-	fmt.Println("Ctrl-C stops the ensemble.")
-	<-ctx.Done()
-	return 0
+	return chaos.RunJob(*witness, *node, *length, *grandchild)
 }

@@ -50,11 +50,15 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	fs.BoolVarP(&o.help, "help", "h", false, "show this help")
+	// Test-only: lets the chaos harness show that its checker catches the
+	// overlaps a wrapper without a fence causes. Hidden from --help.
+	fs.BoolVar(&o.cfg.Session.UnsafeNoFence, "unsafe-no-fence", false, "")
+	_ = fs.MarkHidden("unsafe-no-fence") // cannot fail: the flag was just defined
 	return fs
 }
 
 // noEnvTwin are the flags that make no sense in a crontab's environment.
-var noEnvTwin = map[string]bool{"version": true, "help": true}
+var noEnvTwin = map[string]bool{"version": true, "help": true, "unsafe-no-fence": true}
 
 // parseArgs turns argv (without the program name) and the environment
 // into options. Every error wraps lock.ErrUsage.
@@ -167,6 +171,9 @@ ZOOLOCKED_SESSION in its environment.
 Flags (each can also be set by its environment variable):
 `)
 	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
 		name := "--" + f.Name
 		if f.Shorthand != "" {
 			name = "-" + f.Shorthand + ", " + name

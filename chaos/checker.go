@@ -1,0 +1,151 @@
+package chaos
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Verdict is one guarantee checked against a history.
+type Verdict struct {
+	Name     string `json:"name"` // S1, S2, ... as in DESIGN §1
+	Title    string `json:"title"`
+	Pass     bool   `json:"pass"`
+	Required bool   `json:"required"` // false: reported, does not fail the run
+	Detail   string `json:"detail"`
+}
+
+// Overlap is a span during which two jobs ran at once.
+type Overlap struct {
+	A, B     Interval
+	Duration time.Duration
+}
+
+// Report is a history's verdicts and the figures behind them.
+type Report struct {
+	Pass             bool            `json:"pass"`
+	Verdicts         []Verdict       `json:"verdicts"`
+	Overlaps         int             `json:"overlaps"`
+	WorstOverlap     time.Duration   `json:"worst_overlap_ns"`
+	StaleAccepted    int             `json:"stale_accepted"`
+	StaleRejected    int             `json:"stale_rejected"`
+	JobsCompleted    int             `json:"jobs_completed"`
+	Takeovers        []time.Duration `json:"takeovers_ns"`
+	WorstTakeover    time.Duration   `json:"worst_takeover_ns"`
+	Fenced           int             `json:"fenced"`
+	overlapIntervals []Overlap
+}
+
+// lockLostExit is zoo-locked's exit code for a fenced job.
+const lockLostExit = 79
+
+// Check judges a history against the guarantees, with the scenario's
+// expectations.
+func Check(h *History, exp Expect) Report {
+	var r Report
+	ivs := append([]Interval(nil), h.Intervals...)
+	sort.Slice(ivs, func(i, j int) bool { return ivs[i].Start < ivs[j].Start })
+	for i := range ivs {
+		for j := i + 1; j < len(ivs) && ivs[j].Start < ivs[i].End; j++ {
+			d := min(ivs[i].End, ivs[j].End) - ivs[j].Start
+			r.Overlaps++
+			r.WorstOverlap = max(r.WorstOverlap, d)
+			r.overlapIntervals = append(r.overlapIntervals, Overlap{A: ivs[i], B: ivs[j], Duration: d})
+		}
+		r.StaleAccepted += ivs[i].StaleAccepted
+		r.StaleRejected += ivs[i].Rejected
+	}
+	// S2 also needs every holder's token above every earlier holder's.
+	tokenRegressions := 0
+	var highest int64
+	for _, iv := range ivs {
+		if iv.Token <= highest {
+			tokenRegressions++
+		}
+		highest = max(highest, iv.Token)
+	}
+	for _, w := range h.Wrappers {
+		if w.Exit == 0 {
+			r.JobsCompleted++
+		}
+		if w.Exit == lockLostExit {
+			r.Fenced++
+		}
+	}
+	s1 := Verdict{Name: "S1", Title: "exclusion", Pass: r.Overlaps == 0, Required: !exp.S1MayFail && !exp.S1MustFail,
+		Detail: fmt.Sprintf("%d overlaps, worst %v", r.Overlaps, r.WorstOverlap.Round(time.Millisecond))}
+	if exp.S1MustFail {
+		// The run proves the checker can see an overlap: it passes when it does.
+		s1.Required, s1.Pass, s1.Title = true, r.Overlaps > 0, "exclusion broken on purpose (fence disabled)"
+	}
+	r.Verdicts = append(r.Verdicts,
+		s1,
+		Verdict{Name: "S2", Title: "fencing", Pass: r.StaleAccepted == 0 && tokenRegressions == 0, Required: true,
+			Detail: fmt.Sprintf("%d stale writes accepted, %d refused, %d token regressions", r.StaleAccepted, r.StaleRejected, tokenRegressions)},
+		Verdict{Name: "S3", Title: "no orphans", Pass: len(h.Orphans) == 0, Required: true,
+			Detail: fmt.Sprintf("%d processes of the run still alive %v", len(h.Orphans), h.Orphans)},
+		r.checkS4(h),
+		r.checkL1(h, ivs),
+		Verdict{Name: "L3", Title: "ride-through", Pass: r.Fenced == 0, Required: exp.RideThrough,
+			Detail: fmt.Sprintf("%d jobs fenced (exit %d)", r.Fenced, lockLostExit)},
+		Verdict{Name: "progress", Title: "jobs completed", Pass: r.JobsCompleted > 0, Required: true,
+			Detail: fmt.Sprintf("%d jobs completed", r.JobsCompleted)},
+		Verdict{Name: "stuck", Title: "no lock left behind", Pass: len(h.LeftZnodes) == 0, Required: true,
+			Detail: fmt.Sprintf("%d contender znodes left %v", len(h.LeftZnodes), h.LeftZnodes)},
+	)
+	r.Pass = true
+	for _, v := range r.Verdicts {
+		if v.Required && !v.Pass {
+			r.Pass = false
+		}
+	}
+	return r
+}
+
+// checkS4: a node's job never outlives its wrapper, whose exit follows the
+// release; a job interval ending after its wrapper exited means the lock
+// was let go with the job alive.
+func (r *Report) checkS4(h *History) Verdict {
+	late := 0
+	// The witness sees the socket close a moment after the process dies.
+	const slack = 200 * time.Millisecond
+	for _, iv := range h.Intervals {
+		for _, w := range h.Wrappers {
+			if w.Node == iv.Node && w.Start <= iv.Start && iv.Start <= w.End && iv.End > w.End+slack {
+				late++
+			}
+		}
+	}
+	return Verdict{Name: "S4", Title: "release only after death", Pass: late == 0, Required: true,
+		Detail: fmt.Sprintf("%d jobs outlived their wrapper", late)}
+}
+
+// checkL1 measures, after every fault that took the holder away, how long
+// until another job started, against T + 1 s.
+func (r *Report) checkL1(h *History, ivs []Interval) Verdict {
+	bound := h.SessionTimeout + time.Second
+	missed := 0
+	for _, f := range h.Faults {
+		if !f.HolderLoss || f.Error != "" {
+			continue
+		}
+		next := time.Duration(-1)
+		for _, iv := range ivs {
+			if iv.Start > f.Start {
+				next = iv.Start - f.Start
+				break
+			}
+		}
+		if next < 0 {
+			missed++
+			continue
+		}
+		r.Takeovers = append(r.Takeovers, next)
+		r.WorstTakeover = max(r.WorstTakeover, next)
+		if next > bound {
+			missed++
+		}
+	}
+	return Verdict{Name: "L1", Title: "takeover", Pass: missed == 0, Required: true,
+		Detail: fmt.Sprintf("%d takeovers, worst %v (bound T+1s = %v), %d missed", len(r.Takeovers), r.WorstTakeover.Round(time.Millisecond), bound, missed)}
+}

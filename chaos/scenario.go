@@ -1,0 +1,66 @@
+package chaos
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// Scenario is one entry of the catalogue: an ensemble, a workload of
+// simulated cron nodes, a fault schedule, and the verdicts expected.
+type Scenario struct {
+	Name string
+	Doc  string
+	// Workload.
+	Nodes      int
+	Duration   time.Duration // how long nodes keep firing the job
+	JobLength  time.Duration
+	Grandchild bool // the job leaves a grandchild that ignores TERM and HUP
+	// Wrapper settings; the test ensemble grants sessions up to 4 s.
+	SessionTimeout time.Duration
+	KillGrace      time.Duration
+	WrapperArgs    []string // extra zoo-locked flags
+	// Faults builds the schedule; rng is seeded from the run's seed, so one
+	// seed always gives one schedule.
+	Faults func(rng *rand.Rand, duration time.Duration) []Step
+	Expect Expect
+}
+
+// Expect says which verdicts the scenario must pass besides the ones every
+// scenario must (S2, S3, S4, L1, progress, nothing stuck).
+type Expect struct {
+	// S1MayFail: a paused holder is the one fault no lock service can
+	// survive with exclusion intact (DESIGN S1); S2 must still hold.
+	S1MayFail bool
+	// S1MustFail: the scenario is run with the fence disabled to prove the
+	// checker sees overlaps.
+	S1MustFail bool
+	// RideThrough: no job may be fenced (L3).
+	RideThrough bool
+}
+
+func (s Scenario) withDefaults() Scenario {
+	if s.Nodes == 0 {
+		s.Nodes = 3
+	}
+	if s.Duration == 0 {
+		s.Duration = 15 * time.Second
+	}
+	if s.JobLength == 0 {
+		s.JobLength = time.Second
+	}
+	if s.SessionTimeout == 0 {
+		s.SessionTimeout = 3 * time.Second
+	}
+	if s.KillGrace == 0 {
+		s.KillGrace = 500 * time.Millisecond
+	}
+	return s
+}
+
+// Schedule is the fault schedule the scenario draws for seed.
+func (s Scenario) Schedule(seed int64, duration time.Duration) []Step {
+	if s.Faults == nil {
+		return nil
+	}
+	return s.Faults(rand.New(rand.NewPCG(uint64(seed), 0x5eed)), duration)
+}

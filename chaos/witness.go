@@ -1,0 +1,153 @@
+package chaos
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Interval is one job's life as the witness saw it: from the job's first
+// message to the moment its connection dropped (a killed job's socket
+// closes at once), on the witness's one monotonic clock.
+type Interval struct {
+	Node  string        `json:"node"`
+	Token int64         `json:"token"`
+	Pid   int           `json:"pid"`
+	Start time.Duration `json:"start_ns"` // since the run began
+	End   time.Duration `json:"end_ns"`
+	// Writes the job made and how many the fenced resource refused.
+	Writes   int `json:"writes"`
+	Rejected int `json:"rejected"`
+	// StaleAccepted counts writes accepted although a higher token had
+	// been seen before: the S2 violation the checker looks for.
+	StaleAccepted int `json:"stale_accepted"`
+}
+
+// Witness is a loopback server that every job reports to, and the fenced
+// resource of DESIGN S2: it refuses any write whose token is lower than the
+// highest it has accepted.
+//
+// Protocol, one line each way: the job sends "hello NODE TOKEN PID", then
+// "write" lines; the witness answers each write with "ok" or "stale".
+type Witness struct {
+	ln    net.Listener
+	epoch time.Time
+
+	mu        sync.Mutex
+	highest   int64
+	intervals []Interval
+	open      map[int]*Interval // by pid
+	wg        sync.WaitGroup
+	// acceptAll turns the fence off; only the checker's own tests use it,
+	// to show that S2 can fail.
+	acceptAll bool
+}
+
+// NewWitness listens on a free loopback port.
+func NewWitness(epoch time.Time) (*Witness, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("witness listen: %w", err)
+	}
+	w := &Witness{ln: ln, epoch: epoch, open: map[int]*Interval{}}
+	go w.accept()
+	return w, nil
+}
+
+// Addr is where jobs connect.
+func (w *Witness) Addr() string { return w.ln.Addr().String() }
+
+func (w *Witness) accept() {
+	for {
+		conn, err := w.ln.Accept()
+		if err != nil {
+			return
+		}
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			w.serve(conn)
+		}()
+	}
+}
+
+func (w *Witness) serve(conn net.Conn) {
+	defer conn.Close()
+	r := bufio.NewScanner(conn)
+	if !r.Scan() {
+		return
+	}
+	fields := strings.Fields(r.Text())
+	if len(fields) != 4 || fields[0] != "hello" {
+		return
+	}
+	token, _ := strconv.ParseInt(fields[2], 10, 64)
+	pid, _ := strconv.Atoi(fields[3])
+	iv := &Interval{Node: fields[1], Token: token, Pid: pid, Start: time.Since(w.epoch)}
+	w.mu.Lock()
+	w.open[pid] = iv
+	w.mu.Unlock()
+	for r.Scan() {
+		if r.Text() != "write" {
+			continue
+		}
+		w.mu.Lock()
+		iv.Writes++
+		ok := token >= w.highest || w.acceptAll
+		if ok {
+			if token < w.highest {
+				iv.StaleAccepted++
+			}
+			w.highest = max(w.highest, token)
+		} else {
+			iv.Rejected++
+		}
+		w.mu.Unlock()
+		reply := "ok\n"
+		if !ok {
+			reply = "stale\n"
+		}
+		if _, err := conn.Write([]byte(reply)); err != nil {
+			break
+		}
+	}
+	w.mu.Lock()
+	iv.End = time.Since(w.epoch)
+	delete(w.open, pid)
+	w.intervals = append(w.intervals, *iv)
+	w.mu.Unlock()
+}
+
+// Holding returns the node whose job is running now, if exactly one is.
+func (w *Witness) Holding() (node string, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.open) != 1 {
+		return "", false
+	}
+	for _, iv := range w.open {
+		return iv.Node, true
+	}
+	return "", false
+}
+
+// Running counts the jobs alive now.
+func (w *Witness) Running() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.open)
+}
+
+// Close stops listening, waits for open jobs' connections to end, and
+// returns every interval recorded.
+func (w *Witness) Close() []Interval {
+	w.ln.Close()
+	w.wg.Wait()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]Interval(nil), w.intervals...)
+}

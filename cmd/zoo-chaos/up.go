@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/zoo-locked/zoo-locked/chaos"
+)
+
+type upOptions struct {
+	backend string
+	nodes   int
+	ready   string
+}
+
+func upFlags(o *upOptions) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("up", pflag.ContinueOnError)
+	fs.StringVar(&o.backend, "backend", chaos.BackendAuto, "auto, container or process (env ZOOLOCKED_BACKEND)")
+	fs.IntVar(&o.nodes, "nodes", 3, "client nodes to create links for")
+	fs.StringVar(&o.ready, "ready-file", "", "write the first node's connect string here once serving")
+	return fs
+}
+
+func up(args []string) int {
+	var o upOptions
+	fs := upFlags(&o)
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
+		return 64
+	}
+	if o.nodes < 1 {
+		fmt.Fprintln(os.Stderr, "zoo-chaos up: --nodes must be at least 1")
+		return 64
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	e, err := chaos.NewEnsemble(startCtx, chaos.Options{Backend: o.backend, Logger: log})
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
+		return 69
+	}
+	defer func() {
+		if err := e.Close(context.Background()); err != nil {
+			fmt.Fprintf(os.Stderr, "zoo-chaos up: close: %v\n", err)
+		}
+	}()
+	fmt.Printf("ensemble serving (%s backend); servers: %s\n", e.Backend(), e.ConnectString())
+	for i := 1; i <= o.nodes; i++ {
+		n, err := e.Node(fmt.Sprintf("node%d", i))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
+			return 70
+		}
+		fmt.Printf("node%d: zoo-locked --zk %s NAME -- COMMAND\n", i, n.ConnectString())
+		if i == 1 && o.ready != "" {
+			if err := os.WriteFile(o.ready, []byte(n.ConnectString()+"\n"), 0o644); err != nil {
+				fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
+				return 70
+			}
+		}
+	}
+	fmt.Println("Ctrl-C stops the ensemble.")
+	<-ctx.Done()
+	return 0
+}

@@ -1,0 +1,146 @@
+// Package scenarios is the chaos catalogue: each scenario a named,
+// documented value, runnable one by one (`zoo-chaos run NAME`) and as a
+// `go test` case.
+package scenarios
+
+import (
+	"math/rand/v2"
+	"syscall"
+	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos"
+)
+
+// Session settings every scenario runs with (the test ensemble grants up
+// to 4 s): the fence fires at lastAck + 3 s − 0.5 s − 0.3 s = 2.2 s.
+const (
+	sessionTimeout = 3 * time.Second
+	killGrace      = 500 * time.Millisecond
+)
+
+func once(at, length time.Duration, f chaos.Fault) func(*rand.Rand, time.Duration) []chaos.Step {
+	return func(*rand.Rand, time.Duration) []chaos.Step {
+		return []chaos.Step{{At: at, For: length, Fault: f}}
+	}
+}
+
+// All is the catalogue, in the order `zoo-chaos list` shows it.
+func All() []chaos.Scenario {
+	return []chaos.Scenario{
+		{Name: "baseline", Doc: "Three nodes contend for the lock with no fault: exclusion, progress, clean hand-offs."},
+		{Name: "holder-sigkill", Doc: "The holder's wrapper is SIGKILLed while its job runs with a grandchild that ignores TERM and HUP: the tree dies with it, a waiter takes over within T+1s.",
+			Grandchild: true, JobLength: 3 * time.Second,
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{{At: 4 * time.Second, Fault: &chaos.WrapperSignal{Signal: syscall.SIGKILL, Which: "holder"}}}
+			}},
+		{Name: "holder-partition", Doc: "The holder's node is cut from the ensemble for longer than T: its job is fenced before the session expires and a waiter is granted the lock.",
+			JobLength: 5 * time.Second, Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{{At: 3 * time.Second, For: sessionTimeout + 2*time.Second, Fault: &chaos.PartitionNode{Which: "holder"}}}
+			}},
+		{Name: "short-blip", Doc: "The holder's node loses the ensemble for 1 s, less than the fence deadline: nothing is killed, no lock lost (L3).",
+			JobLength: 4 * time.Second, Expect: chaos.Expect{RideThrough: true},
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{{At: 3 * time.Second, For: time.Second, Fault: &chaos.PartitionNode{Which: "holder"}}}
+			}},
+		{Name: "leader-kill", Doc: "The ZooKeeper leader is killed (SIGKILL) and restarted 4 s later; sessions move to the survivors.",
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{{At: 3 * time.Second, For: 4 * time.Second, Fault: &chaos.ServerFault{Action: "kill", Which: "leader"}}}
+			}},
+		{Name: "follower-restart", Doc: "A follower is restarted gracefully while jobs run.",
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{{At: 3 * time.Second, Fault: &chaos.ServerFault{Action: "restart", Which: "follower"}}}
+			}},
+		{Name: "leader-isolated", Doc: "The leader is cut from its peers (its clients still reach it) for 6 s: it loses its quorum, the others elect a new leader.",
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{{At: 3 * time.Second, For: 6 * time.Second, Fault: &chaos.ServerFault{Action: "isolate", Which: "leader"}}}
+			}},
+		{Name: "quorum-loss", Doc: "Two of three servers stop for 5 s: nobody can hold the lock meanwhile (the holder is fenced), work resumes after.",
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{{At: 3 * time.Second, For: 5 * time.Second, Fault: &chaos.QuorumLoss{}}}
+			}},
+		{Name: "slow-network", Doc: "Every node's links get 150±50 ms of latency for 6 s.",
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{{At: 3 * time.Second, For: 6 * time.Second, Fault: &chaos.SlowNodes{LatencyMs: 150, JitterMs: 50}}}
+			}},
+		{Name: "holder-paused", Doc: "The holder's wrapper and job are frozen (SIGSTOP) for longer than T: S1 may break — no lock service can prevent it — but the fenced resource refuses every stale write (S2).",
+			JobLength: 4 * time.Second, Expect: chaos.Expect{S1MayFail: true},
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{{At: 3 * time.Second, For: sessionTimeout + 2*time.Second, Fault: &chaos.WrapperSignal{Signal: syscall.SIGSTOP, Which: "holder"}}}
+			}},
+		{Name: "waiter-expiry", Doc: "A waiting node is cut for longer than T: its session expires, it contends again cleanly; the holder is untouched.",
+			JobLength: 3 * time.Second,
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{{At: 3 * time.Second, For: sessionTimeout + time.Second, Fault: &chaos.PartitionNode{Which: "waiter"}}}
+			}},
+		{Name: "rolling-restart", Doc: "Each server in turn is restarted while jobs run, as in a ZooKeeper upgrade.",
+			Duration: 18 * time.Second,
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				var steps []chaos.Step
+				for i, id := range []string{"zk1", "zk2", "zk3"} {
+					steps = append(steps, chaos.Step{At: time.Duration(3+4*i) * time.Second, Fault: &chaos.ServerFault{Action: "restart", Which: id}})
+				}
+				return steps
+			}},
+		{Name: "random", Doc: "A seed-driven mix of every fault above, one after another; the same seed gives the same schedule.",
+			Duration: 25 * time.Second, JobLength: 2 * time.Second, Grandchild: true, Faults: Random, Expect: chaos.Expect{S1MayFail: true}},
+		{Name: "demo", Doc: "The invoice job on three nodes with one holder crash and one partition: what make demo shows.",
+			Grandchild: true, JobLength: 2 * time.Second, Duration: 14 * time.Second,
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{
+					{At: 3 * time.Second, Fault: &chaos.WrapperSignal{Signal: syscall.SIGKILL, Which: "holder"}},
+					{At: 8 * time.Second, For: sessionTimeout + time.Second, Fault: &chaos.PartitionNode{Which: "holder"}},
+				}
+			}},
+	}
+}
+
+// Unsafe is holder-partition run with the fence disabled: the checker
+// must report the overlap that follows (S1 fails on purpose).
+func Unsafe() chaos.Scenario {
+	s := Get("holder-partition")
+	s.Name, s.Doc = "unsafe-holder-partition", "holder-partition with the fence disabled: proves the checker catches an overlap."
+	s.WrapperArgs = []string{"--unsafe-no-fence"}
+	s.Expect = chaos.Expect{S1MustFail: true}
+	return s
+}
+
+// Get returns the scenario of that name, or the zero Scenario.
+func Get(name string) chaos.Scenario {
+	for _, s := range All() {
+		if s.Name == name {
+			return s
+		}
+	}
+	if name == "unsafe-holder-partition" {
+		return Unsafe()
+	}
+	return chaos.Scenario{}
+}
+
+// Random draws faults one after another from the whole catalogue: each
+// starts 1–3 s after the previous healed and lasts 1–5 s.
+func Random(rng *rand.Rand, duration time.Duration) []chaos.Step {
+	makers := []func() chaos.Fault{
+		func() chaos.Fault { return &chaos.PartitionNode{Which: "holder"} },
+		func() chaos.Fault { return &chaos.PartitionNode{Which: "waiter"} },
+		func() chaos.Fault { return &chaos.ServerFault{Action: "isolate", Which: "leader"} },
+		func() chaos.Fault { return &chaos.SlowNodes{LatencyMs: 100, JitterMs: 50} },
+		func() chaos.Fault { return &chaos.ServerFault{Action: "kill", Which: "leader"} },
+		func() chaos.Fault { return &chaos.ServerFault{Action: "stop", Which: "follower"} },
+		func() chaos.Fault { return &chaos.ServerFault{Action: "restart", Which: "follower"} },
+		func() chaos.Fault { return &chaos.ServerFault{Action: "pause", Which: "follower"} },
+		func() chaos.Fault { return &chaos.QuorumLoss{} },
+		func() chaos.Fault { return &chaos.WrapperSignal{Signal: syscall.SIGKILL, Which: "holder"} },
+		func() chaos.Fault { return &chaos.WrapperSignal{Signal: syscall.SIGSTOP, Which: "holder"} },
+	}
+	var steps []chaos.Step
+	at := 2 * time.Second
+	for {
+		length := time.Duration(1000+rng.IntN(4000)) * time.Millisecond
+		if at+length > duration-2*time.Second {
+			return steps
+		}
+		steps = append(steps, chaos.Step{At: at, For: length, Fault: makers[rng.IntN(len(makers))]()})
+		at += length + time.Duration(1000+rng.IntN(2000))*time.Millisecond
+	}
+}
