@@ -100,6 +100,8 @@ func Unsafe() chaos.Scenario {
 	s := Get("holder-partition")
 	s.Name, s.Doc = "unsafe-holder-partition", "holder-partition with the fence disabled: proves the checker catches an overlap."
 	s.WrapperArgs = []string{"--unsafe-no-fence"}
+	// The job must outlive the expiry for the overlap to show.
+	s.JobLength = 12 * time.Second
 	s.Expect = chaos.Expect{S1MustFail: true}
 	return s
 }

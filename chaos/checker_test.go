@@ -1,0 +1,135 @@
+package chaos
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+)
+
+const sec = time.Second
+
+// cleanHistory is two nodes taking turns with no fault.
+func cleanHistory() *History {
+	return &History{
+		Nodes: []string{"node1", "node2"}, Duration: 10 * sec, SessionTimeout: 3 * sec,
+		Intervals: []Interval{
+			{Node: "node1", Token: 10, Start: 1 * sec, End: 2 * sec, Writes: 10},
+			{Node: "node2", Token: 12, Start: 2*sec + 10*time.Millisecond, End: 3 * sec, Writes: 10},
+		},
+		Wrappers: []WrapperRun{
+			{Node: "node1", Start: 0, End: 2*sec + 5*time.Millisecond, Exit: 0},
+			{Node: "node2", Start: 0, End: 3*sec + 5*time.Millisecond, Exit: 0},
+		},
+	}
+}
+
+func verdict(t *testing.T, rep Report, name string) Verdict {
+	t.Helper()
+	for _, v := range rep.Verdicts {
+		if v.Name == name {
+			return v
+		}
+	}
+	t.Fatalf("no verdict %s", name)
+	return Verdict{}
+}
+
+func TestCheckerPassesCleanHistory(t *testing.T) {
+	rep := Check(cleanHistory(), Expect{RideThrough: true})
+	if !rep.Pass {
+		t.Fatalf("clean history failed: %+v", rep.Verdicts)
+	}
+}
+
+// Every verdict is fed a history that breaks it and must fail.
+func TestCheckerFailsBadHistories(t *testing.T) {
+	for _, tc := range []struct {
+		verdict string
+		expect  Expect
+		breakIt func(h *History)
+	}{
+		{"S1", Expect{}, func(h *History) { h.Intervals[1].Start = 1500 * time.Millisecond }},
+		{"S2", Expect{}, func(h *History) { h.Intervals[1].StaleAccepted = 1 }},
+		{"S2", Expect{}, func(h *History) { h.Intervals[1].Token = 9 }},
+		{"S3", Expect{}, func(h *History) { h.Orphans = []int{4242} }},
+		{"S4", Expect{}, func(h *History) { h.Wrappers[0].End = 1500 * time.Millisecond }},
+		{"L1", Expect{}, func(h *History) {
+			h.Faults = []FaultWindow{{Name: "kill -9 holder wrapper", Start: 1500 * time.Millisecond, HolderLoss: true}}
+			h.Intervals[1].Start = 1500*time.Millisecond + h.SessionTimeout + 1100*time.Millisecond
+			h.Intervals[1].End = h.Intervals[1].Start + sec
+		}},
+		{"L3", Expect{RideThrough: true}, func(h *History) { h.Wrappers[0].Exit = lockLostExit }},
+		{"progress", Expect{}, func(h *History) {
+			for i := range h.Wrappers {
+				h.Wrappers[i].Exit = 75
+			}
+		}},
+		{"stuck", Expect{}, func(h *History) { h.LeftZnodes = []string{"_c_x-lock-0000000001"} }},
+	} {
+		h := cleanHistory()
+		tc.breakIt(h)
+		rep := Check(h, tc.expect)
+		if v := verdict(t, rep, tc.verdict); v.Pass || rep.Pass {
+			t.Errorf("%s: bad history passed (%+v)", tc.verdict, v)
+		}
+	}
+}
+
+func TestCheckerS1MayFailOnlyWhereExpected(t *testing.T) {
+	h := cleanHistory()
+	h.Intervals[1].Start = 1500 * time.Millisecond
+	if rep := Check(h, Expect{S1MayFail: true}); !rep.Pass {
+		t.Fatalf("S1MayFail scenario failed on an overlap: %+v", rep.Verdicts)
+	}
+	if rep := Check(cleanHistory(), Expect{S1MustFail: true}); rep.Pass {
+		t.Fatal("S1MustFail scenario passed without an overlap")
+	}
+	rep := Check(h, Expect{})
+	if rep.Overlaps != 1 || rep.WorstOverlap != 500*time.Millisecond {
+		t.Fatalf("overlaps %d worst %v", rep.Overlaps, rep.WorstOverlap)
+	}
+}
+
+// TestWitnessRefusesStaleTokens drives the witness over real sockets: a
+// holder with a lower token than one already accepted is refused.
+func TestWitnessRefusesStaleTokens(t *testing.T) {
+	w, err := NewWitness(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(node string, token int64) string {
+		conn, err := net.Dial("tcp", w.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "hello %s %d 1\nwrite\n", node, token)
+		r := bufio.NewScanner(conn)
+		if !r.Scan() {
+			t.Fatal("no answer")
+		}
+		return r.Text()
+	}
+	if got := write("a", 10); got != "ok" {
+		t.Fatalf("first write: %s", got)
+	}
+	if got := write("b", 12); got != "ok" {
+		t.Fatalf("newer token: %s", got)
+	}
+	if got := write("a", 10); got != "stale" {
+		t.Fatalf("stale token: %s", got)
+	}
+	ivs := w.Close()
+	rejected := 0
+	for _, iv := range ivs {
+		rejected += iv.Rejected
+		if iv.StaleAccepted != 0 {
+			t.Fatalf("stale accepted: %+v", iv)
+		}
+	}
+	if len(ivs) != 3 || rejected != 1 {
+		t.Fatalf("intervals %+v", ivs)
+	}
+}

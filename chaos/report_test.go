@@ -1,0 +1,70 @@
+package chaos
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+type svgDoc struct {
+	XMLName xml.Name  `xml:"svg"`
+	Rects   []svgRect `xml:"rect"`
+	Lines   []struct {
+		Class string `xml:"class,attr"`
+	} `xml:"line"`
+}
+
+type svgRect struct {
+	Class string `xml:"class,attr"`
+	Title string `xml:"title"`
+}
+
+// TestReportRendersParsableSVG: the timeline's SVG parses as XML and has a
+// job bar per interval, the fault window, the overlap and leader marks.
+func TestReportRendersParsableSVG(t *testing.T) {
+	h := cleanHistory()
+	h.Scenario, h.Seed = "report-test", 7
+	h.Intervals[1].Start = 1500 * time.Millisecond
+	h.Faults = []FaultWindow{{Name: "partition holder", Target: "node1", Start: sec, End: 2 * sec}}
+	h.Leaders = []LeaderChange{{At: 0, Leader: 2}, {At: 4 * sec, Leader: 3}}
+	rep := Check(h, Expect{})
+	dir := t.TempDir()
+	if err := WriteReport(dir, h, rep); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, TimelineFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	svg := s[strings.Index(s, "<svg"):strings.Index(s, "</svg>")+len("</svg>")]
+	var doc svgDoc
+	if err := xml.Unmarshal([]byte(svg), &doc); err != nil {
+		t.Fatalf("timeline SVG does not parse: %v", err)
+	}
+	count := map[string]int{}
+	for _, r := range doc.Rects {
+		count[r.Class]++
+	}
+	if count["job"] != 2 || count["fault"] != 1 || count["overlap"] != 1 || len(doc.Lines) != 2 {
+		t.Fatalf("rects %v, %d leader lines", count, len(doc.Lines))
+	}
+	if strings.Contains(s, "http://") && !strings.Contains(s, `xmlns="http://www.w3.org/2000/svg"`) {
+		t.Fatal("page refers to the network")
+	}
+	var verdict struct {
+		Pass     bool      `json:"pass"`
+		Verdicts []Verdict `json:"verdicts"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, VerdictFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &verdict); err != nil || verdict.Pass || len(verdict.Verdicts) == 0 {
+		t.Fatalf("verdict.json %v: %s", err, b[:min(200, len(b))])
+	}
+}
