@@ -30,7 +30,7 @@ image:
 	scripts/build-zk-image.sh $(ZK_IMAGE)
 
 demo: image build
-	scripts/demo.sh
+	$(BIN)/zoo-chaos run demo --report demo-report
 
 deps:
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap zookeeper default-jre-headless

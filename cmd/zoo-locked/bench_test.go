@@ -72,3 +72,66 @@ func bareCycle(b *testing.B, servers []string) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkHandoff measures hand-off with 20 waiters queued behind a
+// holder: from the holder's release until all 20 have run, per hand-off,
+// and as a ratio to one bare client cycle measured in the same run.
+func BenchmarkHandoff(b *testing.B) {
+	if ensemble == nil {
+		b.Fatal("needs the ensemble")
+	}
+	const waiters = 20
+	servers := strings.Split(ensemble.ConnectString(), ",")
+	var handoff, bare time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		holder := exec.Command(binary, "--zk", ensemble.ConnectString(), "--session-timeout", "4s", "--kill-grace", "500ms",
+			"bench-handoff", "--", "sh", "-c", "read x")
+		stdin, err := holder.StdinPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := holder.Start(); err != nil {
+			b.Fatal(err)
+		}
+		conn, _, err := zk.Connect(servers, 4*time.Second, zk.WithLogger(quietLogger{}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		queued := func(n int) bool {
+			children, _, err := conn.Children("/zoo-locked/bench-handoff")
+			return err == nil && len(children) == n
+		}
+		for !queued(1) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		var cmds []*exec.Cmd
+		for range waiters {
+			c := exec.Command(binary, "--zk", ensemble.ConnectString(), "--session-timeout", "4s", "--kill-grace", "500ms", "bench-handoff", "--", "true")
+			if err := c.Start(); err != nil {
+				b.Fatal(err)
+			}
+			cmds = append(cmds, c)
+		}
+		for !queued(waiters + 1) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		start := time.Now()
+		stdin.Close()
+		_ = holder.Wait() // its status is not what is measured
+		for _, c := range cmds {
+			if err := c.Wait(); err != nil {
+				b.Fatalf("waiter: %v", err)
+			}
+		}
+		handoff += time.Since(start)
+		conn.Close()
+		start = time.Now()
+		bareCycle(b, servers)
+		bare += time.Since(start)
+		b.StartTimer()
+	}
+	per := handoff / time.Duration(b.N*waiters)
+	b.ReportMetric(float64(per.Microseconds())/1000, "handoff-ms")
+	b.ReportMetric(float64(per)/float64(bare/time.Duration(b.N)), "handoff/bare-cycle")
+}
