@@ -44,15 +44,19 @@ type targeted struct{ target string }
 
 func (t *targeted) Target() string { return t.target }
 
-// pickNode resolves "holder", "waiter" or a node name to a node.
+// pickNode resolves "holder", "waiter" or a node name to a node. A fault
+// aimed at the holder that lands between two jobs waits for the next one.
 func pickNode(r *Run, which string) (*workNode, error) {
 	switch which {
 	case "holder":
-		name, ok := r.witness.Holding()
-		if !ok {
-			return nil, errors.New("no single holder right now")
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if name, ok := r.witness.Holding(); ok {
+				return r.node(name), nil
+			}
+			if time.Now().After(deadline) {
+				return nil, errors.New("no single holder for 5 s")
+			}
 		}
-		return r.node(name), nil
 	case "waiter":
 		holder, _ := r.witness.Holding()
 		for _, n := range r.nodes {

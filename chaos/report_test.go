@@ -41,7 +41,7 @@ func TestReportRendersParsableSVG(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(page)
-	svg := s[strings.Index(s, "<svg"):strings.Index(s, "</svg>")+len("</svg>")]
+	svg := s[strings.Index(s, "<svg") : strings.Index(s, "</svg>")+len("</svg>")]
 	var doc svgDoc
 	if err := xml.Unmarshal([]byte(svg), &doc); err != nil {
 		t.Fatalf("timeline SVG does not parse: %v", err)
