@@ -14,6 +14,9 @@ type Holder struct {
 	Start   time.Time `json:"start"`
 	Command []string  `json:"command"`
 	Version string    `json:"version"`
+	// Limit is the --limit this contender runs with (1 for a mutex), so
+	// that status can tell holders from waiters.
+	Limit int `json:"limit,omitempty"`
 }
 
 // ThisProcess describes the calling process running command.

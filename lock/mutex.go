@@ -20,10 +20,13 @@ import (
 const contenderPrefix = "_c_"
 
 // Mutex is the lock recipe for one name: ephemeral-sequential contenders
-// under <root>/<name>; the lowest sequence holds; each waiter watches only
-// its predecessor. One Mutex contends once.
+// under <root>/<name>; the lowest `limit` sequences hold (1: a mutex, N: a
+// semaphore); each waiter watches only its `limit` nearest predecessors, so
+// a release wakes at most `limit` waiters — exactly one for a mutex —
+// however long the queue. One Mutex contends once.
 type Mutex struct {
 	s      *Session
+	limit  int
 	parent string
 	data   []byte
 	acl    []zk.ACL
@@ -36,9 +39,12 @@ type Mutex struct {
 
 // NewMutex prepares a contender for name under root; data is what status
 // shows about this contender (host, pid, command).
-func NewMutex(s *Session, root, name string, data []byte, log *slog.Logger) (*Mutex, error) {
+func NewMutex(s *Session, root, name string, limit int, data []byte, log *slog.Logger) (*Mutex, error) {
 	if err := ValidateName(name); err != nil {
 		return nil, err
+	}
+	if limit < 1 {
+		return nil, fmt.Errorf("%w: limit %d: at least one holder", ErrUsage, limit)
 	}
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -48,7 +54,7 @@ func NewMutex(s *Session, root, name string, data []byte, log *slog.Logger) (*Mu
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Mutex{
-		s: s, parent: path.Join(root, name), data: data, acl: zk.WorldACL(zk.PermAll),
+		s: s, limit: limit, parent: path.Join(root, name), data: data, acl: zk.WorldACL(zk.PermAll),
 		guid: hex.EncodeToString(b[:]), log: log,
 	}, nil
 }
@@ -68,11 +74,11 @@ func (m *Mutex) Lock(ctx context.Context, wait bool) error {
 		return err
 	}
 	for {
-		pred, err := m.predecessor()
+		ahead, err := m.ahead()
 		if err != nil {
 			return m.abandon(err)
 		}
-		if pred == "" {
+		if len(ahead) < m.limit {
 			_, stat, err := m.s.Conn().Exists(m.node)
 			if err != nil {
 				return m.abandon(fmt.Errorf("read token of %s: %w", m.node, err))
@@ -86,22 +92,47 @@ func (m *Mutex) Lock(ctx context.Context, wait bool) error {
 		if !wait {
 			return m.abandon(ErrBusy)
 		}
-		exists, _, changed, err := m.s.Conn().ExistsW(pred)
+		// Only a departure among our `limit` nearest predecessors can bring
+		// us under the limit: one further ahead leaves as many ahead of us
+		// within reach as before.
+		woke, gone, err := m.watch(ahead[len(ahead)-m.limit:])
 		if err != nil {
-			return m.abandon(fmt.Errorf("watch %s: %w", pred, err))
+			return m.abandon(err)
 		}
-		if !exists {
+		if gone {
 			continue
 		}
-		m.log.Debug("waiting for predecessor", "lock", path.Base(m.parent), "predecessor", path.Base(pred))
 		select {
-		case <-changed:
+		case <-woke:
 		case <-ctx.Done():
 			return m.abandon(fmt.Errorf("%w: %v", ErrBusy, context.Cause(ctx)))
 		case <-m.s.Done():
 			return m.abandon(m.s.Err())
 		}
 	}
+}
+
+// watch sets a watch on each znode and returns a channel that receives
+// when any of them fires; gone says one had already vanished.
+func (m *Mutex) watch(nodes []string) (woke <-chan struct{}, gone bool, err error) {
+	ch := make(chan struct{}, len(nodes))
+	for _, n := range nodes {
+		exists, _, events, err := m.s.Conn().ExistsW(n)
+		if err != nil {
+			return nil, false, fmt.Errorf("watch %s: %w", n, err)
+		}
+		if !exists {
+			return nil, true, nil
+		}
+		m.log.Debug("waiting for predecessor", "lock", path.Base(m.parent), "predecessor", path.Base(n))
+		go func() {
+			// The library fires or closes every watch channel, at the
+			// latest when the connection closes.
+			<-events
+			ch <- struct{}{}
+		}()
+	}
+	return ch, false, nil
 }
 
 // create makes our contender znode, creating the parents as needed, and
@@ -174,23 +205,24 @@ func (m *Mutex) ensureParent() error {
 	return nil
 }
 
-// predecessor returns the contender just before ours, or "" when we hold.
-func (m *Mutex) predecessor() (string, error) {
+// ahead lists, in queue order, the contenders before ours.
+func (m *Mutex) ahead() ([]string, error) {
 	children, _, err := m.s.Conn().Children(m.parent)
 	if err != nil {
-		return "", fmt.Errorf("list contenders of %s: %w", m.parent, err)
+		return nil, fmt.Errorf("list contenders of %s: %w", m.parent, err)
 	}
 	ordered := SortContenders(children)
 	ours := path.Base(m.node)
 	for i, c := range ordered {
 		if c == ours {
-			if i == 0 {
-				return "", nil
+			out := make([]string, i)
+			for j := range i {
+				out[j] = path.Join(m.parent, ordered[j])
 			}
-			return path.Join(m.parent, ordered[i-1]), nil
+			return out, nil
 		}
 	}
-	return "", fmt.Errorf("%w: contender %s vanished", ErrLockLost, m.node)
+	return nil, fmt.Errorf("%w: contender %s vanished", ErrLockLost, m.node)
 }
 
 // SortContenders orders contender znode names by their sequence number (the

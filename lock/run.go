@@ -21,8 +21,15 @@ type Config struct {
 	NoWait      bool
 	WaitTimeout time.Duration // 0: wait as long as it takes
 	MaxRuntime  time.Duration // 0: no limit
-	Version     string
-	Logger      *slog.Logger
+	// Limit is how many may hold the lock at once (default 1).
+	Limit int
+	// OncePer > 0 runs the command at most once per slot of that length
+	// (aligned to the Unix epoch in UTC, shifted by SlotOffset) across
+	// everyone using the lock: see RunRecord.
+	OncePer    time.Duration
+	SlotOffset time.Duration
+	Version    string
+	Logger     *slog.Logger
 	// Signals are the wrapper's TERM/INT/HUP/QUIT, forwarded to the job.
 	Signals <-chan os.Signal
 }
@@ -68,10 +75,26 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 	defer s.Close()
 	stopWaiting(nil)
 	log.Info("acquired", "lock", cfg.Name, "token", m.Token(), "session", fmt.Sprintf("0x%x", s.ID()), "timeout", s.Timeout())
+	started := time.Now()
+	if cfg.OncePer > 0 {
+		done, err := ranThisSlot(cfg, m, started)
+		if err != nil || done {
+			if uerr := m.Unlock(); uerr != nil {
+				log.Warn("release failed; the lock frees when the session ends", "lock", cfg.Name, "err", uerr)
+			}
+			if err != nil {
+				return 70, err
+			}
+			return 0, nil
+		}
+	}
 	status, err := supervise(cfg, s, m)
 	if err != nil {
 		// The tree is dead; the lock is gone or going with the session.
 		return status, err
+	}
+	if cfg.OncePer > 0 && status == 0 {
+		recordRun(cfg, m, started)
 	}
 	if uerr := m.Unlock(); uerr != nil {
 		log.Warn("release failed; the lock frees when the session ends", "lock", cfg.Name, "err", uerr)
@@ -89,7 +112,8 @@ func acquire(ctx context.Context, cfg Config) (*Session, *Mutex, error) {
 			return nil, nil, err
 		}
 		holder := ThisProcess(cfg.Command, cfg.Version)
-		m, err := NewMutex(s, cfg.Root, cfg.Name, holder.Marshal(), cfg.Logger)
+		holder.Limit = max(cfg.Limit, 1)
+		m, err := NewMutex(s, cfg.Root, cfg.Name, max(cfg.Limit, 1), holder.Marshal(), cfg.Logger)
 		if err != nil {
 			s.Close()
 			return nil, nil, err
@@ -172,3 +196,35 @@ func supervise(cfg Config, s *Session, m *Mutex) (int, error) {
 
 // ParentOf is the znode under which the contenders for name live.
 func ParentOf(root, name string) string { return path.Join(root, name) }
+
+// ranThisSlot says whether a successful run already started in the slot
+// that contains now; the skip is logged with who ran it and when.
+func ranThisSlot(cfg Config, m *Mutex, now time.Time) (bool, error) {
+	rec, err := m.LastRun()
+	if err != nil || rec == nil {
+		return false, err
+	}
+	slot := Slot(now, cfg.OncePer, cfg.SlotOffset)
+	if Slot(rec.Start, cfg.OncePer, cfg.SlotOffset) != slot {
+		return false, nil
+	}
+	cfg.Logger.Info("already ran in this slot; skipping", "lock", cfg.Name, "node", rec.Host, "pid", rec.Pid,
+		"started", rec.Start.Format(time.RFC3339), "ended", rec.End.Format(time.RFC3339),
+		"slot_start", SlotStart(slot, cfg.OncePer, cfg.SlotOffset).Format(time.RFC3339))
+	return true, nil
+}
+
+// recordRun writes the successful run while we still hold the lock. If it
+// fails, the run happened but is not on record: another node may run the
+// job again in this slot (at-least-once, as documented).
+func recordRun(cfg Config, m *Mutex, started time.Time) {
+	host, _ := os.Hostname() // an empty host is still a valid record
+	slot := Slot(started, cfg.OncePer, cfg.SlotOffset)
+	rec := RunRecord{Host: host, Pid: os.Getpid(), Period: cfg.OncePer, Offset: cfg.SlotOffset, Slot: slot,
+		SlotStart: SlotStart(slot, cfg.OncePer, cfg.SlotOffset), Start: started.UTC(), End: time.Now().UTC(), Token: m.Token()}
+	if err := m.RecordRun(rec); err != nil {
+		cfg.Logger.Error("job succeeded but its run could not be recorded; another node may run it again this slot", "lock", cfg.Name, "err", err)
+		return
+	}
+	cfg.Logger.Info("run recorded", "lock", cfg.Name, "slot_start", rec.SlotStart.Format(time.RFC3339))
+}

@@ -15,7 +15,10 @@ import (
 
 // options is the command line, parsed and validated.
 type options struct {
-	cfg          lock.Config
+	cfg lock.Config
+	// subcommand is "", "status" or "list".
+	subcommand   string
+	json         bool
 	shell        bool
 	busyExitCode int
 	logLevel     slog.Level
@@ -45,10 +48,14 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	durations["wait-timeout"] = fs.Duration("wait-timeout", 0, "give up waiting for the lock after this (default: wait forever)")
 	fs.IntVar(&o.busyExitCode, "busy-exit-code", exitBusy, "exit code when the lock is busy or the wait timed out")
 	durations["max-runtime"] = fs.Duration("max-runtime", 0, "stop the job (SIGTERM, then SIGKILL) after this (default: no limit)")
+	fs.IntVar(&o.cfg.Limit, "limit", 1, "let up to N nodes hold the lock at once (a semaphore)")
+	durations["once-per"] = fs.Duration("once-per", 0, "run at most once per slot of this length across the cluster, e.g. 1h or 24h (slots aligned to the epoch, UTC)")
+	durations["slot-offset"] = fs.Duration("slot-offset", 0, "shift --once-per slots, e.g. 2h30m for a daily job counted from 02:30 UTC")
 	fs.BoolVar(&o.shell, "shell", false, "run COMMAND with sh -c (one string) instead of executing argv directly")
 	fs.String("log-level", "warn", "debug, info, warn or error (messages go to stderr)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.BoolVar(&o.json, "json", false, "status and list: print JSON")
 	fs.BoolVarP(&o.help, "help", "h", false, "show this help")
 	// Test-only: lets the chaos harness show that its checker catches the
 	// overlaps a wrapper without a fence causes. Hidden from --help.
@@ -88,10 +95,21 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	}
 	for name, d := range durations {
 		f := fs.Lookup(name)
-		optional := name == "wait-timeout" || name == "max-runtime"
+		optional := name == "wait-timeout" || name == "max-runtime" || name == "once-per"
+		if name == "slot-offset" {
+			continue
+		}
 		if *d < 0 || (*d == 0 && (!optional || f.Changed || getenv(envName(name)) != "")) {
 			return o, usageErr("--%s %v: must be a positive duration such as 30s or 1m30s", name, *d)
 		}
+	}
+	cfg0 := &o.cfg
+	cfg0.OncePer, cfg0.SlotOffset = *durations["once-per"], *durations["slot-offset"]
+	if cfg0.SlotOffset != 0 && (cfg0.OncePer == 0 || cfg0.SlotOffset < 0 || cfg0.SlotOffset >= cfg0.OncePer) {
+		return o, usageErr("--slot-offset %v: needs --once-per and must be at least 0 and under it", cfg0.SlotOffset)
+	}
+	if cfg0.Limit < 1 {
+		return o, usageErr("--limit %d: at least 1", cfg0.Limit)
 	}
 	cfg := &o.cfg
 	cfg.Session.SessionTimeout = *durations["session-timeout"]
@@ -130,6 +148,16 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	cfg.Root = cs.Chroot + root
 
 	rest := fs.Args()
+	// "status NAME" and "list" are inspections; a lock named status or
+	// list is still reachable with "--": zoo-locked status -- COMMAND.
+	switch {
+	case len(rest) == 2 && rest[0] == "status" && rest[1] != "--":
+		o.subcommand, cfg.Name = "status", rest[1]
+		return o, lock.ValidateName(cfg.Name)
+	case len(rest) == 1 && rest[0] == "list":
+		o.subcommand = "list"
+		return o, nil
+	}
 	if len(rest) == 0 {
 		return o, usageErr("missing lock NAME and COMMAND: zoo-locked [flags] NAME -- COMMAND [ARGS...]")
 	}
@@ -160,6 +188,8 @@ func printHelp(w io.Writer) {
 	var o options
 	fs := newFlagSet(&o, map[string]*time.Duration{})
 	fmt.Fprint(w, `Usage: zoo-locked [flags] NAME -- COMMAND [ARGS...]
+       zoo-locked [flags] status NAME     who holds NAME, who waits, its last run
+       zoo-locked [flags] list            every lock under --root
 
 Runs COMMAND only while holding the ZooKeeper lock NAME, so that of all the
 nodes whose cron fires the same job, one runs it at a time. The job gets
@@ -205,6 +235,9 @@ Exit codes:
   70       internal error
   75       lock busy (--no-wait) or --wait-timeout passed (see --busy-exit-code)
   79       lock lost while the command ran: it was killed (fenced)
+
+status exits 0 when the lock is held, 1 when it is free; list exits 0; both
+exit 64, 69 or 70 on errors as above.
 `)
 }
 

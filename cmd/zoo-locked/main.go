@@ -46,6 +46,8 @@ func run(args []string) int {
 	case o.version:
 		fmt.Println("zoo-locked", version)
 		return 0
+	case o.subcommand != "":
+		return inspect(o, os.Stdout)
 	}
 	if err := lock.LookCommand(o.cfg.Command[0]); err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)

@@ -1,0 +1,100 @@
+package lock
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// Contender is one znode in a lock's queue, as `zoo-locked status` shows it.
+type Contender struct {
+	Znode  string `json:"znode"`
+	Token  int64  `json:"token"`
+	Holder Holder `json:"who"`
+}
+
+// LockStatus is what a lock looks like from outside: who holds it, who
+// waits in which order, and the last recorded run of a --once-per job.
+type LockStatus struct {
+	Name    string      `json:"name"`
+	Held    bool        `json:"held"`
+	Holders []Contender `json:"holders"`
+	Waiters []Contender `json:"waiters"`
+	LastRun *RunRecord  `json:"last_run,omitempty"`
+}
+
+// Inspect reads the state of lock name under root without contending.
+func Inspect(conn *zk.Conn, root, name string) (LockStatus, error) {
+	st := LockStatus{Name: name, Holders: []Contender{}, Waiters: []Contender{}}
+	if err := ValidateName(name); err != nil {
+		return st, err
+	}
+	parent := path.Join(root, name)
+	children, _, err := conn.Children(parent)
+	if errors.Is(err, zk.ErrNoNode) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("list %s: %w", parent, err)
+	}
+	var queue []Contender
+	for _, c := range SortContenders(children) {
+		data, stat, err := conn.Get(path.Join(parent, c))
+		if errors.Is(err, zk.ErrNoNode) {
+			continue // released while we looked
+		}
+		if err != nil {
+			return st, fmt.Errorf("read %s: %w", c, err)
+		}
+		ct := Contender{Znode: path.Join(parent, c), Token: stat.Czxid}
+		// A contender whose data is not ours still counts in the queue.
+		_ = json.Unmarshal(data, &ct.Holder)
+		queue = append(queue, ct)
+	}
+	limit := 1
+	if len(queue) > 0 && queue[0].Holder.Limit > 1 {
+		limit = queue[0].Holder.Limit
+	}
+	for i, c := range queue {
+		if i < limit {
+			st.Holders = append(st.Holders, c)
+		} else {
+			st.Waiters = append(st.Waiters, c)
+		}
+	}
+	st.Held = len(st.Holders) > 0
+	rec, err := readRunRecord(conn, parent)
+	if err != nil {
+		return st, err
+	}
+	st.LastRun = rec
+	return st, nil
+}
+
+// List inspects every lock under root, sorted by name.
+func List(conn *zk.Conn, root string) ([]LockStatus, error) {
+	names, _, err := conn.Children(root)
+	if errors.Is(err, zk.ErrNoNode) {
+		return []LockStatus{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", root, err)
+	}
+	sort.Strings(names)
+	out := []LockStatus{}
+	for _, n := range names {
+		if ValidateName(n) != nil {
+			continue
+		}
+		st, err := Inspect(conn, root, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
