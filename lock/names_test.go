@@ -151,3 +151,29 @@ func FuzzValidateName(f *testing.F) {
 		}
 	})
 }
+
+func TestSlot(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	day, offset := 24*time.Hour, 2*time.Hour+30*time.Minute
+	if Slot(at("2026-11-25T02:29:00Z"), day, offset) == Slot(at("2026-11-25T02:31:00Z"), day, offset) {
+		t.Error("02:29 and 02:31 share a daily slot that starts at 02:30")
+	}
+	if Slot(at("2026-11-25T02:31:00Z"), day, offset) != Slot(at("2026-11-26T02:29:00Z"), day, offset) {
+		t.Error("02:31 and the next day's 02:29 are in different slots")
+	}
+	if Slot(at("2026-11-25T10:00:00+02:00"), time.Hour, 0) != Slot(at("2026-11-25T08:30:00Z"), time.Hour, 0) {
+		t.Error("slots depend on the time zone")
+	}
+	for _, s := range []string{"1969-12-31T23:59:59Z", "2026-11-25T13:00:00Z", "2026-11-25T13:59:59Z"} {
+		k := Slot(at(s), time.Hour, 0)
+		if start := SlotStart(k, time.Hour, 0); start.After(at(s)) || !at(s).Before(start.Add(time.Hour)) {
+			t.Errorf("%s: slot %d starts %v", s, k, start)
+		}
+	}
+}

@@ -103,15 +103,14 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 			return o, usageErr("--%s %v: must be a positive duration such as 30s or 1m30s", name, *d)
 		}
 	}
-	cfg0 := &o.cfg
-	cfg0.OncePer, cfg0.SlotOffset = *durations["once-per"], *durations["slot-offset"]
-	if cfg0.SlotOffset != 0 && (cfg0.OncePer == 0 || cfg0.SlotOffset < 0 || cfg0.SlotOffset >= cfg0.OncePer) {
-		return o, usageErr("--slot-offset %v: needs --once-per and must be at least 0 and under it", cfg0.SlotOffset)
-	}
-	if cfg0.Limit < 1 {
-		return o, usageErr("--limit %d: at least 1", cfg0.Limit)
-	}
 	cfg := &o.cfg
+	cfg.OncePer, cfg.SlotOffset = *durations["once-per"], *durations["slot-offset"]
+	if cfg.SlotOffset != 0 && (cfg.OncePer == 0 || cfg.SlotOffset < 0 || cfg.SlotOffset >= cfg.OncePer) {
+		return o, usageErr("--slot-offset %v: needs --once-per and must be at least 0 and under it", cfg.SlotOffset)
+	}
+	if cfg.Limit < 1 {
+		return o, usageErr("--limit %d: at least 1", cfg.Limit)
+	}
 	cfg.Session.SessionTimeout = *durations["session-timeout"]
 	cfg.Session.ConnectTimeout = *durations["connect-timeout"]
 	cfg.Session.KillGrace = *durations["kill-grace"]

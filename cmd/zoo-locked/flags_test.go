@@ -134,3 +134,33 @@ func FuzzParseArgs(f *testing.F) {
 		}
 	})
 }
+
+func TestParseArgsBeyondMutex(t *testing.T) {
+	o, err := parseArgs([]string{"--zk", "zk1", "--once-per", "24h", "--slot-offset", "2h30m", "--limit", "3", "job", "--", "true"}, noEnv)
+	if err != nil || o.cfg.OncePer != 24*time.Hour || o.cfg.SlotOffset != 150*time.Minute || o.cfg.Limit != 3 {
+		t.Fatalf("%+v, %v", o.cfg, err)
+	}
+	o, err = parseArgs([]string{"--zk", "zk1", "--json", "status", "invoices"}, noEnv)
+	if err != nil || o.subcommand != "status" || o.cfg.Name != "invoices" || !o.json {
+		t.Fatalf("status: %+v, %v", o, err)
+	}
+	o, err = parseArgs([]string{"--zk", "zk1", "list"}, noEnv)
+	if err != nil || o.subcommand != "list" {
+		t.Fatalf("list: %+v, %v", o, err)
+	}
+	o, err = parseArgs([]string{"--zk", "zk1", "status", "--", "true"}, noEnv)
+	if err != nil || o.subcommand != "" || o.cfg.Name != "status" {
+		t.Fatalf("a lock named status: %+v, %v", o, err)
+	}
+	for _, args := range [][]string{
+		{"--zk", "zk1", "--slot-offset", "1h", "job", "--", "true"},
+		{"--zk", "zk1", "--once-per", "1h", "--slot-offset", "1h", "job", "--", "true"},
+		{"--zk", "zk1", "--once-per", "0s", "job", "--", "true"},
+		{"--zk", "zk1", "--limit", "0", "job", "--", "true"},
+		{"--zk", "zk1", "status", "a/b"},
+	} {
+		if _, err := parseArgs(args, noEnv); !errors.Is(err, lock.ErrUsage) {
+			t.Errorf("parseArgs(%q) = %v, want a usage error", args, err)
+		}
+	}
+}
