@@ -20,6 +20,9 @@ type serverSpec struct {
 	Peers             map[int]string
 	TickTime          time.Duration
 	MaxSessionTimeout time.Duration
+	// SecurePort and TLS: a TLS client port, when TLS is set.
+	SecurePort int
+	TLS        *ServerTLS
 }
 
 // cfgExtra are the zoo.cfg lines both backends add to ZooKeeper's defaults.

@@ -111,6 +111,9 @@ func (b *containerBackend) Start(ctx context.Context, spec serverSpec) error {
 	if exists {
 		return c.Start(ctx)
 	}
+	if spec.TLS != nil {
+		return fmt.Errorf("TLS servers run on the process backend only")
+	}
 	servers := []string{fmt.Sprintf("server.%d=0.0.0.0:2888:3888;2181", spec.ID)}
 	ids := make([]int, 0, len(spec.Peers))
 	for id := range spec.Peers {

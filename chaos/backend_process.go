@@ -20,6 +20,9 @@ var zookeeperJars = []string{
 	"/usr/share/java/zookeeper.jar",
 	"/usr/share/java/slf4j-log4j12.jar",
 	"/usr/share/java/log4j-1.2.jar",
+	// The Netty connection factory (TLS) needs these beyond the manifest's.
+	"/usr/share/java/netty-codec.jar",
+	"/usr/share/java/netty-resolver.jar",
 }
 
 // processBackend runs each server as a local JVM on loopback: the fallback
@@ -80,6 +83,15 @@ func (b *processBackend) Start(ctx context.Context, spec serverSpec) error {
 		cfg = append(cfg, fmt.Sprintf("server.%d=%s", id, addr))
 	}
 	cfg = append(cfg, spec.cfgExtra()...)
+	if spec.TLS != nil {
+		cfg = append(cfg,
+			fmt.Sprintf("secureClientPort=%d", spec.SecurePort),
+			"secureClientPortAddress=127.0.0.1",
+			"serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory",
+			"ssl.keyStore.location="+spec.TLS.KeyStore, "ssl.keyStore.type=PEM",
+			"ssl.trustStore.location="+spec.TLS.TrustStore, "ssl.trustStore.type=PEM",
+			"ssl.clientAuth=none")
+	}
 	files := map[string]string{
 		"zoo.cfg":          strings.Join(cfg, "\n") + "\n",
 		"data/myid":        fmt.Sprintf("%d\n", spec.ID),

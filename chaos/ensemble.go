@@ -33,6 +33,14 @@ type Options struct {
 	// lowers any longer request to it. Default 20 ticks, as ZooKeeper's.
 	MaxSessionTimeout time.Duration
 	Logger            *slog.Logger
+	// TLS opens a secure client port on every server (process backend).
+	TLS *ServerTLS
+}
+
+// ServerTLS are PEM files for the servers' secure client port: KeyStore
+// holds the private key (PKCS#8) and the certificate chain, TrustStore the CA.
+type ServerTLS struct {
+	KeyStore, TrustStore string
 }
 
 func (o Options) withDefaults() Options {
@@ -127,15 +135,20 @@ func chooseBackend(ctx context.Context, opts Options) (backend, error) {
 
 func (e *Ensemble) start(ctx context.Context) error {
 	n := e.opts.Servers
-	ports, err := freePorts(3 * n)
+	ports, err := freePorts(4 * n)
 	if err != nil {
 		return err
 	}
 	for i := range n {
 		id := i + 1
 		e.specs[id] = serverSpec{
-			ID: id, ClientPort: ports[3*i], QuorumPort: ports[3*i+1], ElectionPort: ports[3*i+2],
+			ID: id, ClientPort: ports[4*i], QuorumPort: ports[4*i+1], ElectionPort: ports[4*i+2],
 			Peers: map[int]string{}, TickTime: e.opts.TickTime, MaxSessionTimeout: e.opts.MaxSessionTimeout,
+		}
+		if e.opts.TLS != nil {
+			spec := e.specs[id]
+			spec.SecurePort, spec.TLS = ports[4*i+3], e.opts.TLS
+			e.specs[id] = spec
 		}
 	}
 	for from, spec := range e.specs {
@@ -186,6 +199,16 @@ func (e *Ensemble) IDs() []int {
 // ClientAddr is server id's client address on the host, without any proxy.
 func (e *Ensemble) ClientAddr(id int) string {
 	return fmt.Sprintf("127.0.0.1:%d", e.specs[id].ClientPort)
+}
+
+// SecureConnectString lists every server's secure client port (with
+// Options.TLS).
+func (e *Ensemble) SecureConnectString() string {
+	addrs := make([]string, 0, e.opts.Servers)
+	for _, id := range e.IDs() {
+		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", e.specs[id].SecurePort))
+	}
+	return strings.Join(addrs, ",")
 }
 
 // ConnectString lists every server's direct client address.

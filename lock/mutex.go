@@ -29,7 +29,7 @@ type Mutex struct {
 	limit  int
 	parent string
 	data   []byte
-	acl    []zk.ACL
+	acl    acls
 	guid   string
 	log    *slog.Logger
 
@@ -54,7 +54,7 @@ func NewMutex(s *Session, root, name string, limit int, data []byte, log *slog.L
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Mutex{
-		s: s, limit: limit, parent: path.Join(root, name), data: data, acl: zk.WorldACL(zk.PermAll),
+		s: s, limit: limit, parent: path.Join(root, name), data: data, acl: aclsFor(s.authenticated),
 		guid: hex.EncodeToString(b[:]), log: log,
 	}, nil
 }
@@ -143,7 +143,7 @@ func (m *Mutex) create(ctx context.Context) error {
 	}
 	name := path.Join(m.parent, contenderPrefix+m.guid+"-lock-")
 	for attempt := 0; ; attempt++ {
-		created, err := m.s.Conn().Create(name, m.data, zk.FlagEphemeral|zk.FlagSequence, m.acl)
+		created, err := m.s.Conn().Create(name, m.data, zk.FlagEphemeral|zk.FlagSequence, m.acl.node)
 		m.log.Debug("create contender", "lock", path.Base(m.parent), "node", created, "err", err)
 		switch {
 		case err == nil:
@@ -160,6 +160,8 @@ func (m *Mutex) create(ctx context.Context) error {
 				m.node = found
 				return nil
 			}
+		case errors.Is(err, zk.ErrNoAuth):
+			return fmt.Errorf("lock %s was created by other credentials (its ACL lets them alone queue under it; check --auth-file): %w", path.Base(m.parent), err)
 		default:
 			return fmt.Errorf("create contender under %s: %w", m.parent, err)
 		}
@@ -195,9 +197,13 @@ func (m *Mutex) findOurs() (string, error) {
 func (m *Mutex) ensureParent() error {
 	parts := strings.Split(strings.Trim(m.parent, "/"), "/")
 	p := ""
-	for _, part := range parts {
+	for i, part := range parts {
 		p += "/" + part
-		_, err := m.s.Conn().CreateContainer(p, nil, zk.FlagContainer, m.acl)
+		acl := m.acl.root
+		if i == len(parts)-1 {
+			acl = m.acl.parent
+		}
+		_, err := m.s.Conn().CreateContainer(p, nil, zk.FlagContainer, acl)
 		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			return fmt.Errorf("create %s: %w", p, err)
 		}

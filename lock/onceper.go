@@ -81,7 +81,7 @@ func (m *Mutex) RecordRun(rec RunRecord) error {
 	if exists {
 		ops = append(ops, &zk.SetDataRequest{Path: recPath, Data: data, Version: -1})
 	} else {
-		ops = append(ops, &zk.CreateRequest{Path: recPath, Data: data, Acl: m.acl})
+		ops = append(ops, &zk.CreateRequest{Path: recPath, Data: data, Acl: m.acl.node})
 	}
 	if _, err := m.s.Conn().Multi(ops...); err != nil {
 		return fmt.Errorf("record run of %s: %w", path.Base(m.parent), err)

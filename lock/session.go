@@ -2,6 +2,7 @@ package lock
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,10 @@ type SessionConfig struct {
 	// replaces. It exists so the chaos harness can prove its checker sees
 	// the overlaps that follow; never use it in production.
 	UnsafeNoFence bool
+	// Auth is "user:password" for digest authentication, or nil.
+	Auth []byte
+	// TLS, when set, is used for every connection (the secure client port).
+	TLS *tls.Config
 }
 
 // Session is one ZooKeeper session that knows when it can no longer trust
@@ -51,6 +56,8 @@ type Session struct {
 	atOnce   bool
 	stop     chan struct{}
 	stopOnce sync.Once
+
+	authenticated bool
 }
 
 // Connect opens a session and returns once the ensemble granted one, or
@@ -67,10 +74,11 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	connected := make(chan struct{})
 	var connectedOnce sync.Once
 	s.lastAck = time.Now()
+	// A half-dead server must not hold us past a third of the session.
+	d := &dialer{limit: min(time.Second, cfg.SessionTimeout/3), tls: cfg.TLS}
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
 		zk.WithLogger(s.negot),
-		// A half-dead server must not hold us past a third of the session.
-		zk.WithDialer(handshakeCappedDialer(min(time.Second, cfg.SessionTimeout/3))),
+		zk.WithDialer(d.dial),
 		zk.WithEventCallback(func(ev zk.Event) {
 			if ev.Type != zk.EventSession {
 				return
@@ -94,7 +102,11 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	case <-connected:
 	case <-timer.C:
 		conn.Close()
-		return nil, fmt.Errorf("%w: no session from %v within %v", ErrUnavailable, cfg.Servers, cfg.ConnectTimeout)
+		why := ""
+		if err := d.lastError(); err != nil {
+			why = " (last error: " + err.Error() + ")"
+		}
+		return nil, fmt.Errorf("%w: no session from %v within %v%s", ErrUnavailable, cfg.Servers, cfg.ConnectTimeout, why)
 	case <-ctx.Done():
 		conn.Close()
 		return nil, ctx.Err()
@@ -113,6 +125,13 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 		conn.Close()
 		return nil, fmt.Errorf("%w: the ensemble granted a %v session, too short for a %v kill grace; lower --kill-grace or raise the servers' maxSessionTimeout",
 			ErrUsage, s.Timeout(), cfg.KillGrace)
+	}
+	if cfg.Auth != nil {
+		if err := conn.AddAuth("digest", cfg.Auth); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("authenticate: %w", err)
+		}
+		s.authenticated = true
 	}
 	s.log.Debug("session established", "session", fmt.Sprintf("0x%x", s.id), "timeout", s.Timeout())
 	go s.heartbeat()

@@ -55,6 +55,10 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	fs.String("log-level", "warn", "debug, info, warn or error (messages go to stderr)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.String("auth-file", "", "file holding user:password for ZooKeeper digest auth; locks then get creator-only ACLs")
+	fs.String("tls-ca", "", "PEM CA bundle: connect with TLS (to the servers' secure client port)")
+	fs.String("tls-cert", "", "PEM client certificate, for servers that require one (with --tls-key)")
+	fs.String("tls-key", "", "PEM key of --tls-cert")
 	fs.BoolVar(&o.json, "json", false, "status and list: print JSON")
 	fs.BoolVarP(&o.help, "help", "h", false, "show this help")
 	// Test-only: lets the chaos harness show that its checker catches the
@@ -142,6 +146,17 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	root := fs.Lookup("root").Value.String()
 	if err := lock.ValidateRoot(root); err != nil {
 		return o, err
+	}
+	if path := fs.Lookup("auth-file").Value.String(); path != "" {
+		if cfg.Session.Auth, err = lock.ReadAuthFile(path); err != nil {
+			return o, err
+		}
+	}
+	tlsFiles := lock.TLSFiles{CA: fs.Lookup("tls-ca").Value.String(), Cert: fs.Lookup("tls-cert").Value.String(), Key: fs.Lookup("tls-key").Value.String()}
+	if tlsFiles != (lock.TLSFiles{}) {
+		if cfg.Session.TLS, err = tlsFiles.Config(); err != nil {
+			return o, err
+		}
 	}
 	cfg.Session.Servers = cs.Servers
 	cfg.Root = cs.Chroot + root
