@@ -15,10 +15,11 @@ type Verdict struct {
 	Detail   string `json:"detail"`
 }
 
-// Overlap is a span during which two jobs ran at once.
+// Overlap is a span during which more jobs ran than the lock allows.
 type Overlap struct {
-	A, B     Interval
+	Start    time.Duration
 	Duration time.Duration
+	Nodes    []string // the jobs' nodes when it began
 }
 
 // Report is a history's verdicts and the figures behind them.
@@ -45,15 +46,15 @@ func Check(h *History, exp Expect) Report {
 	var r Report
 	ivs := append([]Interval(nil), h.Intervals...)
 	sort.Slice(ivs, func(i, j int) bool { return ivs[i].Start < ivs[j].Start })
-	for i := range ivs {
-		for j := i + 1; j < len(ivs) && ivs[j].Start < ivs[i].End; j++ {
-			d := min(ivs[i].End, ivs[j].End) - ivs[j].Start
-			r.Overlaps++
-			r.WorstOverlap = max(r.WorstOverlap, d)
-			r.overlapIntervals = append(r.overlapIntervals, Overlap{A: ivs[i], B: ivs[j], Duration: d})
-		}
-		r.StaleAccepted += ivs[i].StaleAccepted
-		r.StaleRejected += ivs[i].Rejected
+	limit := max(exp.Limit, 1)
+	r.overlapIntervals = overlaps(ivs, limit)
+	for _, o := range r.overlapIntervals {
+		r.Overlaps++
+		r.WorstOverlap = max(r.WorstOverlap, o.Duration)
+	}
+	for _, iv := range ivs {
+		r.StaleAccepted += iv.StaleAccepted
+		r.StaleRejected += iv.Rejected
 	}
 	// S2 also needs every holder's token above every earlier holder's.
 	tokenRegressions := 0
@@ -73,7 +74,7 @@ func Check(h *History, exp Expect) Report {
 		}
 	}
 	s1 := Verdict{Name: "S1", Title: "exclusion", Pass: r.Overlaps == 0, Required: !exp.S1MayFail && !exp.S1MustFail,
-		Detail: fmt.Sprintf("%d overlaps, worst %v", r.Overlaps, r.WorstOverlap.Round(time.Millisecond))}
+		Detail: fmt.Sprintf("%d times more than %d at once, worst %v", r.Overlaps, limit, r.WorstOverlap.Round(time.Millisecond))}
 	if exp.S1MustFail {
 		// The run proves the checker can see an overlap: it passes when it does.
 		s1.Required, s1.Pass, s1.Title = true, r.Overlaps > 0, "exclusion broken on purpose (fence disabled)"
@@ -89,10 +90,16 @@ func Check(h *History, exp Expect) Report {
 		Verdict{Name: "L3", Title: "ride-through", Pass: r.Fenced == 0, Required: exp.RideThrough,
 			Detail: fmt.Sprintf("%d jobs fenced (exit %d)", r.Fenced, lockLostExit)},
 		Verdict{Name: "progress", Title: "jobs completed", Pass: r.JobsCompleted > 0, Required: true,
-			Detail: fmt.Sprintf("%d jobs completed", r.JobsCompleted)},
+			Detail: fmt.Sprintf("%d wrapper runs exited 0", r.JobsCompleted)},
 		Verdict{Name: "stuck", Title: "no lock left behind", Pass: len(h.LeftZnodes) == 0, Required: true,
 			Detail: fmt.Sprintf("%d contender znodes left %v", len(h.LeftZnodes), h.LeftZnodes)},
 	)
+	if exp.Runs.Max > 0 {
+		n := len(h.Intervals)
+		r.Verdicts = append(r.Verdicts, Verdict{Name: "once", Title: "runs per slot", Required: true,
+			Pass:   n >= exp.Runs.Min && n <= exp.Runs.Max,
+			Detail: fmt.Sprintf("%d jobs started in one slot (allowed %d–%d)", n, exp.Runs.Min, exp.Runs.Max)})
+	}
 	r.Pass = true
 	for _, v := range r.Verdicts {
 		if v.Required && !v.Pass {
@@ -100,6 +107,51 @@ func Check(h *History, exp Expect) Report {
 		}
 	}
 	return r
+}
+
+// overlaps sweeps the intervals and returns every span during which more
+// than limit jobs ran.
+func overlaps(ivs []Interval, limit int) []Overlap {
+	type event struct {
+		at    time.Duration
+		delta int
+		node  string
+	}
+	var events []event
+	for _, iv := range ivs {
+		events = append(events, event{iv.Start, +1, iv.Node}, event{iv.End, -1, iv.Node})
+	}
+	// Ends before starts at the same instant: touching is not overlapping.
+	sort.Slice(events, func(i, j int) bool {
+		if events[i].at != events[j].at {
+			return events[i].at < events[j].at
+		}
+		return events[i].delta < events[j].delta
+	})
+	var out []Overlap
+	running := map[string]int{}
+	count := 0
+	var open *Overlap
+	for _, e := range events {
+		count += e.delta
+		running[e.node] += e.delta
+		switch {
+		case count > limit && open == nil:
+			o := Overlap{Start: e.at}
+			for n, k := range running {
+				for range k {
+					o.Nodes = append(o.Nodes, n)
+				}
+			}
+			sort.Strings(o.Nodes)
+			open = &o
+		case count <= limit && open != nil:
+			open.Duration = e.at - open.Start
+			out = append(out, *open)
+			open = nil
+		}
+	}
+	return out
 }
 
 // checkS4: a node's job never outlives its wrapper, whose exit follows the

@@ -133,3 +133,68 @@ func TestWitnessRefusesStaleTokens(t *testing.T) {
 		t.Fatalf("intervals %+v", ivs)
 	}
 }
+
+func TestCheckerLimitAllowsNAtOnce(t *testing.T) {
+	h := cleanHistory()
+	h.Nodes = append(h.Nodes, "node3")
+	h.Intervals = []Interval{
+		{Node: "node1", Token: 10, Start: 1 * sec, End: 3 * sec},
+		{Node: "node2", Token: 11, Start: 2 * sec, End: 4 * sec},
+	}
+	h.Wrappers[0].End, h.Wrappers[1].End = 3*sec, 4*sec
+	if rep := Check(h, Expect{Limit: 2}); !rep.Pass {
+		t.Fatalf("two at once under --limit 2 failed: %+v", rep.Verdicts)
+	}
+	h.Intervals = append(h.Intervals, Interval{Node: "node3", Token: 12, Start: 2500 * time.Millisecond, End: 5 * sec})
+	h.Wrappers = append(h.Wrappers, WrapperRun{Node: "node3", Start: 0, End: 5 * sec})
+	rep := Check(h, Expect{Limit: 2})
+	if rep.Pass || rep.Overlaps != 1 || rep.WorstOverlap != 500*time.Millisecond {
+		t.Fatalf("three at once under --limit 2: pass=%v overlaps=%d worst=%v", rep.Pass, rep.Overlaps, rep.WorstOverlap)
+	}
+}
+
+func TestCheckerRunsPerSlot(t *testing.T) {
+	exp := Expect{}
+	exp.Runs.Min, exp.Runs.Max = 1, 1
+	if rep := Check(cleanHistory(), exp); rep.Pass || verdict(t, rep, "once").Pass {
+		t.Fatal("two runs in a once-per slot passed")
+	}
+	h := cleanHistory()
+	h.Intervals = h.Intervals[:1]
+	if rep := Check(h, exp); !rep.Pass {
+		t.Fatalf("one run failed: %+v", rep.Verdicts)
+	}
+}
+
+// TestWitnessRecordsReusedToken: two jobs presenting the same token is an
+// S2 violation a >= fence cannot refuse; the witness records it.
+func TestWitnessRecordsReusedToken(t *testing.T) {
+	w, err := NewWitness(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pid := 1; pid <= 2; pid++ {
+		conn, err := net.Dial("tcp", w.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "hello n%d 10 %d\nwrite\n", pid, pid)
+		r := bufio.NewScanner(conn)
+		if !r.Scan() || r.Text() != "ok" {
+			t.Fatalf("write %d: %q", pid, r.Text())
+		}
+		conn.Close()
+	}
+	stale := 0
+	for _, iv := range w.Close() {
+		stale += iv.StaleAccepted
+	}
+	if stale != 1 {
+		t.Fatalf("reused token recorded %d times, want 1", stale)
+	}
+	h := cleanHistory()
+	h.Intervals[1].StaleAccepted = stale
+	if rep := Check(h, Expect{}); verdict(t, rep, "S2").Pass {
+		t.Fatal("S2 passed with a reused token")
+	}
+}

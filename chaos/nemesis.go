@@ -95,14 +95,31 @@ func pickServer(ctx context.Context, r *Run, which string) (int, error) {
 // from the whole ensemble.
 type PartitionNode struct {
 	Which string
+	// BeforeJobEnd, with Which "holder", cuts that long before the holder's
+	// job ends: the window between a job's success and its --once-per record.
+	BeforeJobEnd time.Duration
 	targeted
 }
 
-func (f *PartitionNode) Name() string { return "partition " + f.Which }
+func (f *PartitionNode) Name() string {
+	if f.BeforeJobEnd > 0 {
+		return fmt.Sprintf("partition %s %v before its job ends", f.Which, f.BeforeJobEnd)
+	}
+	return "partition " + f.Which
+}
 func (f *PartitionNode) Start(ctx context.Context, r *Run) error {
 	n, err := pickNode(r, f.Which)
 	if err != nil {
 		return err
+	}
+	if f.BeforeJobEnd > 0 {
+		_, start, ok := r.witness.HoldingSince()
+		if !ok {
+			return errors.New("no single holder")
+		}
+		if wait := start + r.scenario.JobLength - f.BeforeJobEnd - r.since(); wait > 0 {
+			time.Sleep(wait)
+		}
 	}
 	f.target = n.name
 	return n.proxies.Cut(ctx)
@@ -263,7 +280,7 @@ func holderLoss(f Fault) bool {
 	case *WrapperSignal:
 		return f.Which == "holder"
 	case *PartitionNode:
-		return f.Which == "holder"
+		return f.Which == "holder" && f.BeforeJobEnd == 0
 	}
 	return false
 }

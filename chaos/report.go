@@ -126,9 +126,8 @@ func newTimeline(h *History, rep Report) timeline {
 		t.Leaders = append(t.Leaders, mark{X: x(l.At), Label: label})
 	}
 	for _, o := range rep.overlapIntervals {
-		start := o.B.Start
-		t.Overlap = append(t.Overlap, box{X: x(start), Y: topMargin - 4, W: max(2, x(start+o.Duration)-x(start)), H: len(h.Nodes) * laneHeight,
-			Label: fmt.Sprintf("overlap %v: %s and %s", o.Duration.Round(time.Millisecond), o.A.Node, o.B.Node), Class: "overlap"})
+		t.Overlap = append(t.Overlap, box{X: x(o.Start), Y: topMargin - 4, W: max(2, x(o.Start+o.Duration)-x(o.Start)), H: len(h.Nodes) * laneHeight,
+			Label: fmt.Sprintf("overlap %v: %s", o.Duration.Round(time.Millisecond), strings.Join(o.Nodes, ", ")), Class: "overlap"})
 	}
 	step := time.Second
 	for span/step > 20 {

@@ -152,6 +152,9 @@ func Execute(ctx context.Context, sc Scenario, cfg RunConfig) (*History, error) 
 		return nil, err
 	}
 	r.witness = w
+	// One resource fenced by the highest token cannot serve N holders at
+	// once: with --limit the witness records and checks token order only.
+	w.unfenced = sc.Limit > 1
 	schedule := sc.Schedule(cfg.Seed, sc.Duration)
 	log.Info("running", "scenario", sc.Name, "seed", cfg.Seed, "nodes", sc.Nodes, "duration", sc.Duration, "faults", len(schedule))
 
@@ -217,6 +220,12 @@ func (r *Run) fire(n *workNode, stop <-chan struct{}) {
 		args := append([]string{"--zk", n.proxies.ConnectString(),
 			"--session-timeout", sc.SessionTimeout.String(), "--kill-grace", sc.KillGrace.String(),
 			"--connect-timeout", "5s", "--wait-timeout", "30s", "--log-level", "info"}, sc.WrapperArgs...)
+		if sc.Limit > 1 {
+			args = append(args, "--limit", strconv.Itoa(sc.Limit))
+		}
+		if sc.OncePer > 0 {
+			args = append(args, "--once-per", sc.OncePer.String())
+		}
 		args = append(args, r.lockName, "--", r.cfg.Job, "job", "--witness", r.witness.Addr(),
 			"--node", n.name, "--length", sc.JobLength.String())
 		if sc.Grandchild {
@@ -243,6 +252,13 @@ func (r *Run) fire(n *workNode, stop <-chan struct{}) {
 		n.cmd = nil
 		n.runs = append(n.runs, WrapperRun{Node: n.name, Start: start, End: r.since(), Exit: code})
 		n.mu.Unlock()
+		// Cron fires on a schedule, not in a spin: a --once-per node that
+		// skips must not fire hundreds of times a second.
+		select {
+		case <-stop:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
 

@@ -19,6 +19,10 @@ type Scenario struct {
 	SessionTimeout time.Duration
 	KillGrace      time.Duration
 	WrapperArgs    []string // extra zoo-locked flags
+	// Limit > 1 runs the wrappers with --limit; S1 then allows that many.
+	Limit int
+	// OncePer > 0 runs the wrappers with --once-per (one slot for the run).
+	OncePer time.Duration
 	// Faults builds the schedule; rng is seeded from the run's seed, so one
 	// seed always gives one schedule.
 	Faults func(rng *rand.Rand, duration time.Duration) []Step
@@ -36,6 +40,11 @@ type Expect struct {
 	S1MustFail bool
 	// RideThrough: no job may be fenced (L3).
 	RideThrough bool
+	// Limit is how many jobs may run at once (S1); 0 means 1.
+	Limit int
+	// Runs, when Max > 0, bounds how many jobs may start in the run: a
+	// --once-per workload within one slot.
+	Runs struct{ Min, Max int }
 }
 
 func (s Scenario) withDefaults() Scenario {

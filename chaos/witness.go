@@ -22,8 +22,9 @@ type Interval struct {
 	// Writes the job made and how many the fenced resource refused.
 	Writes   int `json:"writes"`
 	Rejected int `json:"rejected"`
-	// StaleAccepted counts writes accepted although a higher token had
-	// been seen before: the S2 violation the checker looks for.
+	// StaleAccepted counts writes accepted from a job whose token another
+	// job presented first: a resource that fences with >= cannot refuse a
+	// reused token, so the witness records it for the checker (S2).
 	StaleAccepted int `json:"stale_accepted"`
 }
 
@@ -39,12 +40,13 @@ type Witness struct {
 
 	mu        sync.Mutex
 	highest   int64
+	owner     int // pid of the job that presented highest first
 	intervals []Interval
 	open      map[int]*Interval // by pid
 	wg        sync.WaitGroup
-	// acceptAll turns the fence off; only the checker's own tests use it,
-	// to show that S2 can fail.
-	acceptAll bool
+	// unfenced records writes without refusing any: N holders of a
+	// semaphore share no single token order (S2 is then token order only).
+	unfenced bool
 }
 
 // NewWitness listens on a free loopback port.
@@ -97,14 +99,14 @@ func (w *Witness) serve(conn net.Conn) {
 		}
 		w.mu.Lock()
 		iv.Writes++
-		ok := token >= w.highest || w.acceptAll
-		if ok {
-			if token < w.highest {
-				iv.StaleAccepted++
-			}
-			w.highest = max(w.highest, token)
-		} else {
+		ok := token >= w.highest || w.unfenced
+		switch {
+		case !ok:
 			iv.Rejected++
+		case token > w.highest:
+			w.highest, w.owner = token, pid
+		case token == w.highest && pid != w.owner && !w.unfenced:
+			iv.StaleAccepted++
 		}
 		w.mu.Unlock()
 		reply := "ok\n"
@@ -133,6 +135,19 @@ func (w *Witness) Holding() (node string, ok bool) {
 		return iv.Node, true
 	}
 	return "", false
+}
+
+// HoldingSince is like Holding and also says when that job started.
+func (w *Witness) HoldingSince() (node string, start time.Duration, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.open) != 1 {
+		return "", 0, false
+	}
+	for _, iv := range w.open {
+		return iv.Node, iv.Start, true
+	}
+	return "", 0, false
 }
 
 // Running counts the jobs alive now.

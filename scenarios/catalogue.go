@@ -83,6 +83,21 @@ func All() []chaos.Scenario {
 			}},
 		{Name: "random", Doc: "A seed-driven mix of every fault above, one after another; the same seed gives the same schedule.",
 			Duration: 25 * time.Second, JobLength: 2 * time.Second, Grandchild: true, Faults: Random, Expect: chaos.Expect{S1MayFail: true}},
+		{Name: "limit", Doc: "Four nodes share a --limit 2 semaphore while a holder is SIGKILLed and another partitioned: never three jobs at once, all keep completing.",
+			Nodes: 4, Limit: 2, JobLength: 2 * time.Second, Expect: chaos.Expect{Limit: 2},
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{
+					{At: 3 * time.Second, Fault: &chaos.WrapperSignal{Signal: syscall.SIGKILL, Which: "holder"}},
+					{At: 8 * time.Second, For: sessionTimeout + time.Second, Fault: &chaos.PartitionNode{Which: "node1"}},
+				}
+			}},
+		{Name: "once-per", Doc: "Three nodes fire an hourly --once-per job over and over: it runs exactly once in the slot, every other firing skips.",
+			OncePer: time.Hour, Duration: 10 * time.Second, Expect: chaos.Expect{Runs: runs(1, 1)}},
+		{Name: "once-per-lost-record", Doc: "The holder of a --once-per job is cut from the ensemble just before its job succeeds, so the run cannot be recorded: another node runs it again in the same slot (at-least-once, as documented), never at the same time.",
+			OncePer: time.Hour, JobLength: 2 * time.Second, Duration: 12 * time.Second, Expect: chaos.Expect{Runs: runs(1, 2)},
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{{At: 500 * time.Millisecond, For: sessionTimeout + 2*time.Second, Fault: &chaos.PartitionNode{Which: "holder", BeforeJobEnd: 300 * time.Millisecond}}}
+			}},
 		{Name: "demo", Doc: "The invoice job on three nodes with one holder crash and one partition: what make demo shows.",
 			Grandchild: true, JobLength: 2 * time.Second, Duration: 14 * time.Second,
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
@@ -93,6 +108,8 @@ func All() []chaos.Scenario {
 			}},
 	}
 }
+
+func runs(lo, hi int) struct{ Min, Max int } { return struct{ Min, Max int }{lo, hi} }
 
 // Unsafe is holder-partition run with the fence disabled: the checker
 // must report the overlap that follows (S1 fails on purpose).
