@@ -84,4 +84,3 @@ func aclsFor(authenticated bool) acls {
 		node:   []zk.ACL{mine, read},
 	}
 }
-
