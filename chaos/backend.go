@@ -38,6 +38,11 @@ func (s serverSpec) cfgExtra() []string {
 	}
 }
 
+// jvmFlags keep a test server small and fast to start, and make the
+// server reap empty container znodes (lock parents) within a second instead
+// of a minute, so tests can see it happen.
+var jvmFlags = []string{"-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dznode.container.checkIntervalMs=1000"}
+
 // backend runs the servers of one ensemble. There are two: containers
 // (testcontainers-go) and local processes (Debian's zookeeper package).
 type backend interface {

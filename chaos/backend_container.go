@@ -139,7 +139,7 @@ func (b *containerBackend) Start(ctx context.Context, spec serverSpec) error {
 			"ZOO_4LW_COMMANDS_WHITELIST": "*",
 			"ZOO_ADMINSERVER_ENABLED":    "false",
 			"ZOO_CFG_EXTRA":              strings.Join(spec.cfgExtra(), " "),
-			"JVMFLAGS":                   "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+			"JVMFLAGS":                   strings.Join(jvmFlags, " "),
 		},
 		ExposedPorts: []string{"2181/tcp", "2888/tcp", "3888/tcp"},
 		Networks:     []string{b.net.Name},

@@ -106,10 +106,11 @@ func (b *processBackend) Start(ctx context.Context, spec serverSpec) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command("java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+	args := append(append([]string{}, jvmFlags...),
 		"-Dlog4j.configuration=file:"+filepath.Join(dir, "log4j.properties"),
 		"-cp", dir+":"+strings.Join(zookeeperJars, ":"),
 		"org.apache.zookeeper.server.quorum.QuorumPeerMain", filepath.Join(dir, "zoo.cfg"))
+	cmd := exec.Command("java", args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Its own process group, so that a Ctrl-C on the test does not reach the
 	// servers before Close has stopped them in order; and Pdeathsig so that a

@@ -201,3 +201,17 @@ func TestAuthenticatedLockCannotBeDeletedOrSquatted(t *testing.T) {
 		t.Fatalf("same tenant while held: exit %d, want busy; stderr %s", code, same.stderr)
 	}
 }
+
+// TestEmptyLockParentIsRemoved: lock parents are container znodes, which
+// the server deletes once their last contender is gone.
+func TestEmptyLockParentIsRemoved(t *testing.T) {
+	w := newWitness(t)
+	if code := runOnce(t, w, "reap", 0, 100*time.Millisecond, "reaped"); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	c := zkClient(t)
+	eventually(t, 10*time.Second, "empty parent removed", func() bool {
+		exists, _, err := c.Exists("/zoo-locked/reaped")
+		return err == nil && !exists
+	})
+}
