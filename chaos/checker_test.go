@@ -198,3 +198,22 @@ func TestWitnessRecordsReusedToken(t *testing.T) {
 		t.Fatal("S2 passed with a reused token")
 	}
 }
+
+// TestCheckerL1SkipsConfoundedTakeovers: a takeover delayed by another
+// fault (here a quorum loss) is not judged; one without is.
+func TestCheckerL1SkipsConfoundedTakeovers(t *testing.T) {
+	h := cleanHistory()
+	h.Faults = []FaultWindow{
+		{Name: "kill -9 holder wrapper", Start: 1500 * time.Millisecond, End: 1600 * time.Millisecond, HolderLoss: true},
+		{Name: "quorum loss", Start: 2 * sec, End: 8 * sec},
+	}
+	h.Intervals[1].Start, h.Intervals[1].End = 9*sec, 10*sec
+	h.Wrappers[1].End = 10 * sec
+	if rep := Check(h, Expect{}); !verdict(t, rep, "L1").Pass {
+		t.Fatalf("confounded takeover judged: %+v", verdict(t, rep, "L1"))
+	}
+	h.Faults = h.Faults[:1]
+	if rep := Check(h, Expect{}); verdict(t, rep, "L1").Pass {
+		t.Fatal("a 7.5 s takeover with no other fault passed L1")
+	}
+}

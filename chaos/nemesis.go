@@ -273,14 +273,16 @@ func (f *WrapperSignal) Heal(ctx context.Context, r *Run) error {
 	return nil
 }
 
-// holderLoss says whether a fault takes the holder away (L1 is measured
-// after it).
-func holderLoss(f Fault) bool {
-	switch f := f.(type) {
+// holderLoss says whether a step takes the holder away (L1 is measured
+// after it): a crash always does; a partition or a pause only when it lasts
+// past the fence deadline — a shorter one is ridden through (L3).
+func holderLoss(s Step, sc Scenario) bool {
+	long := s.For > sc.SessionTimeout-sc.KillGrace
+	switch f := s.Fault.(type) {
 	case *WrapperSignal:
-		return f.Which == "holder"
+		return f.Which == "holder" && (f.Signal == syscall.SIGKILL || long)
 	case *PartitionNode:
-		return f.Which == "holder" && f.BeforeJobEnd == 0
+		return f.Which == "holder" && f.BeforeJobEnd == 0 && long
 	}
 	return false
 }

@@ -291,7 +291,7 @@ func (r *Run) nemesis(ctx context.Context, steps []Step) <-chan []FaultWindow {
 				case <-ctx.Done():
 				}
 			}
-			fw := FaultWindow{Name: s.Fault.Name(), Kind: faultKind(s.Fault), HolderLoss: holderLoss(s.Fault)}
+			fw := FaultWindow{Name: s.Fault.Name(), Kind: faultKind(s.Fault), HolderLoss: holderLoss(s, r.scenario)}
 			err := s.Fault.Start(ctx, r)
 			fw.Start = r.since()
 			if t, ok := s.Fault.(interface{ Target() string }); ok {

@@ -5,6 +5,7 @@ package scenarios
 
 import (
 	"math/rand/v2"
+	"strings"
 	"syscall"
 	"time"
 
@@ -159,7 +160,14 @@ func Random(rng *rand.Rand, duration time.Duration) []chaos.Step {
 		if at+length > duration-2*time.Second {
 			return steps
 		}
-		steps = append(steps, chaos.Step{At: at, For: length, Fault: makers[rng.IntN(len(makers))]()})
-		at += length + time.Duration(1000+rng.IntN(2000))*time.Millisecond
+		f := makers[rng.IntN(len(makers))]()
+		steps = append(steps, chaos.Step{At: at, For: length, Fault: f})
+		next := at + length + time.Duration(1000+rng.IntN(2000))*time.Millisecond
+		// Leave a holder loss its takeover window (T + 1 s) free of other
+		// faults, so that L1 is judged on it.
+		if strings.Contains(f.Name(), "holder") {
+			next = max(next, at+sessionTimeout+1500*time.Millisecond)
+		}
+		at = next
 	}
 }
