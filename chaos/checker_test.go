@@ -217,3 +217,24 @@ func TestCheckerL1SkipsConfoundedTakeovers(t *testing.T) {
 		t.Fatal("a 7.5 s takeover with no other fault passed L1")
 	}
 }
+
+// TestCheckerTokenOrderAllowsConcurrentHolders: under --limit two holders
+// may reach the witness in either token order; a job after another ended
+// must still carry a greater token.
+func TestCheckerTokenOrderAllowsConcurrentHolders(t *testing.T) {
+	h := cleanHistory()
+	h.Intervals = []Interval{
+		{Node: "node1", Token: 12, Start: 1 * sec, End: 3 * sec},
+		{Node: "node2", Token: 10, Start: 1100 * time.Millisecond, End: 3 * sec},
+	}
+	h.Wrappers[0].End, h.Wrappers[1].End = 3*sec, 3*sec
+	if rep := Check(h, Expect{Limit: 2}); !verdict(t, rep, "S2").Pass {
+		t.Fatalf("concurrent holders in reverse token order failed S2: %+v", verdict(t, rep, "S2"))
+	}
+	h.Intervals[1].Start = 3 * sec
+	h.Intervals[1].End = 4 * sec
+	h.Wrappers[1].End = 4 * sec
+	if rep := Check(h, Expect{Limit: 2}); verdict(t, rep, "S2").Pass {
+		t.Fatal("a later holder with a lower token passed S2")
+	}
+}
