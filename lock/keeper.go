@@ -66,21 +66,25 @@ func RunKeeper(args []string) int {
 	reaped := make(chan reapEvent, 64)
 	go reap(reaped)
 	var killAt <-chan time.Time
+	var leftovers <-chan time.Time
 	for {
 		select {
 		case ev := <-reaped:
-			if ev.pid == k.job {
-				k.status = ev.status
-				// Whatever the job left running dies with it: the lock is
-				// released only after the whole tree is gone.
-				if !ev.last {
-					k.terminate(signals)
-				}
-				return k.status
-			}
-			if ev.last {
+			switch {
+			case ev.last:
+				// No child left: as subreaper we inherit every orphan, so
+				// the whole tree is gone.
 				return k.exitStatus()
+			case ev.pid == k.job:
+				k.status = ev.status
+				// Usually "no child left" follows at once; if not, the job
+				// left processes behind, and they die with it: the lock is
+				// released only after the whole tree is gone.
+				leftovers = time.After(20 * time.Millisecond)
 			}
+		case <-leftovers:
+			k.terminate(signals)
+			return k.collect(reaped)
 		case sig := <-signals:
 			switch sig {
 			case sigKillNow:
@@ -119,7 +123,7 @@ func (k *keeper) collect(reaped <-chan reapEvent) int {
 			if ev.pid == k.job {
 				k.status = ev.status
 			}
-			if ev.last && ev.pid != k.job {
+			if ev.last {
 				return k.exitStatus()
 			}
 		case <-timeout:
@@ -182,7 +186,8 @@ type reapEvent struct {
 }
 
 // reap collects every child of the keeper (the job and the orphans it
-// inherits as subreaper) so none lingers as a zombie.
+// inherits as subreaper) so none lingers as a zombie, and reports when no
+// child is left at all.
 func reap(events chan<- reapEvent) {
 	for {
 		var ws syscall.WaitStatus
@@ -198,7 +203,7 @@ func reap(events chan<- reapEvent) {
 		if ws.Signaled() {
 			status = 128 + int(ws.Signal())
 		}
-		events <- reapEvent{pid: pid, status: status, last: len(Descendants(os.Getpid())) == 0}
+		events <- reapEvent{pid: pid, status: status}
 	}
 }
 

@@ -138,9 +138,8 @@ func (m *Mutex) watch(nodes []string) (woke <-chan struct{}, gone bool, err erro
 // create makes our contender znode, creating the parents as needed, and
 // finds it again by its guid when a connection drop ate the reply.
 func (m *Mutex) create(ctx context.Context) error {
-	if err := m.ensureParent(); err != nil {
-		return err
-	}
+	// The parents usually exist: try the contender first and create them
+	// only when it reports they are missing (two round trips saved).
 	name := path.Join(m.parent, contenderPrefix+m.guid+"-lock-")
 	for attempt := 0; ; attempt++ {
 		created, err := m.s.Conn().Create(name, m.data, zk.FlagEphemeral|zk.FlagSequence, m.acl.node)

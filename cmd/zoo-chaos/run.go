@@ -42,7 +42,7 @@ func runFlags(o *runOptions) *pflag.FlagSet {
 	fs.IntVar(&o.nodes, "nodes", 0, "simulated cron nodes (default: the scenario's, 3)")
 	fs.DurationVar(&o.duration, "duration", 0, "how long nodes fire the job (default: the scenario's)")
 	fs.StringVar(&o.report, "report", "", "write verdict.json and timeline.html here (default: a new temp dir)")
-	fs.StringVar(&o.backend, "backend", chaos.BackendAuto, "auto, container or process")
+	fs.StringVar(&o.backend, "backend", "", "auto, container or process (default: ZOOLOCKED_BACKEND, else auto)")
 	return fs
 }
 

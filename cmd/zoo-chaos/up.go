@@ -22,7 +22,7 @@ type upOptions struct {
 
 func upFlags(o *upOptions) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("up", pflag.ContinueOnError)
-	fs.StringVar(&o.backend, "backend", chaos.BackendAuto, "auto, container or process (env ZOOLOCKED_BACKEND)")
+	fs.StringVar(&o.backend, "backend", "", "auto, container or process (default: ZOOLOCKED_BACKEND, else auto)")
 	fs.IntVar(&o.nodes, "nodes", 3, "client nodes to create links for")
 	fs.StringVar(&o.ready, "ready-file", "", "write the first node's connect string here once serving")
 	return fs
