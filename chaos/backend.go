@@ -50,6 +50,9 @@ type backend interface {
 	Name() string
 	// PeerHost is the address at which servers reach proxies on the host.
 	PeerHost() string
+	// PeerCuttable says why cutting a server from its peers cannot work on
+	// this backend, or nil.
+	PeerCuttable() error
 	// Start starts the server the first time or again after Stop/Kill.
 	Start(ctx context.Context, spec serverSpec) error
 	Stop(ctx context.Context, id int) error

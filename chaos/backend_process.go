@@ -59,6 +59,14 @@ func newProcessBackend() (*processBackend, error) {
 }
 
 func (b *processBackend) Name() string     { return "process" }
+
+// PeerCuttable: a server answers an election connection from a lower id by
+// connecting back to the address that peer advertises (QuorumCnxManager
+// connectOne with the peer's own election address). On loopback that is the
+// peer's real port, around our proxies, so a cut would leak.
+func (b *processBackend) PeerCuttable() error {
+	return errors.New("cutting a server from its peers needs the container backend: on loopback ZooKeeper's election connects back around the proxies")
+}
 func (b *processBackend) PeerHost() string { return "127.0.0.1" }
 
 func (b *processBackend) serverDir(id int) string {

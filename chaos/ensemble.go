@@ -340,6 +340,9 @@ func (e *Ensemble) setRunning(id int, running bool) {
 // links stay up: an isolated leader loses its quorum but still talks to
 // its clients.
 func (e *Ensemble) CutPeers(ctx context.Context, id int) error {
+	if err := e.backend.PeerCuttable(); err != nil {
+		return err
+	}
 	return e.linksOf(id).cut(ctx)
 }
 

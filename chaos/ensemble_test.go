@@ -269,6 +269,13 @@ func testEnsemble(t *testing.T, backend string) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if backend == chaos.BackendProcess {
+			// Documented limit: the cut must be refused, not half-work.
+			if err := e.CutPeers(ctx, leader); err == nil {
+				t.Fatal("process backend accepted a peer cut that ZooKeeper would bypass")
+			}
+			return
+		}
 		if err := e.CutPeers(ctx, leader); err != nil {
 			t.Fatal(err)
 		}
