@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path"
 	"strconv"
 	"syscall"
 	"time"
@@ -193,9 +192,6 @@ func supervise(cfg Config, s *Session, m *Mutex) (int, error) {
 		}
 	}
 }
-
-// ParentOf is the znode under which the contenders for name live.
-func ParentOf(root, name string) string { return path.Join(root, name) }
 
 // ranThisSlot says whether a successful run already started in the slot
 // that contains now; the skip is logged with who ran it and when.
