@@ -235,12 +235,7 @@ func TestFenceBeforeExpiry(t *testing.T) {
 	if code := holder.wait(t, 5*time.Second); code != 79 {
 		t.Fatalf("cut holder exit %d, want 79; stderr:\n%s", code, holder.stderr)
 	}
-	var aEnd time.Time
-	for _, iv := range w.done() {
-		if iv.node == "a" {
-			aEnd = iv.end
-		}
-	}
+	aEnd := w.endOf("a")
 	if aEnd.IsZero() || !aEnd.Before(second.start) {
 		t.Fatalf("S1: holder's job ended %v, waiter's started %v", aEnd, second.start)
 	}
@@ -385,12 +380,7 @@ func TestResumedPastDeadlineKillsFirst(t *testing.T) {
 	if code := holder.wait(t, 5*time.Second); code != 79 {
 		t.Fatalf("resumed holder exit %d, want 79; stderr:\n%s", code, holder.stderr)
 	}
-	var aEnd time.Time
-	for _, iv := range w.done() {
-		if iv.node == "a" {
-			aEnd = iv.end
-		}
-	}
+	aEnd := w.endOf("a")
 	if aEnd.IsZero() || aEnd.Sub(resumed) > testKillGrace+500*time.Millisecond {
 		t.Fatalf("holder's job ended %v after resume", aEnd.Sub(resumed))
 	}

@@ -172,6 +172,17 @@ func (w *witness) jobEnv(node string, d time.Duration, code int) string {
 	return fmt.Sprintf("ZOOLOCKED_TEST_JOB=%s,%s,%s,%d", w.ln.Addr(), node, d, code)
 }
 
+// endOf is when node's last finished job ended (zero if none did).
+func (w *witness) endOf(node string) time.Time {
+	var end time.Time
+	for _, iv := range w.done() {
+		if iv.node == node {
+			end = iv.end
+		}
+	}
+	return end
+}
+
 func (w *witness) maxConcurrent() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
