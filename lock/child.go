@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -15,6 +16,7 @@ import (
 // whole tree.
 type Child struct {
 	keeper *exec.Cmd
+	goPipe *os.File // closed without "run": the keeper exits, nothing ran
 	done   chan struct{}
 	status int
 }
@@ -22,7 +24,6 @@ type Child struct {
 // ChildSpec says what to run and how.
 type ChildSpec struct {
 	Argv      []string
-	Env       []string // added to the wrapper's environment
 	KillGrace time.Duration
 }
 
@@ -33,8 +34,10 @@ func LookCommand(argv0 string) error {
 	return err
 }
 
-// StartChild starts the keeper, which starts the job.
-func StartChild(spec ChildSpec) (*Child, error) {
+// PrepareChild starts the keeper, which waits for Run before it starts the
+// job: the keeper's start-up then overlaps the wait for the lock instead of
+// adding to every run.
+func PrepareChild(spec ChildSpec) (*Child, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find own binary for the keeper: %w", err)
@@ -42,7 +45,12 @@ func StartChild(spec ChildSpec) (*Child, error) {
 	args := append([]string{KeeperArg, strconv.Itoa(os.Getpid()), spec.KillGrace.String()}, spec.Argv...)
 	cmd := exec.Command(self, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), spec.Env...)
+	goRead, goWrite, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer goRead.Close()
+	cmd.ExtraFiles = []*os.File{goRead} // fd 3 in the keeper
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		// The wrapper's death, however it comes, kills the tree.
 		Pdeathsig: sigKillNow,
@@ -50,9 +58,10 @@ func StartChild(spec ChildSpec) (*Child, error) {
 		Setpgid: true,
 	}
 	if err := cmd.Start(); err != nil {
+		goWrite.Close()
 		return nil, fmt.Errorf("start keeper: %w", err)
 	}
-	c := &Child{keeper: cmd, done: make(chan struct{})}
+	c := &Child{keeper: cmd, goPipe: goWrite, done: make(chan struct{})}
 	go func() {
 		err := cmd.Wait()
 		var exit *exec.ExitError
@@ -71,6 +80,25 @@ func StartChild(spec ChildSpec) (*Child, error) {
 		close(c.done)
 	}()
 	return c, nil
+}
+
+// Run lets the keeper start the job with env added to its environment.
+func (c *Child) Run(env []string) error {
+	msg := strings.Join(append(env, keeperRun), "\n") + "\n"
+	_, err := c.goPipe.WriteString(msg)
+	if cerr := c.goPipe.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("start job through the keeper: %w", err)
+	}
+	return nil
+}
+
+// Abort tells a keeper that never got Run to exit, and waits for it.
+func (c *Child) Abort() {
+	c.goPipe.Close() // the keeper reads EOF without "run" and exits
+	<-c.done
 }
 
 // Done is closed once the job and every process it started are dead.

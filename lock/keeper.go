@@ -3,6 +3,7 @@ package lock
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -21,6 +22,10 @@ import (
 // child subreaper it inherits every orphaned descendant, so "no child left"
 // means "the tree is dead" (S4).
 const KeeperArg = "--zoo-locked-keeper"
+
+// keeperRun is the last line the wrapper sends on fd 3 once it holds the
+// lock; the lines before it are the job's extra environment.
+const keeperRun = "run"
 
 // Signals the wrapper sends the keeper.
 const (
@@ -52,7 +57,12 @@ func RunKeeper(args []string) int {
 	if os.Getppid() != parent {
 		return 70
 	}
+	env, ok := awaitRun(signals)
+	if !ok {
+		return 0 // the lock was never ours: nothing to run
+	}
 	job := exec.Command(argv[0], argv[1:]...)
+	job.Env = append(os.Environ(), env...)
 	job.Stdin, job.Stdout, job.Stderr = os.Stdin, os.Stdout, os.Stderr
 	job.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := job.Start(); err != nil {
@@ -103,6 +113,29 @@ func RunKeeper(args []string) int {
 		case <-killAt:
 			k.killAll()
 			return k.collect(reaped)
+		}
+	}
+}
+
+// awaitRun waits for the wrapper's go-ahead on fd 3 and returns the job's
+// extra environment; false when the wrapper gave up or died first.
+func awaitRun(signals <-chan os.Signal) ([]string, bool) {
+	lines := make(chan []string, 1)
+	go func() {
+		b, _ := io.ReadAll(os.NewFile(3, "go")) // EOF or error both end the wait
+		lines <- strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	}()
+	for {
+		select {
+		case l := <-lines:
+			if len(l) == 0 || l[len(l)-1] != keeperRun {
+				return nil, false
+			}
+			return l[:len(l)-1], true
+		case sig := <-signals:
+			if sig == sigKillNow || sig == sigFence {
+				return nil, false
+			}
 		}
 	}
 }

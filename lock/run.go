@@ -62,8 +62,13 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 		}
 	}()
 
+	child, err := PrepareChild(ChildSpec{Argv: cfg.Command, KillGrace: cfg.Session.KillGrace})
+	if err != nil {
+		return 70, err
+	}
 	s, m, err := acquire(waitCtx, cfg)
 	if err != nil {
+		child.Abort()
 		select {
 		case sig := <-interrupted:
 			return 128 + int(sig.(syscall.Signal)), nil
@@ -78,6 +83,7 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 	if cfg.OncePer > 0 {
 		done, err := ranThisSlot(cfg, m, started)
 		if err != nil || done {
+			child.Abort()
 			if uerr := m.Unlock(); uerr != nil {
 				log.Warn("release failed; the lock frees when the session ends", "lock", cfg.Name, "err", uerr)
 			}
@@ -87,7 +93,7 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 			return 0, nil
 		}
 	}
-	status, err := supervise(cfg, s, m)
+	status, err := supervise(cfg, s, m, child)
 	if err != nil {
 		// The tree is dead; the lock is gone or going with the session.
 		return status, err
@@ -139,19 +145,17 @@ func acquire(ctx context.Context, cfg Config) (*Session, *Mutex, error) {
 
 // supervise runs the child until it exits, the fence fires, or the
 // runtime limit is hit; it returns once the whole tree is dead.
-func supervise(cfg Config, s *Session, m *Mutex) (int, error) {
+func supervise(cfg Config, s *Session, m *Mutex, child *Child) (int, error) {
 	log := cfg.Logger
-	child, err := StartChild(ChildSpec{
-		Argv: cfg.Command,
-		Env: []string{
-			"ZOOLOCKED_NAME=" + cfg.Name,
-			"ZOOLOCKED_TOKEN=" + strconv.FormatInt(m.Token(), 10),
-			"ZOOLOCKED_ZNODE=" + m.Node(),
-			"ZOOLOCKED_SESSION=" + fmt.Sprintf("0x%x", s.ID()),
-		},
-		KillGrace: cfg.Session.KillGrace,
+	err := child.Run([]string{
+		"ZOOLOCKED_NAME=" + cfg.Name,
+		"ZOOLOCKED_TOKEN=" + strconv.FormatInt(m.Token(), 10),
+		"ZOOLOCKED_ZNODE=" + m.Node(),
+		"ZOOLOCKED_SESSION=" + fmt.Sprintf("0x%x", s.ID()),
 	})
 	if err != nil {
+		child.KillNow()
+		<-child.Done()
 		return 70, err
 	}
 	var runtimeLimit <-chan time.Time
