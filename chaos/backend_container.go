@@ -91,12 +91,12 @@ func newContainerBackend(ctx context.Context, image string) (*containerBackend, 
 	return b, nil
 }
 
-func (b *containerBackend) Name() string     { return "container" }
+func (b *containerBackend) Name() string { return "container" }
 
 // PeerCuttable: inside a container a server advertises 0.0.0.0, so a peer
 // connecting back reaches only itself and the proxies stay the only path.
 func (b *containerBackend) PeerCuttable() error { return nil }
-func (b *containerBackend) PeerHost() string { return b.gateway }
+func (b *containerBackend) PeerHost() string    { return b.gateway }
 
 func (b *containerBackend) container(id int) (testcontainers.Container, error) {
 	b.mu.Lock()

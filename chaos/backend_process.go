@@ -58,7 +58,7 @@ func newProcessBackend() (*processBackend, error) {
 	return &processBackend{dir: dir, cmds: map[int]*exec.Cmd{}, done: map[int]chan struct{}{}}, nil
 }
 
-func (b *processBackend) Name() string     { return "process" }
+func (b *processBackend) Name() string { return "process" }
 
 // PeerCuttable: a server answers an election connection from a lower id by
 // connecting back to the address that peer advertises (QuorumCnxManager
