@@ -62,11 +62,22 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 		}
 	}()
 
-	child, err := PrepareChild(ChildSpec{Argv: cfg.Command, KillGrace: cfg.Session.KillGrace})
-	if err != nil {
-		return 70, err
-	}
+	// The keeper starts while we connect and contend; neither waits on
+	// the other.
+	prepared := make(chan error, 1)
+	var child *Child
+	go func() {
+		var err error
+		child, err = PrepareChild(ChildSpec{Argv: cfg.Command, KillGrace: cfg.Session.KillGrace})
+		prepared <- err
+	}()
 	s, m, err := acquire(waitCtx, cfg)
+	if perr := <-prepared; perr != nil {
+		if s != nil {
+			s.Close()
+		}
+		return 70, perr
+	}
 	if err != nil {
 		child.Abort()
 		select {
