@@ -204,18 +204,18 @@ func (e *Ensemble) ClientAddr(id int) string {
 // SecureConnectString lists every server's secure client port (with
 // Options.TLS).
 func (e *Ensemble) SecureConnectString() string {
-	addrs := make([]string, 0, e.opts.Servers)
-	for _, id := range e.IDs() {
-		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", e.specs[id].SecurePort))
-	}
-	return strings.Join(addrs, ",")
+	return e.joinPorts(func(sp serverSpec) int { return sp.SecurePort })
 }
 
 // ConnectString lists every server's direct client address.
 func (e *Ensemble) ConnectString() string {
+	return e.joinPorts(func(sp serverSpec) int { return sp.ClientPort })
+}
+
+func (e *Ensemble) joinPorts(port func(serverSpec) int) string {
 	addrs := make([]string, 0, e.opts.Servers)
 	for _, id := range e.IDs() {
-		addrs = append(addrs, e.ClientAddr(id))
+		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", port(e.specs[id])))
 	}
 	return strings.Join(addrs, ",")
 }

@@ -173,7 +173,7 @@ loop:
 	for {
 		select {
 		case <-progress.C:
-			log.Info("progress", "scenario", sc.Name, "elapsed", r.since().Round(time.Second), "jobs_done", len(r.witnessDone()))
+			log.Info("progress", "scenario", sc.Name, "elapsed", r.since().Round(time.Second), "jobs_done", r.witness.Finished())
 		case <-deadline.C:
 			break loop
 		case <-ctx.Done():
@@ -199,12 +199,6 @@ loop:
 	h.Orphans = orphans(r.runID)
 	h.WrapperLog = r.WrapperLog()
 	return h, nil
-}
-
-func (r *Run) witnessDone() []Interval {
-	r.witness.mu.Lock()
-	defer r.witness.mu.Unlock()
-	return r.witness.intervals
 }
 
 // fire is one simulated cron node: it fires the job through zoo-locked

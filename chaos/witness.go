@@ -126,15 +126,8 @@ func (w *Witness) serve(conn net.Conn) {
 
 // Holding returns the node whose job is running now, if exactly one is.
 func (w *Witness) Holding() (node string, ok bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if len(w.open) != 1 {
-		return "", false
-	}
-	for _, iv := range w.open {
-		return iv.Node, true
-	}
-	return "", false
+	node, _, ok = w.HoldingSince()
+	return node, ok
 }
 
 // HoldingSince is like Holding and also says when that job started.
@@ -148,6 +141,13 @@ func (w *Witness) HoldingSince() (node string, start time.Duration, ok bool) {
 		return iv.Node, iv.Start, true
 	}
 	return "", 0, false
+}
+
+// Finished counts the jobs that have ended so far.
+func (w *Witness) Finished() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.intervals)
 }
 
 // Running counts the jobs alive now.
