@@ -95,7 +95,9 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
+	s.mu.Lock() // the event callback reads conn and id concurrently
 	s.conn = conn
+	s.mu.Unlock()
 	timer := time.NewTimer(cfg.ConnectTimeout)
 	defer timer.Stop()
 	select {
@@ -116,7 +118,9 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	case <-s.negot.ready:
 	case <-time.After(time.Second):
 	}
+	s.mu.Lock()
 	s.id = conn.SessionID()
+	s.mu.Unlock()
 	if s.Timeout() <= 0 {
 		conn.Close()
 		return nil, errors.New("negotiated session timeout not reported by the zookeeper client (library changed?)")
@@ -144,7 +148,10 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 // onSession catches the library quietly replacing an expired session with
 // a new one: our ephemeral znodes died with the old one.
 func (s *Session) onSession() {
-	if s.id != 0 && s.conn != nil && s.conn.SessionID() != s.id {
+	s.mu.Lock()
+	replaced := s.id != 0 && s.conn != nil && s.conn.SessionID() != s.id
+	s.mu.Unlock()
+	if replaced {
 		s.lose(errors.New("session replaced after expiry"), true)
 	}
 }
