@@ -10,8 +10,10 @@ export ZOOLOCKED_ZK_IMAGE ?= $(ZK_IMAGE)
 
 all: build
 
+# Static binaries: no dynamic loader at start-up (about 3 ms per cron run)
+# and no dependence on the host's libc.
 build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
 
 # The whole suite: unit tests, then integration tests against real ensembles
 # (containers and local processes) and the scenario catalogue.

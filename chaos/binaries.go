@@ -23,6 +23,9 @@ func BuildBinaries(ctx context.Context, dir string) (zooLocked, zooChaos string,
 	}
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", dir+string(filepath.Separator), "./cmd/zoo-locked", "./cmd/zoo-chaos")
 	cmd.Dir = root
+	// Static, as `make build` makes them: without the dynamic loader a
+	// wrapper starts about 3 ms sooner, which every cron run pays.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", "", fmt.Errorf("build binaries: %v\n%s", err, out)
 	}

@@ -53,9 +53,8 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "zoo-locked")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build zoo-locked: %v\n%s", err, out)
+	if binary, _, err = chaos.BuildBinaries(context.Background(), dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
