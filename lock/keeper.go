@@ -57,11 +57,19 @@ func RunKeeper(args []string) int {
 	if os.Getppid() != parent {
 		return 70
 	}
+	// Resolved while the wrapper still contends: the PATH search is then
+	// off the path from grant to job.
+	job := exec.Command(argv[0], argv[1:]...)
+	// A Go program's first process start probes pidfd support with a
+	// throwaway child (about 1 ms); finding ourselves runs the same probe
+	// now, off the path from grant to job.
+	if self, err := os.FindProcess(os.Getpid()); err == nil {
+		_ = self.Release()
+	}
 	env, ok := awaitRun(signals)
 	if !ok {
 		return 0 // the lock was never ours: nothing to run
 	}
-	job := exec.Command(argv[0], argv[1:]...)
 	job.Env = append(os.Environ(), env...)
 	job.Stdin, job.Stdout, job.Stderr = os.Stdin, os.Stdout, os.Stderr
 	job.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

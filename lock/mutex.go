@@ -73,20 +73,19 @@ func (m *Mutex) Lock(ctx context.Context, wait bool) error {
 	if err := m.create(ctx); err != nil {
 		return err
 	}
+	// The token never changes: it is read once, alongside the first
+	// listing, so a holder that finds itself first pays one round trip.
+	token := make(chan error, 1)
+	go func() { token <- m.readToken() }()
 	for {
 		ahead, err := m.ahead()
 		if err != nil {
 			return m.abandon(err)
 		}
 		if len(ahead) < m.limit {
-			_, stat, err := m.s.Conn().Exists(m.node)
-			if err != nil {
-				return m.abandon(fmt.Errorf("read token of %s: %w", m.node, err))
+			if err := <-token; err != nil {
+				return m.abandon(err)
 			}
-			if stat == nil {
-				return m.abandon(fmt.Errorf("%w: contender %s vanished", ErrLockLost, m.node))
-			}
-			m.token = stat.Czxid
 			return nil
 		}
 		if !wait {
@@ -110,6 +109,18 @@ func (m *Mutex) Lock(ctx context.Context, wait bool) error {
 			return m.abandon(m.s.Err())
 		}
 	}
+}
+
+func (m *Mutex) readToken() error {
+	_, stat, err := m.s.Conn().Exists(m.node)
+	switch {
+	case err != nil:
+		return fmt.Errorf("read token of %s: %w", m.node, err)
+	case stat == nil:
+		return fmt.Errorf("%w: contender %s vanished", ErrLockLost, m.node)
+	}
+	m.token = stat.Czxid
+	return nil
 }
 
 // watch sets a watch on each znode and returns a channel that receives
@@ -250,16 +261,4 @@ func (m *Mutex) abandon(err error) error {
 		}
 	}
 	return err
-}
-
-// Unlock deletes our znode. Call it only after the child tree is dead.
-func (m *Mutex) Unlock() error {
-	if m.node == "" {
-		return nil
-	}
-	err := m.s.Conn().Delete(m.node, -1)
-	if err != nil && !errors.Is(err, zk.ErrNoNode) {
-		return fmt.Errorf("release %s: %w", m.node, err)
-	}
-	return nil
 }

@@ -95,9 +95,7 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 		done, err := ranThisSlot(cfg, m, started)
 		if err != nil || done {
 			child.Abort()
-			if uerr := m.Unlock(); uerr != nil {
-				log.Warn("release failed; the lock frees when the session ends", "lock", cfg.Name, "err", uerr)
-			}
+			release(cfg, s)
 			if err != nil {
 				return 70, err
 			}
@@ -112,11 +110,16 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 	if cfg.OncePer > 0 && status == 0 {
 		recordRun(cfg, m, started)
 	}
-	if uerr := m.Unlock(); uerr != nil {
-		log.Warn("release failed; the lock frees when the session ends", "lock", cfg.Name, "err", uerr)
-	}
+	release(cfg, s)
 	log.Info("released", "lock", cfg.Name, "status", status)
 	return status, nil
+}
+
+// release frees the lock once the child tree is dead (S4).
+func release(cfg Config, s *Session) {
+	if !s.Release() {
+		cfg.Logger.Warn("not connected at release; the lock frees when the session expires", "lock", cfg.Name, "session_timeout", s.Timeout())
+	}
 }
 
 // acquire connects and contends, starting over with a new session when a

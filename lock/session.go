@@ -306,6 +306,17 @@ func (s *Session) lose(reason error, atOnce bool) {
 	})
 }
 
+// Release frees the lock by ending the session: the ensemble deletes our
+// ephemeral znode in the very transaction that closes the session, one
+// quorum write fewer than a delete followed by the close. It returns false
+// when no server was connected to take the close; the lock then frees
+// when the session expires.
+func (s *Session) Release() bool {
+	connected := s.conn.State() == zk.StateHasSession
+	s.Close()
+	return connected
+}
+
 // Close ends the session; the ensemble deletes its ephemeral znodes.
 func (s *Session) Close() {
 	s.stopOnce.Do(func() {
