@@ -39,9 +39,9 @@ func (s *proxyServer) close() {
 // Link is one proxied TCP path (a client node to a server, or one server to
 // a peer) that can be cut, slowed and healed.
 type Link struct {
-	mu    sync.Mutex
-	proxy *toxiproxy.Proxy
-	state string // "", "cut", "slow": what Heal has to undo
+	mu     sync.Mutex
+	proxy  *toxiproxy.Proxy
+	toxics []string // what Heal has to remove
 }
 
 // Addr is the address clients dial instead of the upstream.
@@ -50,55 +50,61 @@ func (l *Link) Addr() string { return l.proxy.Listen }
 // Name is the proxy's name, e.g. "node1->zk2".
 func (l *Link) Name() string { return l.proxy.Name }
 
+var bothStreams = []string{"upstream", "downstream"}
+
 // Cut blackholes the link in both directions: established connections stall
 // (no data, no reset) and new ones connect but never get an answer, which is
 // what a real partition looks like to a ZooKeeper client.
 func (l *Link) Cut(ctx context.Context) error {
-	return l.set(ctx, "cut", `{"name":"cut_%s","type":"timeout","stream":"%s","attributes":{"timeout":0}}`)
+	return l.set(ctx, "cut", `{"name":"cut_%s","type":"timeout","stream":"%s","attributes":{"timeout":0}}`, bothStreams)
 }
 
 // Slow adds latency with jitter to each direction of the link.
 func (l *Link) Slow(ctx context.Context, latencyMs, jitterMs int64) error {
 	tmpl := `{"name":"slow_%s","type":"latency","stream":"%s","attributes":{"latency":` +
 		fmt.Sprint(latencyMs) + `,"jitter":` + fmt.Sprint(jitterMs) + `}}`
-	return l.set(ctx, "slow", tmpl)
+	return l.set(ctx, "slow", tmpl, bothStreams)
 }
 
-// Heal removes whatever Cut or Slow added. Connections a cut held are
-// closed by toxiproxy, so clients reconnect at once.
+// LoseReplies lets requests through but closes each connection when the
+// server's next answer arrives, unread: a request that took effect while
+// its reply was lost, as when a server fails between the two.
+func (l *Link) LoseReplies(ctx context.Context) error {
+	return l.set(ctx, "lose", `{"name":"lose_%s","type":"limit_data","stream":"%s","attributes":{"bytes":0}}`, []string{"downstream"})
+}
+
+// Heal removes whatever Cut, Slow or LoseReplies added. Connections a cut
+// held are closed by toxiproxy, so clients reconnect at once.
 func (l *Link) Heal(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.heal(ctx)
 }
 
-func (l *Link) set(ctx context.Context, state, tmpl string) error {
+func (l *Link) set(ctx context.Context, kind, tmpl string, streams []string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.heal(ctx); err != nil {
 		return err
 	}
-	for _, stream := range []string{"upstream", "downstream"} {
+	for _, stream := range streams {
 		body := fmt.Sprintf(tmpl, stream, stream)
 		if _, err := l.proxy.Toxics.AddToxicJson(strings.NewReader(body)); err != nil {
-			return fmt.Errorf("%s %s: %w", state, l.Name(), err)
+			return fmt.Errorf("%s %s: %w", kind, l.Name(), err)
 		}
+		l.toxics = append(l.toxics, kind+"_"+stream)
 	}
-	l.state = state
 	return nil
 }
 
 func (l *Link) heal(ctx context.Context) error {
-	if l.state == "" {
-		return nil
-	}
 	var errs []error
-	for _, stream := range []string{"upstream", "downstream"} {
-		if err := l.proxy.Toxics.RemoveToxic(ctx, l.state+"_"+stream); err != nil {
+	for _, name := range l.toxics {
+		if err := l.proxy.Toxics.RemoveToxic(ctx, name); err != nil {
 			errs = append(errs, fmt.Errorf("heal %s: %w", l.Name(), err))
 		}
 	}
-	l.state = ""
+	l.toxics = nil
 	return errors.Join(errs...)
 }
 

@@ -52,5 +52,11 @@ func (n *Node) Slow(ctx context.Context, latencyMs, jitterMs int64) error {
 	return n.all().each(func(l *Link) error { return l.Slow(ctx, latencyMs, jitterMs) })
 }
 
-// Heal undoes Cut, CutFrom and Slow.
+// LoseReplies makes the node lose the server's next answer on every link,
+// with the connection (see Link.LoseReplies).
+func (n *Node) LoseReplies(ctx context.Context) error {
+	return n.all().each(func(l *Link) error { return l.LoseReplies(ctx) })
+}
+
+// Heal undoes Cut, CutFrom, Slow and LoseReplies.
 func (n *Node) Heal(ctx context.Context) error { return n.all().heal(ctx) }

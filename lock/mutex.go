@@ -146,34 +146,49 @@ func (m *Mutex) watch(nodes []string) (woke <-chan struct{}, gone bool, err erro
 	return ch, false, nil
 }
 
-// create makes our contender znode, creating the parents as needed, and
-// finds it again by its guid when a connection drop ate the reply.
+// create makes our contender znode, creating the parents as needed. A
+// create whose reply a connection drop ate may still have taken effect:
+// until a listing shows it did not, we look for our guid instead of
+// creating again, or we would queue behind a contender of our own.
 func (m *Mutex) create(ctx context.Context) error {
 	// The parents usually exist: try the contender first and create them
 	// only when it reports they are missing (two round trips saved).
 	name := path.Join(m.parent, contenderPrefix+m.guid+"-lock-")
+	mayExist := false
 	for attempt := 0; ; attempt++ {
-		created, err := m.s.Conn().Create(name, m.data, zk.FlagEphemeral|zk.FlagSequence, m.acl.node)
-		m.log.Debug("create contender", "lock", path.Base(m.parent), "node", created, "err", err)
-		switch {
-		case err == nil:
-			m.node = created
-			return nil
-		case errors.Is(err, zk.ErrNoNode):
-			// The parent (a container) was reaped between our two calls.
-			if err := m.ensureParent(); err != nil {
-				return err
+		var err error
+		if mayExist {
+			var found string
+			if found, err = m.findOurs(); err == nil {
+				if found != "" {
+					m.log.Debug("found our contender after a lost reply", "lock", path.Base(m.parent), "node", found)
+					m.node = found
+					return nil
+				}
+				mayExist = false
 			}
-			continue
-		case errors.Is(err, zk.ErrConnectionClosed), errors.Is(err, zk.ErrNoServer):
-			if found, ferr := m.findOurs(); ferr == nil && found != "" {
-				m.node = found
+		}
+		if !mayExist {
+			var created string
+			created, err = m.s.Conn().Create(name, m.data, zk.FlagEphemeral|zk.FlagSequence, m.acl.node)
+			m.log.Debug("create contender", "lock", path.Base(m.parent), "node", created, "err", err)
+			switch {
+			case err == nil:
+				m.node = created
 				return nil
+			case errors.Is(err, zk.ErrNoNode):
+				// The parent (a container) was reaped between our two calls.
+				if err := m.ensureParent(); err != nil {
+					return err
+				}
+				continue
+			case errors.Is(err, zk.ErrConnectionClosed), errors.Is(err, zk.ErrNoServer):
+				mayExist = true
+			case errors.Is(err, zk.ErrNoAuth):
+				return fmt.Errorf("lock %s was created by other credentials (its ACL lets them alone queue under it; check --auth-file): %w", path.Base(m.parent), err)
+			default:
+				return fmt.Errorf("create contender under %s: %w", m.parent, err)
 			}
-		case errors.Is(err, zk.ErrNoAuth):
-			return fmt.Errorf("lock %s was created by other credentials (its ACL lets them alone queue under it; check --auth-file): %w", path.Base(m.parent), err)
-		default:
-			return fmt.Errorf("create contender under %s: %w", m.parent, err)
 		}
 		if attempt > 20 {
 			return fmt.Errorf("create contender under %s: %w", m.parent, err)
@@ -191,6 +206,9 @@ func (m *Mutex) create(ctx context.Context) error {
 
 func (m *Mutex) findOurs() (string, error) {
 	children, _, err := m.s.Conn().Children(m.parent)
+	if errors.Is(err, zk.ErrNoNode) {
+		return "", nil // no parent, so no contender of ours under it
+	}
 	if err != nil {
 		return "", err
 	}
