@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -66,4 +67,24 @@ func job(args []string) int {
 		return 64
 	}
 	return chaos.RunJob(*witness, *node, *length, *grandchild)
+}
+
+// parseFlags parses a command's flags. --help prints the command's synopsis
+// and flags to stdout and ends with 0; a bad flag is one line on stderr
+// and 64. done says the command should return code without running.
+func parseFlags(fs *pflag.FlagSet, args []string, synopsis string) (done bool, code int) {
+	fs.SortFlags = false
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, pflag.ErrHelp):
+		fmt.Printf("Usage: %s\n\nFlags:\n", synopsis)
+		fs.SetOutput(os.Stdout)
+		fs.PrintDefaults()
+		return true, 0
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "zoo-chaos %s: %v (see zoo-chaos %s --help)\n", fs.Name(), err, fs.Name())
+		return true, 64
+	}
+	return false, 0
 }

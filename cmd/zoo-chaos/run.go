@@ -49,9 +49,8 @@ func runFlags(o *runOptions) *pflag.FlagSet {
 func runScenario(args []string) int {
 	var o runOptions
 	fs := runFlags(&o)
-	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(os.Stderr, "zoo-chaos run: %v\n", err)
-		return 64
+	if done, code := parseFlags(fs, args, "zoo-chaos run NAME [flags]   run one scenario (zoo-chaos list shows them); exit 1 when a required verdict fails"); done {
+		return code
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run: want exactly one scenario name (zoo-chaos list shows them)")

@@ -31,9 +31,8 @@ func upFlags(o *upOptions) *pflag.FlagSet {
 func up(args []string) int {
 	var o upOptions
 	fs := upFlags(&o)
-	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
-		return 64
+	if done, code := parseFlags(fs, args, "zoo-chaos up [flags]   start a three-node ensemble with toxiproxy links; print connect strings until Ctrl-C"); done {
+		return code
 	}
 	if o.nodes < 1 {
 		fmt.Fprintln(os.Stderr, "zoo-chaos up: --nodes must be at least 1")
