@@ -217,7 +217,7 @@ func (r *Report) checkL1(h *History, ivs []Interval) Verdict {
 
 func overlapsOther(faults []FaultWindow, self int, from, to time.Duration) bool {
 	for j, g := range faults {
-		if j != self && g.Start < to && g.End > from {
+		if j != self && g.opened() < to && g.End > from {
 			return true
 		}
 	}

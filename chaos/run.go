@@ -278,16 +278,22 @@ func (r *Run) nemesis(ctx context.Context, steps []Step) <-chan []FaultWindow {
 	out := make(chan []FaultWindow, 1)
 	go func() {
 		var windows []FaultWindow
+		// A step that ran late (a holder fault waits for a holder) delays
+		// every later one as much, so the spacing the schedule promises —
+		// T+1.5s free after a holder loss for L1 — holds between the faults
+		// as injected.
+		var lag time.Duration
 		for _, s := range steps {
-			if wait := s.At - r.since(); wait > 0 {
+			if wait := s.At + lag - r.since(); wait > 0 {
 				select {
 				case <-time.After(wait):
 				case <-ctx.Done():
 				}
 			}
-			fw := FaultWindow{Name: s.Fault.Name(), Kind: faultKind(s.Fault), HolderLoss: holderLoss(s, r.scenario)}
+			fw := FaultWindow{Name: s.Fault.Name(), Kind: faultKind(s.Fault), HolderLoss: holderLoss(s, r.scenario), Began: r.since()}
 			err := s.Fault.Start(ctx, r)
 			fw.Start = r.since()
+			lag = max(lag, fw.Start-s.At)
 			if t, ok := s.Fault.(interface{ Target() string }); ok {
 				fw.Target = t.Target()
 			}

@@ -1,0 +1,62 @@
+package chaos
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+)
+
+// slowFault takes a while to inject, as stopping servers or waiting for a
+// holder does.
+type slowFault struct {
+	inject     time.Duration
+	began, end time.Duration
+}
+
+func (f *slowFault) Name() string { return "slow to inject" }
+
+func (f *slowFault) Start(_ context.Context, r *Run) error {
+	f.began = r.since()
+	time.Sleep(f.inject) // the fault being injected, not a wait for an event
+	f.end = r.since()
+	return nil
+}
+
+func (f *slowFault) Heal(context.Context, *Run) error { return nil }
+
+// TestFaultWindowsCoverInjection: a window records when injection began and
+// when it was done, and a step that ran late delays the next one as much,
+// so the gap the schedule put between them holds.
+func TestFaultWindowsCoverInjection(t *testing.T) {
+	r := &Run{log: slog.New(slog.DiscardHandler), epoch: time.Now()}
+	first, second := &slowFault{inject: 300 * time.Millisecond}, &slowFault{}
+	windows := <-r.nemesis(context.Background(), []Step{
+		{At: 0, For: 10 * time.Millisecond, Fault: first},
+		{At: 100 * time.Millisecond, For: 10 * time.Millisecond, Fault: second},
+	})
+	if len(windows) != 2 {
+		t.Fatalf("windows %+v", windows)
+	}
+	if w := windows[0]; w.Began > first.began || w.Start < first.end {
+		t.Fatalf("window began %v, started %v; injection ran %v–%v", w.Began, w.Start, first.began, first.end)
+	}
+	if gap := second.began - first.end; gap < 100*time.Millisecond {
+		t.Fatalf("second fault %v after the first was injected; the schedule put 100ms between them", gap)
+	}
+}
+
+// TestCheckerL1SeesFaultsWhileInjected: a fault still being injected when
+// the takeover window closes (servers stopping) confounds that takeover.
+func TestCheckerL1SeesFaultsWhileInjected(t *testing.T) {
+	h := cleanHistory()
+	h.Faults = []FaultWindow{
+		{Name: "kill -9 holder wrapper", Began: 1500 * time.Millisecond, Start: 1500 * time.Millisecond, End: 1500 * time.Millisecond, HolderLoss: true},
+		{Name: "quorum loss", Began: 1500*time.Millisecond + h.SessionTimeout, Start: 1500*time.Millisecond + h.SessionTimeout + 1500*time.Millisecond, End: 9 * sec},
+	}
+	h.Intervals[1].Start = 9 * sec
+	h.Intervals[1].End = 10 * sec
+	if v := verdict(t, Check(h, Expect{}), "L1"); !v.Pass {
+		t.Fatalf("a takeover the quorum loss prevented was judged: %+v", v)
+	}
+}
