@@ -28,16 +28,16 @@ type Step struct {
 
 // FaultWindow is a fault as it happened, for the checker and the report.
 type FaultWindow struct {
-	Name   string        `json:"name"`
-	Kind   string        `json:"kind"`
-	Target string        `json:"target"` // node or server it hit
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	Target string `json:"target"` // node or server it hit
 	// Began is when injection began, Start when it was done: a fault may
 	// be in effect in between (stopping two servers takes a second), and
 	// one that waits for its target (the holder) takes effect at Start.
 	Began time.Duration `json:"began_ns"`
 	Start time.Duration `json:"start_ns"`
 	End   time.Duration `json:"end_ns"`
-	Error  string        `json:"error,omitempty"`
+	Error string        `json:"error,omitempty"`
 	// HolderLoss marks faults that take the lock holder away; the checker
 	// measures the takeover after each (L1).
 	HolderLoss bool `json:"holder_loss"`
