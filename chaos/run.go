@@ -343,6 +343,15 @@ func (r *Run) watchLeaders(ctx context.Context, stop <-chan struct{}) []LeaderCh
 // leftZnodes lists contenders still under the lock once every wrapper has
 // exited and the sessions of killed ones have had time to expire.
 func (r *Run) leftZnodes(ctx context.Context) []string {
+	// Sessions of the run's last wrappers expire only T after a leader
+	// serves again: after a late heal (quorum loss) the servers may still
+	// be electing one.
+	quorumCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	err := r.ensemble.WaitQuorum(quorumCtx)
+	cancel()
+	if err != nil {
+		return []string{"(no quorum to list them: " + err.Error() + ")"}
+	}
 	conn, _, err := zk.Connect(strings.Split(r.ensemble.ConnectString(), ","), 4*time.Second, zk.WithLogger(quiet{}))
 	if err != nil {
 		return []string{"(cannot connect: " + err.Error() + ")"}
