@@ -393,13 +393,9 @@ func orphans(runID string) []int {
 		if err != nil || !bytes.Contains(env, marker) {
 			continue
 		}
-		if stat, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil {
-			s := string(stat)
-			if f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]); len(f) > 0 && f[0] == "Z" {
-				continue
-			}
+		if lock.Alive(pid) {
+			left = append(left, pid)
 		}
-		left = append(left, pid)
 	}
 	slices.Sort(left)
 	return left

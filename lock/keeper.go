@@ -261,17 +261,10 @@ func Descendants(root int) []int {
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
+		state, ppid, ok := procState(e.Name())
+		if !ok || state == "Z" {
 			continue
 		}
-		// Fields after the command, which may contain spaces: state ppid ...
-		s := string(stat)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fields) < 2 || fields[0] == "Z" {
-			continue
-		}
-		ppid, _ := strconv.Atoi(fields[1])
 		children[ppid] = append(children[ppid], pid)
 	}
 	var out []int
@@ -285,4 +278,29 @@ func Descendants(root int) []int {
 		}
 	}
 	return out
+}
+
+// Alive says whether pid is a living process: it exists and is not a
+// zombie.
+func Alive(pid int) bool {
+	state, _, ok := procState(strconv.Itoa(pid))
+	return ok && state != "Z"
+}
+
+// procState reads a process's state letter and parent pid from
+// /proc/PID/stat; ok is false once the process is gone.
+func procState(pid string) (state string, ppid int, ok bool) {
+	stat, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return "", 0, false
+	}
+	// The fields after the command, which may contain spaces and
+	// parentheses: state ppid ...
+	s := string(stat)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 2 {
+		return "", 0, false
+	}
+	ppid, _ = strconv.Atoi(fields[1])
+	return fields[0], ppid, true
 }

@@ -190,7 +190,7 @@ func TestNoOrphansAfterWrapperSIGKILL(t *testing.T) {
 	killed := time.Now()
 	took := eventually(t, time.Second, "S3: job tree dead", func() bool {
 		for _, p := range procs {
-			if syscall.Kill(p, 0) == nil && !isZombie(p) {
+			if lock.Alive(p) {
 				return false
 			}
 		}
@@ -202,16 +202,6 @@ func TestNoOrphansAfterWrapperSIGKILL(t *testing.T) {
 		return len(contenders(t, c, "orphans")) == 0
 	})
 	t.Logf("lock free %v after the wrapper's SIGKILL (T=%v)", time.Since(killed), testSession)
-}
-
-func isZombie(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return len(f) > 0 && f[0] == "Z"
 }
 
 // TestFenceBeforeExpiry: a holder cut from the ensemble kills its job
