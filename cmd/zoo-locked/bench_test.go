@@ -15,6 +15,13 @@ import (
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
+// benchWrapper is zoo-locked running argv under lock name against the
+// test ensemble, with the session every benchmark uses.
+func benchWrapper(name string, argv ...string) *exec.Cmd {
+	args := append([]string{"--zk", ensemble.ConnectString(), "--session-timeout", "4s", "--kill-grace", "500ms", name, "--"}, argv...)
+	return exec.Command(binary, args...)
+}
+
 // BenchmarkCycle compares one `zoo-locked NAME -- true` with its baseline
 // in the same run: a bare go-zookeeper client doing connect + create + get
 // children + exec + delete + close. Each wrapper cycle is paired with the
@@ -35,7 +42,7 @@ func BenchmarkCycle(b *testing.B) {
 	keepParent(b, servers, bareParent)
 	wrapperCycle := func(name string) time.Duration {
 		start := time.Now()
-		cmd := exec.Command(binary, "--zk", ensemble.ConnectString(), "--session-timeout", "4s", "--kill-grace", "500ms", name, "--", "true")
+		cmd := benchWrapper(name, "true")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("wrapper: %v\n%s", err, out)
 		}
@@ -121,8 +128,7 @@ func BenchmarkHoldingRSS(b *testing.B) {
 	}
 	var wrapperKB, keeperKB int64
 	for b.Loop() {
-		cmd := exec.Command(binary, "--zk", ensemble.ConnectString(), "--session-timeout", "4s", "--kill-grace", "500ms",
-			"bench-rss", "--", "sh", "-c", "read x; exit 0")
+		cmd := benchWrapper("bench-rss", "sh", "-c", "read x; exit 0")
 		stdin, err := cmd.StdinPipe()
 		if err != nil {
 			b.Fatal(err)
@@ -211,8 +217,7 @@ func BenchmarkHandoff(b *testing.B) {
 	var handoff, bare time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		holder := exec.Command(binary, "--zk", ensemble.ConnectString(), "--session-timeout", "4s", "--kill-grace", "500ms",
-			"bench-handoff", "--", "sh", "-c", "read x")
+		holder := benchWrapper("bench-handoff", "sh", "-c", "read x")
 		stdin, err := holder.StdinPipe()
 		if err != nil {
 			b.Fatal(err)
@@ -233,7 +238,7 @@ func BenchmarkHandoff(b *testing.B) {
 		}
 		var cmds []*exec.Cmd
 		for range waiters {
-			c := exec.Command(binary, "--zk", ensemble.ConnectString(), "--session-timeout", "4s", "--kill-grace", "500ms", "bench-handoff", "--", "true")
+			c := benchWrapper("bench-handoff", "true")
 			if err := c.Start(); err != nil {
 				b.Fatal(err)
 			}
