@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
 )
 
 // Verdict is one guarantee checked against a history.
 type Verdict struct {
-	Name     string `json:"name"` // S1, S2, ... as in DESIGN §1
+	Name     string `json:"name"` // S1, S2, ... as in docs/DESIGN.md
 	Title    string `json:"title"`
 	Pass     bool   `json:"pass"`
 	Required bool   `json:"required"` // false: reported, does not fail the run
@@ -36,9 +38,6 @@ type Report struct {
 	Fenced           int             `json:"fenced"`
 	overlapIntervals []Overlap
 }
-
-// lockLostExit is zoo-locked's exit code for a fenced job.
-const lockLostExit = 79
 
 // Check judges a history against the guarantees, with the scenario's
 // expectations.
@@ -71,11 +70,11 @@ func Check(h *History, exp Expect) Report {
 			}
 		}
 	}
-	for _, w := range h.Wrappers {
+	for _, w := range h.Firings {
 		if w.Exit == 0 {
 			r.JobsCompleted++
 		}
-		if w.Exit == lockLostExit {
+		if w.Exit == exitcode.LockLost {
 			r.Fenced++
 		}
 	}
@@ -94,7 +93,7 @@ func Check(h *History, exp Expect) Report {
 		r.checkS4(h),
 		r.checkL1(h, ivs),
 		Verdict{Name: "L3", Title: "ride-through", Pass: r.Fenced == 0, Required: exp.RideThrough,
-			Detail: fmt.Sprintf("%d jobs fenced (exit %d)", r.Fenced, lockLostExit)},
+			Detail: fmt.Sprintf("%d jobs fenced (exit %d)", r.Fenced, exitcode.LockLost)},
 		Verdict{Name: "progress", Title: "jobs completed", Pass: r.JobsCompleted > 0, Required: true,
 			Detail: fmt.Sprintf("%d wrapper runs exited 0", r.JobsCompleted)},
 		Verdict{Name: "stuck", Title: "no lock left behind", Pass: len(h.LeftZnodes) == 0, Required: true,
@@ -168,7 +167,7 @@ func (r *Report) checkS4(h *History) Verdict {
 	// The witness sees the socket close a moment after the process dies.
 	const slack = 200 * time.Millisecond
 	for _, iv := range h.Intervals {
-		for _, w := range h.Wrappers {
+		for _, w := range h.Firings {
 			if w.Node == iv.Node && w.Start <= iv.Start && iv.Start <= w.End && iv.End > w.End+slack {
 				late++
 			}

@@ -3,6 +3,7 @@ package chaos
 import (
 	"bufio"
 	"fmt"
+	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
 	"net"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func cleanHistory() *History {
 			{Node: "node1", Token: 10, Start: 1 * sec, End: 2 * sec, Writes: 10},
 			{Node: "node2", Token: 12, Start: 2*sec + 10*time.Millisecond, End: 3 * sec, Writes: 10},
 		},
-		Wrappers: []WrapperRun{
+		Firings: []Firing{
 			{Node: "node1", Start: 0, End: 2*sec + 5*time.Millisecond, Exit: 0},
 			{Node: "node2", Start: 0, End: 3*sec + 5*time.Millisecond, Exit: 0},
 		},
@@ -54,16 +55,16 @@ func TestCheckerFailsBadHistories(t *testing.T) {
 		{"S2", Expect{}, func(h *History) { h.Intervals[1].StaleAccepted = 1 }},
 		{"S2", Expect{}, func(h *History) { h.Intervals[1].Token = 9 }},
 		{"S3", Expect{}, func(h *History) { h.Orphans = []int{4242} }},
-		{"S4", Expect{}, func(h *History) { h.Wrappers[0].End = 1500 * time.Millisecond }},
+		{"S4", Expect{}, func(h *History) { h.Firings[0].End = 1500 * time.Millisecond }},
 		{"L1", Expect{}, func(h *History) {
 			h.Faults = []FaultWindow{{Name: "kill -9 holder wrapper", Start: 1500 * time.Millisecond, HolderLoss: true}}
 			h.Intervals[1].Start = 1500*time.Millisecond + h.SessionTimeout + 1100*time.Millisecond
 			h.Intervals[1].End = h.Intervals[1].Start + sec
 		}},
-		{"L3", Expect{RideThrough: true}, func(h *History) { h.Wrappers[0].Exit = lockLostExit }},
+		{"L3", Expect{RideThrough: true}, func(h *History) { h.Firings[0].Exit = exitcode.LockLost }},
 		{"progress", Expect{}, func(h *History) {
-			for i := range h.Wrappers {
-				h.Wrappers[i].Exit = 75
+			for i := range h.Firings {
+				h.Firings[i].Exit = 75
 			}
 		}},
 		{"stuck", Expect{}, func(h *History) { h.LeftZnodes = []string{"_c_x-lock-0000000001"} }},
@@ -141,12 +142,12 @@ func TestCheckerLimitAllowsNAtOnce(t *testing.T) {
 		{Node: "node1", Token: 10, Start: 1 * sec, End: 3 * sec},
 		{Node: "node2", Token: 11, Start: 2 * sec, End: 4 * sec},
 	}
-	h.Wrappers[0].End, h.Wrappers[1].End = 3*sec, 4*sec
+	h.Firings[0].End, h.Firings[1].End = 3*sec, 4*sec
 	if rep := Check(h, Expect{Limit: 2}); !rep.Pass {
 		t.Fatalf("two at once under --limit 2 failed: %+v", rep.Verdicts)
 	}
 	h.Intervals = append(h.Intervals, Interval{Node: "node3", Token: 12, Start: 2500 * time.Millisecond, End: 5 * sec})
-	h.Wrappers = append(h.Wrappers, WrapperRun{Node: "node3", Start: 0, End: 5 * sec})
+	h.Firings = append(h.Firings, Firing{Node: "node3", Start: 0, End: 5 * sec})
 	rep := Check(h, Expect{Limit: 2})
 	if rep.Pass || rep.Overlaps != 1 || rep.WorstOverlap != 500*time.Millisecond {
 		t.Fatalf("three at once under --limit 2: pass=%v overlaps=%d worst=%v", rep.Pass, rep.Overlaps, rep.WorstOverlap)
@@ -208,7 +209,7 @@ func TestCheckerL1SkipsConfoundedTakeovers(t *testing.T) {
 		{Name: "quorum loss", Start: 2 * sec, End: 8 * sec},
 	}
 	h.Intervals[1].Start, h.Intervals[1].End = 9*sec, 10*sec
-	h.Wrappers[1].End = 10 * sec
+	h.Firings[1].End = 10 * sec
 	if rep := Check(h, Expect{}); !verdict(t, rep, "L1").Pass {
 		t.Fatalf("confounded takeover judged: %+v", verdict(t, rep, "L1"))
 	}
@@ -227,7 +228,7 @@ func TestCheckerTokenOrderAllowsConcurrentHolders(t *testing.T) {
 		{Node: "node1", Token: 12, Start: 1 * sec, End: 3 * sec},
 		{Node: "node2", Token: 10, Start: 1100 * time.Millisecond, End: 3 * sec},
 	}
-	h.Wrappers[0].End, h.Wrappers[1].End = 3*sec, 3*sec
+	h.Firings[0].End, h.Firings[1].End = 3*sec, 3*sec
 	if rep := Check(h, Expect{Limit: 2}); !verdict(t, rep, "S2").Pass {
 		t.Fatalf("concurrent holders in reverse token order failed S2: %+v", verdict(t, rep, "S2"))
 	}

@@ -226,7 +226,7 @@ func testEnsemble(t *testing.T, backend string) {
 	t.Run("NodeSlowAddsLatency", func(t *testing.T) {
 		node, _ := e.Node("node3")
 		c := connect(t, node.ConnectString(), 4*time.Second)
-		if err := node.Slow(ctx, 150, 10); err != nil {
+		if err := node.Slow(ctx, 150*time.Millisecond, 10*time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
 		started := time.Now()

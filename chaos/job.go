@@ -9,12 +9,12 @@ import (
 	"time"
 )
 
-// RunJob is the job the workload runs under zoo-locked (`zoo-chaos job`): it
+// WitnessJob is the job the workload runs under zoo-locked (`zoo-chaos job`): it
 // reports to the witness, writes to it as a fenced resource every 100 ms
 // for length, and optionally leaves a grandchild that ignores SIGTERM and
 // SIGHUP, the hardest tree for the wrapper to clean up. It stops writing at
 // the first refusal, as a fenced job should.
-func RunJob(witness, node string, length time.Duration, grandchild bool) int {
+func WitnessJob(witness, node string, length time.Duration, grandchild bool) int {
 	conn, err := net.Dial("tcp", witness)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "job: witness: %v\n", err)

@@ -1,13 +1,16 @@
 package chaos
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
+	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/Shopify/toxiproxy/v2/toxics"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 )
@@ -56,21 +59,19 @@ var bothStreams = []string{"upstream", "downstream"}
 // (no data, no reset) and new ones connect but never get an answer, which is
 // what a real partition looks like to a ZooKeeper client.
 func (l *Link) Cut(ctx context.Context) error {
-	return l.set(ctx, "cut", `{"name":"cut_%s","type":"timeout","stream":"%s","attributes":{"timeout":0}}`, bothStreams)
+	return l.set(ctx, "cut", &toxics.TimeoutToxic{Timeout: 0}, bothStreams)
 }
 
 // Slow adds latency with jitter to each direction of the link.
-func (l *Link) Slow(ctx context.Context, latencyMs, jitterMs int64) error {
-	tmpl := `{"name":"slow_%s","type":"latency","stream":"%s","attributes":{"latency":` +
-		fmt.Sprint(latencyMs) + `,"jitter":` + fmt.Sprint(jitterMs) + `}}`
-	return l.set(ctx, "slow", tmpl, bothStreams)
+func (l *Link) Slow(ctx context.Context, latency, jitter time.Duration) error {
+	return l.set(ctx, "slow", &toxics.LatencyToxic{Latency: latency.Milliseconds(), Jitter: jitter.Milliseconds()}, bothStreams)
 }
 
 // LoseReplies lets requests through but closes each connection when the
 // server's next answer arrives, unread: a request that took effect while
 // its reply was lost, as when a server fails between the two.
 func (l *Link) LoseReplies(ctx context.Context) error {
-	return l.set(ctx, "lose", `{"name":"lose_%s","type":"limit_data","stream":"%s","attributes":{"bytes":0}}`, []string{"downstream"})
+	return l.set(ctx, "lose", &toxics.LimitDataToxic{Bytes: 0}, []string{"downstream"})
 }
 
 // Heal removes whatever Cut, Slow or LoseReplies added. Connections a cut
@@ -81,20 +82,43 @@ func (l *Link) Heal(ctx context.Context) error {
 	return l.heal(ctx)
 }
 
-func (l *Link) set(ctx context.Context, kind, tmpl string, streams []string) error {
+func (l *Link) set(ctx context.Context, kind string, toxic toxics.Toxic, streams []string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.heal(ctx); err != nil {
 		return err
 	}
 	for _, stream := range streams {
-		body := fmt.Sprintf(tmpl, stream, stream)
-		if _, err := l.proxy.Toxics.AddToxicJson(strings.NewReader(body)); err != nil {
+		name := kind + "_" + stream
+		// The embedded server takes toxics as its API's JSON only; the
+		// wrapper is its own type, marshalled as it unmarshals it.
+		typ, err := toxicType(toxic)
+		if err != nil {
+			return err
+		}
+		body, err := json.Marshal(&toxics.ToxicWrapper{Toxic: toxic, Name: name, Type: typ, Stream: stream, Toxicity: 1})
+		if err != nil {
 			return fmt.Errorf("%s %s: %w", kind, l.Name(), err)
 		}
-		l.toxics = append(l.toxics, kind+"_"+stream)
+		if _, err := l.proxy.Toxics.AddToxicJson(bytes.NewReader(body)); err != nil {
+			return fmt.Errorf("%s %s: %w", kind, l.Name(), err)
+		}
+		l.toxics = append(l.toxics, name)
 	}
 	return nil
+}
+
+// toxicType is the name toxiproxy registered the toxic's type under.
+func toxicType(t toxics.Toxic) (string, error) {
+	switch t.(type) {
+	case *toxics.TimeoutToxic:
+		return "timeout", nil
+	case *toxics.LatencyToxic:
+		return "latency", nil
+	case *toxics.LimitDataToxic:
+		return "limit_data", nil
+	}
+	return "", fmt.Errorf("toxic %T has no registered type name", t)
 }
 
 func (l *Link) heal(ctx context.Context) error {

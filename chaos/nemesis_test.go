@@ -11,30 +11,32 @@ import (
 // holder does.
 type slowFault struct {
 	inject     time.Duration
+	since      func() time.Duration
 	began, end time.Duration
 }
 
+func (f *slowFault) Kind() string { return "slow-to-inject" }
 func (f *slowFault) Name() string { return "slow to inject" }
 
-func (f *slowFault) Start(_ context.Context, r *Run) error {
-	f.began = r.since()
+func (f *slowFault) Start(context.Context, Stage) error {
+	f.began = f.since()
 	time.Sleep(f.inject) // the fault being injected, not a wait for an event
-	f.end = r.since()
+	f.end = f.since()
 	return nil
 }
 
-func (f *slowFault) Heal(context.Context, *Run) error { return nil }
+func (f *slowFault) Heal(context.Context, Stage) error { return nil }
 
 // TestFaultWindowsCoverInjection: a window records when injection began and
 // when it was done, and a step that ran late delays the next one as much,
 // so the gap the schedule put between them holds.
 func TestFaultWindowsCoverInjection(t *testing.T) {
-	r := &Run{log: slog.New(slog.DiscardHandler), epoch: time.Now()}
-	first, second := &slowFault{inject: 300 * time.Millisecond}, &slowFault{}
-	windows := <-r.nemesis(context.Background(), []Step{
+	r := &Trial{log: slog.New(slog.DiscardHandler), epoch: time.Now()}
+	first, second := &slowFault{inject: 300 * time.Millisecond, since: r.since}, &slowFault{since: r.since}
+	windows := <-nemesis(context.Background(), r, []Step{
 		{At: 0, For: 10 * time.Millisecond, Fault: first},
 		{At: 100 * time.Millisecond, For: 10 * time.Millisecond, Fault: second},
-	})
+	}, r.since, r.log, time.Second)
 	if len(windows) != 2 {
 		t.Fatalf("windows %+v", windows)
 	}

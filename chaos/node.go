@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Node is a simulated client host: its own proxy to each server, so it can
@@ -47,9 +48,9 @@ func (n *Node) CutFrom(ctx context.Context, id int) error {
 	return l.Cut(ctx)
 }
 
-// Slow adds latency (ms, each direction) with jitter to all the node's links.
-func (n *Node) Slow(ctx context.Context, latencyMs, jitterMs int64) error {
-	return n.all().each(func(l *Link) error { return l.Slow(ctx, latencyMs, jitterMs) })
+// Slow adds latency (each direction) with jitter to all the node's links.
+func (n *Node) Slow(ctx context.Context, latency, jitter time.Duration) error {
+	return n.all().each(func(l *Link) error { return l.Slow(ctx, latency, jitter) })
 }
 
 // LoseReplies makes the node lose the server's next answer on every link,

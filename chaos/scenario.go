@@ -33,7 +33,7 @@ type Scenario struct {
 // scenario must (S2, S3, S4, L1, progress, nothing stuck).
 type Expect struct {
 	// S1MayFail: a paused holder is the one fault no lock service can
-	// survive with exclusion intact (DESIGN S1); S2 must still hold.
+	// survive with exclusion intact (docs/DESIGN.md, S1); S2 must still hold.
 	S1MayFail bool
 	// S1MustFail: the scenario is run with the fence disabled to prove the
 	// checker sees overlaps.

@@ -29,7 +29,7 @@ type Interval struct {
 }
 
 // Witness is a loopback server that every job reports to, and the fenced
-// resource of DESIGN S2: it refuses any write whose token is lower than the
+// resource of S2 (docs/DESIGN.md): it refuses any write whose token is lower than the
 // highest it has accepted.
 //
 // Protocol, one line each way: the job sends "hello NODE TOKEN PID", then
@@ -124,12 +124,6 @@ func (w *Witness) serve(conn net.Conn) {
 	w.mu.Unlock()
 }
 
-// Holding returns the node whose job is running now, if exactly one is.
-func (w *Witness) Holding() (node string, ok bool) {
-	node, _, ok = w.HoldingSince()
-	return node, ok
-}
-
 // HoldingSince is like Holding and also says when that job started.
 func (w *Witness) HoldingSince() (node string, start time.Duration, ok bool) {
 	w.mu.Lock()
@@ -148,13 +142,6 @@ func (w *Witness) Finished() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.intervals)
-}
-
-// Running counts the jobs alive now.
-func (w *Witness) Running() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.open)
 }
 
 // Close stops listening, waits for open jobs' connections to end, and

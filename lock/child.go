@@ -11,43 +11,40 @@ import (
 	"time"
 )
 
-// Child is the supervised job, seen from the wrapper: a keeper process
+// child is the supervised job, seen from the wrapper: a keeper process
 // (see KeeperArg) that runs the job in its own process group and owns its
 // whole tree.
-type Child struct {
+type child struct {
 	keeper *exec.Cmd
 	goPipe *os.File // closed without "run": the keeper exits, nothing ran
 	done   chan struct{}
 	status int
+	err    error // the keeper itself failed
 }
 
-// ChildSpec says what to run and how.
-type ChildSpec struct {
-	Argv      []string
-	KillGrace time.Duration
-}
-
-// LookCommand checks, before any lock is taken, that argv[0] can be run:
-// exec.ErrNotFound maps to 127, a permission error to 126.
+// LookCommand checks, before any lock is taken, that argv0 can be run; the
+// error wraps ErrNotFound or ErrNotExecutable.
 func LookCommand(argv0 string) error {
-	_, err := exec.LookPath(argv0)
-	return err
+	if _, err := exec.LookPath(argv0); err != nil {
+		return startError(argv0, err)
+	}
+	return nil
 }
 
-// PrepareChild starts the keeper, which waits for Run before it starts the
-// job: the keeper's start-up then overlaps the wait for the lock instead of
-// adding to every run.
-func PrepareChild(spec ChildSpec) (*Child, error) {
+// prepareChild starts the keeper, which waits for start before it starts
+// the job: the keeper's start-up then overlaps the wait for the lock
+// instead of adding to every run.
+func prepareChild(argv []string, killGrace time.Duration) (*child, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("find own binary for the keeper: %w", err)
+		return nil, fmt.Errorf("%w: find own binary for the keeper: %v", ErrInternal, err)
 	}
-	args := append([]string{KeeperArg, strconv.Itoa(os.Getpid()), spec.KillGrace.String()}, spec.Argv...)
+	args := append([]string{KeeperArg, strconv.Itoa(os.Getpid()), killGrace.String()}, argv...)
 	cmd := exec.Command(self, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	goRead, goWrite, err := os.Pipe()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: keeper pipe: %v", ErrInternal, err)
 	}
 	defer goRead.Close()
 	cmd.ExtraFiles = []*os.File{goRead} // fd 3 in the keeper
@@ -59,9 +56,9 @@ func PrepareChild(spec ChildSpec) (*Child, error) {
 	}
 	if err := cmd.Start(); err != nil {
 		goWrite.Close()
-		return nil, fmt.Errorf("start keeper: %w", err)
+		return nil, fmt.Errorf("%w: start keeper: %v", ErrInternal, err)
 	}
-	c := &Child{keeper: cmd, goPipe: goWrite, done: make(chan struct{})}
+	c := &child{keeper: cmd, goPipe: goWrite, done: make(chan struct{})}
 	go func() {
 		err := cmd.Wait()
 		var exit *exec.ExitError
@@ -75,52 +72,49 @@ func PrepareChild(spec ChildSpec) (*Child, error) {
 				c.status = 128 + int(ws.Signal())
 			}
 		default:
-			c.status = 70
+			c.err = fmt.Errorf("%w: keeper: %v", ErrInternal, err)
 		}
 		close(c.done)
 	}()
 	return c, nil
 }
 
-// Run lets the keeper start the job with env added to its environment.
-func (c *Child) Run(env []string) error {
+// start lets the keeper start the job with env added to its environment.
+func (c *child) start(env []string) error {
 	msg := strings.Join(append(env, keeperRun), "\n") + "\n"
 	_, err := c.goPipe.WriteString(msg)
 	if cerr := c.goPipe.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("start job through the keeper: %w", err)
+		return fmt.Errorf("%w: start job through the keeper: %v", ErrInternal, err)
 	}
 	return nil
 }
 
-// Abort tells a keeper that never got Run to exit, and waits for it.
-func (c *Child) Abort() {
+// abort tells a keeper that never got Run to exit, and waits for it.
+func (c *child) abort() {
 	c.goPipe.Close() // the keeper reads EOF without "run" and exits
 	<-c.done
 }
 
-// Done is closed once the job and every process it started are dead.
-func (c *Child) Done() <-chan struct{} { return c.done }
+// exited is closed once the job and every process it started are dead.
+func (c *child) exited() <-chan struct{} { return c.done }
 
-// Status is the job's exit code, or 128+n when signal n killed it; valid
-// after Done.
-func (c *Child) Status() int { return c.status }
+// result is the job's exit code, or 128+n when signal n killed it; or an
+// error when the keeper itself failed. Valid after Done.
+func (c *child) result() (int, error) { return c.status, c.err }
 
-// Pid is the keeper's pid.
-func (c *Child) Pid() int { return c.keeper.Process.Pid }
+// fence asks for SIGTERM to the tree and SIGKILL after the grace period.
+func (c *child) fence() { c.send(sigFence) }
 
-// Fence asks for SIGTERM to the tree and SIGKILL after the grace period.
-func (c *Child) Fence() { c.send(sigFence) }
+// killNow asks for SIGKILL to the whole tree at once.
+func (c *child) killNow() { c.send(sigKillNow) }
 
-// KillNow asks for SIGKILL to the whole tree at once.
-func (c *Child) KillNow() { c.send(sigKillNow) }
+// forward passes a signal the wrapper received on to the job's group.
+func (c *child) forward(sig syscall.Signal) { c.send(sig) }
 
-// Forward passes a signal the wrapper received on to the job's group.
-func (c *Child) Forward(sig syscall.Signal) { c.send(sig) }
-
-func (c *Child) send(sig syscall.Signal) {
+func (c *child) send(sig syscall.Signal) {
 	select {
 	case <-c.done:
 	default:

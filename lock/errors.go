@@ -1,8 +1,16 @@
 package lock
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+)
 
-// Outcomes a caller branches on; cmd/zoo-locked maps each to an exit code.
+// Outcomes a caller branches on; cmd/zoo-locked maps each to an exit code
+// (docs/DESIGN.md, "Exit codes"). Nothing in this package decides a code.
 var (
 	// ErrUnavailable: no ZooKeeper server gave a session within the
 	// connect timeout.
@@ -13,7 +21,54 @@ var (
 	// ErrLockLost: the session expired, the lock znode vanished, or the
 	// fence deadline passed while the child ran; the child was killed.
 	ErrLockLost = errors.New("lock lost")
+	// ErrLockGone is the kind of ErrLockLost where the lock is already
+	// free for others to take (the session expired, our znode vanished):
+	// the child gets SIGKILL at once, without a grace period.
+	// errors.Is(err, ErrLockLost) holds for it too.
+	ErrLockGone error = goneError{}
 	// ErrUsage: a setting cannot work (bad name, a grace period too long
 	// for the session timeout the server granted).
 	ErrUsage = errors.New("usage")
+	// ErrNotFound and ErrNotExecutable: the command cannot be started.
+	ErrNotFound      = errors.New("command not found")
+	ErrNotExecutable = errors.New("command not executable")
+	// ErrInternal: the wrapper itself failed (the keeper died, a pipe
+	// broke); the child tree is dead.
+	ErrInternal = errors.New("internal error")
+	// ErrOldServer: the ensemble does not know container znodes, which
+	// lock parents are (ZooKeeper 3.5.3 and later have them).
+	ErrOldServer = errors.New("zookeeper server too old: lock parents are container znodes, which need ZooKeeper 3.5.3 or later")
+	// ErrUnreadableRecord: the lock's --once-per record holds bytes that
+	// are not a zoo-locked record; a run cannot tell whether its slot ran.
+	ErrUnreadableRecord = errors.New("record unreadable")
 )
+
+type goneError struct{}
+
+func (goneError) Error() string        { return "lock lost" }
+func (goneError) Is(target error) bool { return target == ErrLockLost }
+
+// InterruptedError: a signal ended the wait before the job started.
+type InterruptedError struct{ Signal syscall.Signal }
+
+func (e *InterruptedError) Error() string { return fmt.Sprintf("interrupted by %v", e.Signal) }
+
+// GraceTooLongError: the ensemble granted a session too short to fence
+// with the kill grace asked for. It wraps ErrUsage.
+type GraceTooLongError struct {
+	Granted, KillGrace time.Duration
+}
+
+func (e *GraceTooLongError) Error() string {
+	return fmt.Sprintf("the ensemble granted a %v session, too short for a %v kill grace", e.Granted, e.KillGrace)
+}
+
+func (e *GraceTooLongError) Unwrap() error { return ErrUsage }
+
+// startError classifies a failed exec of the job.
+func startError(argv0 string, err error) error {
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, exec.ErrNotFound) {
+		return fmt.Errorf("%w: %s: %v", ErrNotFound, argv0, err)
+	}
+	return fmt.Errorf("%w: %s: %v", ErrNotExecutable, argv0, err)
+}

@@ -19,14 +19,14 @@ type Holder struct {
 	Limit int `json:"limit,omitempty"`
 }
 
-// ThisProcess describes the calling process running command.
-func ThisProcess(command []string, version string) Holder {
+// thisProcess describes the calling process running command.
+func thisProcess(command []string, version string, now time.Time) Holder {
 	host, _ := os.Hostname() // an empty host is still a valid record
-	return Holder{Host: host, Pid: os.Getpid(), Start: time.Now().UTC(), Command: command, Version: version}
+	return Holder{Host: host, Pid: os.Getpid(), Start: now.UTC(), Command: command, Version: version}
 }
 
-// Marshal encodes h as the znode's data.
-func (h Holder) Marshal() []byte {
+// marshal encodes h as the znode's data.
+func (h Holder) marshal() []byte {
 	b, _ := json.Marshal(h) // cannot fail: plain fields only
 	return b
 }

@@ -15,6 +15,9 @@ type Contender struct {
 	Znode  string `json:"znode"`
 	Token  int64  `json:"token"`
 	Holder Holder `json:"who"`
+	// Foreign says the znode's data is not a zoo-locked holder: some other
+	// client queued under the lock.
+	Foreign bool `json:"foreign,omitempty"`
 }
 
 // LockStatus is what a lock looks like from outside: who holds it, who
@@ -24,7 +27,10 @@ type LockStatus struct {
 	Held    bool        `json:"held"`
 	Holders []Contender `json:"holders"`
 	Waiters []Contender `json:"waiters"`
-	LastRun *RunRecord  `json:"last_run,omitempty"`
+	LastRun *SlotRecord `json:"last_run,omitempty"`
+	// Unreadable says why part of the lock could not be read (a record
+	// that is not ours); the rest is still shown.
+	Unreadable []string `json:"unreadable,omitempty"`
 }
 
 // Inspect reads the state of lock name under root without contending.
@@ -52,7 +58,9 @@ func Inspect(conn *zk.Conn, root, name string) (LockStatus, error) {
 		}
 		ct := Contender{Znode: path.Join(parent, c), Token: stat.Czxid}
 		// A contender whose data is not ours still counts in the queue.
-		_ = json.Unmarshal(data, &ct.Holder)
+		if json.Unmarshal(data, &ct.Holder) != nil || ct.Holder.Pid == 0 {
+			ct.Holder, ct.Foreign = Holder{}, true
+		}
 		queue = append(queue, ct)
 	}
 	limit := 1
@@ -67,8 +75,11 @@ func Inspect(conn *zk.Conn, root, name string) (LockStatus, error) {
 		}
 	}
 	st.Held = len(st.Holders) > 0
-	rec, err := readRunRecord(conn, parent)
-	if err != nil {
+	rec, err := readSlotRecord(conn, parent)
+	switch {
+	case errors.Is(err, ErrUnreadableRecord):
+		st.Unreadable = append(st.Unreadable, err.Error())
+	case err != nil:
 		return st, err
 	}
 	st.LastRun = rec

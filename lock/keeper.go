@@ -18,7 +18,7 @@ import (
 // KeeperArg, as the first argument, turns the zoo-locked binary into the
 // keeper: the small process between the wrapper and the job that owns the
 // job's whole tree. The wrapper starts it with a parent-death signal, so
-// even a SIGKILLed wrapper makes the keeper kill the tree (DESIGN S3); as a
+// even a SIGKILLed wrapper makes the keeper kill the tree (S3 in docs/DESIGN.md); as a
 // child subreaper it inherits every orphaned descendant, so "no child left"
 // means "the tree is dead" (S4).
 const KeeperArg = "--zoo-locked-keeper"
@@ -33,29 +33,28 @@ const (
 	sigKillNow = syscall.SIGUSR2 // SIGKILL the tree now; also the parent-death signal
 )
 
-// RunKeeper is the keeper's main: args are parent pid, kill grace, then the
-// job's argv. It returns the job's status: its exit code, or 128+n when a
-// signal killed it; 127/126 when it could not be started.
-func RunKeeper(args []string) int {
+// KeeperMain is the keeper's main: args are parent pid, kill grace, then
+// the job's argv. It returns the job's status (its exit code, or 128+n
+// when signal n killed it), or an error wrapping ErrNotFound,
+// ErrNotExecutable or ErrInternal when the job could not be started.
+func KeeperMain(args []string) (int, error) {
 	if len(args) < 3 {
-		fmt.Fprintln(os.Stderr, "zoo-locked keeper: internal use only")
-		return 70
+		return 0, fmt.Errorf("%w: the keeper is for zoo-locked's internal use only", ErrInternal)
 	}
 	parent, _ := strconv.Atoi(args[0])
 	grace, err := time.ParseDuration(args[1])
 	if err != nil {
-		return 70
+		return 0, fmt.Errorf("%w: keeper grace %q: %v", ErrInternal, args[1], err)
 	}
 	argv := args[2:]
 	signals := make(chan os.Signal, 8)
 	signal.Notify(signals, sigFence, sigKillNow, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT)
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		fmt.Fprintf(os.Stderr, "zoo-locked keeper: become subreaper: %v\n", err)
-		return 70
+		return 0, fmt.Errorf("%w: keeper: become subreaper: %v", ErrInternal, err)
 	}
 	// The wrapper may have died before the death signal was armed.
 	if os.Getppid() != parent {
-		return 70
+		return 0, fmt.Errorf("%w: keeper: the wrapper died before the job started", ErrInternal)
 	}
 	// Resolved while the wrapper still contends: the PATH search is then
 	// off the path from grant to job.
@@ -68,17 +67,13 @@ func RunKeeper(args []string) int {
 	}
 	env, ok := awaitRun(signals)
 	if !ok {
-		return 0 // the lock was never ours: nothing to run
+		return 0, nil // the lock was never ours: nothing to run
 	}
 	job.Env = append(os.Environ(), env...)
 	job.Stdin, job.Stdout, job.Stderr = os.Stdin, os.Stdout, os.Stderr
 	job.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := job.Start(); err != nil {
-		fmt.Fprintf(os.Stderr, "zoo-locked: start %s: %v\n", argv[0], err)
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
-			return 127
-		}
-		return 126
+		return 0, startError(argv[0], err)
 	}
 	k := &keeper{self: os.Getpid(), job: job.Process.Pid, grace: grace, status: -1}
 	reaped := make(chan reapEvent, 64)
@@ -92,7 +87,7 @@ func RunKeeper(args []string) int {
 			case ev.last:
 				// No child left: as subreaper we inherit every orphan, so
 				// the whole tree is gone.
-				return k.exitStatus()
+				return k.exitStatus(), nil
 			case ev.pid == k.job:
 				k.status = ev.status
 				// Usually "no child left" follows at once; if not, the job
@@ -102,15 +97,15 @@ func RunKeeper(args []string) int {
 			}
 		case <-leftovers:
 			k.terminate(signals)
-			return k.collect(reaped)
+			return k.collect(reaped), nil
 		case sig := <-signals:
 			switch sig {
 			case sigKillNow:
 				k.killAll()
-				return k.collect(reaped)
+				return k.collect(reaped), nil
 			case sigFence:
 				k.terminate(signals)
-				return k.collect(reaped)
+				return k.collect(reaped), nil
 			default:
 				// Forwarded to the job's group; SIGKILL after the grace.
 				_ = syscall.Kill(-k.job, sig.(syscall.Signal)) // ESRCH: group already gone
@@ -120,7 +115,7 @@ func RunKeeper(args []string) int {
 			}
 		case <-killAt:
 			k.killAll()
-			return k.collect(reaped)
+			return k.collect(reaped), nil
 		}
 	}
 }
@@ -246,61 +241,4 @@ func reap(events chan<- reapEvent) {
 		}
 		events <- reapEvent{pid: pid, status: status}
 	}
-}
-
-// Descendants lists every living (not zombie) process below root, read
-// from /proc.
-func Descendants(root int) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	children := map[int][]int{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		state, ppid, ok := procState(e.Name())
-		if !ok || state == "Z" {
-			continue
-		}
-		children[ppid] = append(children[ppid], pid)
-	}
-	var out []int
-	queue := []int{root}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		for _, c := range children[p] {
-			out = append(out, c)
-			queue = append(queue, c)
-		}
-	}
-	return out
-}
-
-// Alive says whether pid is a living process: it exists and is not a
-// zombie.
-func Alive(pid int) bool {
-	state, _, ok := procState(strconv.Itoa(pid))
-	return ok && state != "Z"
-}
-
-// procState reads a process's state letter and parent pid from
-// /proc/PID/stat; ok is false once the process is gone.
-func procState(pid string) (state string, ppid int, ok bool) {
-	stat, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return "", 0, false
-	}
-	// The fields after the command, which may contain spaces and
-	// parentheses: state ppid ...
-	s := string(stat)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) < 2 {
-		return "", 0, false
-	}
-	ppid, _ = strconv.Atoi(fields[1])
-	return fields[0], ppid, true
 }

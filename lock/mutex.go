@@ -26,35 +26,55 @@ const contenderPrefix = "_c_"
 // however long the queue. One Mutex contends once.
 type Mutex struct {
 	s      *Session
+	cfg    MutexConfig
 	limit  int
 	parent string
-	data   []byte
 	acl    acls
 	guid   string
 	log    *slog.Logger
 
-	node  string
-	token int64
+	node      string
+	token     int64
+	ctime     time.Time // our znode's creation, on the ensemble's clock
+	createdAt time.Time // the same instant on our clock (the create's midpoint)
+	granted   time.Time // send time of the listing that granted the lock
 }
 
-// NewMutex prepares a contender for name under root; data is what status
-// shows about this contender (host, pid, command).
-func NewMutex(s *Session, root, name string, limit int, data []byte, log *slog.Logger) (*Mutex, error) {
-	if err := ValidateName(name); err != nil {
+// MutexConfig says which lock to contend for and how.
+type MutexConfig struct {
+	Root, Name string
+	// Limit is how many may hold the lock at once; 0 or 1 is a mutex.
+	Limit int
+	// Data is what status shows about this contender (host, pid, command).
+	Data   []byte
+	Logger *slog.Logger
+	// EndsSession says the caller closes the session after any error from
+	// Lock or TryLock: closing deletes the contender in the same write, so
+	// Lock leaves it instead of paying a delete first.
+	EndsSession bool
+	// Clock reads this host's wall clock (default time.Now); tests skew it.
+	Clock func() time.Time
+}
+
+// NewMutex prepares a contender on session s.
+func NewMutex(s *Session, cfg MutexConfig) (*Mutex, error) {
+	if err := ValidateName(cfg.Name); err != nil {
 		return nil, err
 	}
-	if limit < 1 {
-		return nil, fmt.Errorf("%w: limit %d: at least one holder", ErrUsage, limit)
-	}
+	limit := max(cfg.Limit, 1)
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, err
 	}
+	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
 	return &Mutex{
-		s: s, limit: limit, parent: path.Join(root, name), data: data, acl: aclsFor(s.authenticated),
+		s: s, cfg: cfg, limit: limit, parent: path.Join(cfg.Root, cfg.Name), acl: aclsFor(s.authenticated),
 		guid: hex.EncodeToString(b[:]), log: log,
 	}, nil
 }
@@ -66,10 +86,27 @@ func (m *Mutex) Node() string { return m.node }
 // holder's because every earlier holder's znode was created before ours.
 func (m *Mutex) Token() int64 { return m.token }
 
-// Lock contends and returns once we hold the lock. With wait false it tries
-// once and returns ErrBusy; when ctx ends first it returns ErrBusy too. On
-// every error our contender znode is gone.
-func (m *Mutex) Lock(ctx context.Context, wait bool) error {
+// Ctime is when our znode was created, on the ensemble's clock (the
+// leader's); CreatedAt is the same instant on this host's clock. Their
+// difference is how far this host's clock is off.
+func (m *Mutex) Ctime() time.Time { return m.ctime }
+
+// CreatedAt: see Ctime.
+func (m *Mutex) CreatedAt() time.Time { return m.createdAt }
+
+// Granted is the send time of the request that showed we hold the lock:
+// the ensemble answered it, so the session was alive then.
+func (m *Mutex) Granted() time.Time { return m.granted }
+
+// Lock contends and returns once we hold the lock, or ErrBusy when ctx
+// ends first. On every error our contender znode is gone, or going with
+// the session (MutexConfig.EndsSession).
+func (m *Mutex) Lock(ctx context.Context) error { return m.contend(ctx, true) }
+
+// TryLock takes the lock if it is free now, else returns ErrBusy.
+func (m *Mutex) TryLock(ctx context.Context) error { return m.contend(ctx, false) }
+
+func (m *Mutex) contend(ctx context.Context, wait bool) error {
 	if err := m.create(ctx); err != nil {
 		return err
 	}
@@ -78,6 +115,7 @@ func (m *Mutex) Lock(ctx context.Context, wait bool) error {
 	token := make(chan error, 1)
 	go func() { token <- m.readToken() }()
 	for {
+		sent := time.Now()
 		ahead, err := m.ahead()
 		if err != nil {
 			return m.abandon(err)
@@ -86,6 +124,7 @@ func (m *Mutex) Lock(ctx context.Context, wait bool) error {
 			if err := <-token; err != nil {
 				return m.abandon(err)
 			}
+			m.granted = sent
 			return nil
 		}
 		if !wait {
@@ -120,6 +159,7 @@ func (m *Mutex) readToken() error {
 		return fmt.Errorf("%w: contender %s vanished", ErrLockLost, m.node)
 	}
 	m.token = stat.Czxid
+	m.ctime = time.UnixMilli(stat.Ctime).UTC()
 	return nil
 }
 
@@ -152,7 +192,7 @@ func (m *Mutex) watch(nodes []string) (woke <-chan struct{}, gone bool, err erro
 // creating again, or we would queue behind a contender of our own.
 func (m *Mutex) create(ctx context.Context) error {
 	// The parents usually exist: try the contender first and create them
-	// only when it reports they are missing (two round trips saved).
+	// only when it reports they are missing (a round trip saved).
 	name := path.Join(m.parent, contenderPrefix+m.guid+"-lock-")
 	mayExist := false
 	for attempt := 0; ; attempt++ {
@@ -170,11 +210,13 @@ func (m *Mutex) create(ctx context.Context) error {
 		}
 		if !mayExist {
 			var created string
-			created, err = m.s.Conn().Create(name, m.data, zk.FlagEphemeral|zk.FlagSequence, m.acl.node)
+			before := m.cfg.Clock()
+			created, err = m.s.Conn().Create(name, m.cfg.Data, zk.FlagEphemeral|zk.FlagSequence, m.acl.node)
 			m.log.Debug("create contender", "lock", path.Base(m.parent), "node", created, "err", err)
 			switch {
 			case err == nil:
 				m.node = created
+				m.createdAt = before.Add(m.cfg.Clock().Sub(before) / 2)
 				return nil
 			case errors.Is(err, zk.ErrNoNode):
 				// The parent (a container) was reaped between our two calls.
@@ -185,7 +227,7 @@ func (m *Mutex) create(ctx context.Context) error {
 			case errors.Is(err, zk.ErrConnectionClosed), errors.Is(err, zk.ErrNoServer):
 				mayExist = true
 			case errors.Is(err, zk.ErrNoAuth):
-				return fmt.Errorf("lock %s was created by other credentials (its ACL lets them alone queue under it; check --auth-file): %w", path.Base(m.parent), err)
+				return fmt.Errorf("lock %s was created by other credentials (its ACL lets them alone queue under it; check the credentials): %w", path.Base(m.parent), err)
 			default:
 				return fmt.Errorf("create contender under %s: %w", m.parent, err)
 			}
@@ -220,23 +262,37 @@ func (m *Mutex) findOurs() (string, error) {
 	return "", nil
 }
 
-// ensureParent creates root and the lock's parent as container znodes,
-// which the server removes once their last contender is gone.
+// ensureParent creates the lock's parent, and the root above it when that
+// is missing too, as container znodes, which the server removes once their
+// last child is gone. The parent is tried first: the root usually exists,
+// and every failed create is a quorum write.
 func (m *Mutex) ensureParent() error {
-	parts := strings.Split(strings.Trim(m.parent, "/"), "/")
+	err := m.createContainer(m.parent, m.acl.parent)
+	if !errors.Is(err, zk.ErrNoNode) {
+		return err
+	}
+	parts := strings.Split(strings.Trim(path.Dir(m.parent), "/"), "/")
 	p := ""
-	for i, part := range parts {
+	for _, part := range parts {
 		p += "/" + part
-		acl := m.acl.root
-		if i == len(parts)-1 {
-			acl = m.acl.parent
-		}
-		_, err := m.s.Conn().CreateContainer(p, nil, zk.FlagContainer, acl)
-		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
-			return fmt.Errorf("create %s: %w", p, err)
+		if err := m.createContainer(p, m.acl.root); err != nil {
+			return err
 		}
 	}
-	return nil
+	return m.createContainer(m.parent, m.acl.parent)
+}
+
+func (m *Mutex) createContainer(p string, acl []zk.ACL) error {
+	_, err := m.s.Conn().CreateContainer(p, nil, zk.FlagContainer, acl)
+	switch {
+	case err == nil, errors.Is(err, zk.ErrNodeExists):
+		return nil
+	case errors.Is(err, zk.ErrUnknown), errors.Is(err, zk.ErrBadArguments), errors.Is(err, zk.ErrAPIError):
+		return fmt.Errorf("%w: create %s: %v", ErrOldServer, p, err)
+	case errors.Is(err, zk.ErrNoNode):
+		return err
+	}
+	return fmt.Errorf("create %s: %w", p, err)
 }
 
 // ahead lists, in queue order, the contenders before ours.
@@ -273,7 +329,7 @@ func SortContenders(names []string) []string {
 }
 
 func (m *Mutex) abandon(err error) error {
-	if m.node != "" {
+	if m.node != "" && !m.cfg.EndsSession {
 		if derr := m.s.Conn().Delete(m.node, -1); derr != nil && !errors.Is(derr, zk.ErrNoNode) {
 			m.log.Debug("delete contender failed; the session's end removes it", "node", m.node, "err", derr)
 		}

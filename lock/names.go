@@ -48,7 +48,7 @@ func ParseConnectString(s string) (ConnectString, error) {
 	var cs ConnectString
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return cs, fmt.Errorf("%w: empty connect string; pass --zk host:port[,host:port...][/chroot] or set ZOOLOCKED_ZK", ErrUsage)
+		return cs, fmt.Errorf("%w: empty connect string; want host:port[,host:port...][/chroot]", ErrUsage)
 	}
 	hosts := s
 	if i := strings.Index(s, "/"); i >= 0 {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestValidateName(t *testing.T) {
@@ -92,28 +91,6 @@ func TestSortContendersBySequenceNotGuid(t *testing.T) {
 	}
 }
 
-// TestFenceDeadline pins DESIGN §2: SIGKILL (killGrace after the fence)
-// lands margin before the earliest expiry lastAck + T.
-func TestFenceDeadline(t *testing.T) {
-	ack := time.Now()
-	for _, tc := range []struct {
-		timeout, grace, margin time.Duration
-	}{
-		{4 * time.Second, 500 * time.Millisecond, 400 * time.Millisecond},
-		{10 * time.Second, 2 * time.Second, time.Second},
-		{40 * time.Second, 2 * time.Second, time.Second},
-		{400 * time.Millisecond, 50 * time.Millisecond, 50 * time.Millisecond},
-	} {
-		fence := fenceDeadline(ack, tc.timeout, tc.grace)
-		if got := fence.Sub(ack); got != tc.timeout-tc.grace-tc.margin {
-			t.Errorf("T=%v grace=%v: fence at ack+%v, want ack+%v", tc.timeout, tc.grace, got, tc.timeout-tc.grace-tc.margin)
-		}
-		if kill := fence.Add(tc.grace); !kill.Before(ack.Add(tc.timeout)) {
-			t.Errorf("T=%v: SIGKILL at %v is not before expiry", tc.timeout, kill.Sub(ack))
-		}
-	}
-}
-
 func FuzzParseConnectString(f *testing.F) {
 	for _, s := range []string{"zk1:2181", "a,b:1/c", "[::1]:2181/x", "", ",", "/", "h:65536"} {
 		f.Add(s)
@@ -150,30 +127,4 @@ func FuzzValidateName(f *testing.F) {
 			t.Fatalf("valid name %q makes an invalid path", name)
 		}
 	})
-}
-
-func TestSlot(t *testing.T) {
-	at := func(s string) time.Time {
-		v, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	day, offset := 24*time.Hour, 2*time.Hour+30*time.Minute
-	if Slot(at("2026-11-25T02:29:00Z"), day, offset) == Slot(at("2026-11-25T02:31:00Z"), day, offset) {
-		t.Error("02:29 and 02:31 share a daily slot that starts at 02:30")
-	}
-	if Slot(at("2026-11-25T02:31:00Z"), day, offset) != Slot(at("2026-11-26T02:29:00Z"), day, offset) {
-		t.Error("02:31 and the next day's 02:29 are in different slots")
-	}
-	if Slot(at("2026-11-25T10:00:00+02:00"), time.Hour, 0) != Slot(at("2026-11-25T08:30:00Z"), time.Hour, 0) {
-		t.Error("slots depend on the time zone")
-	}
-	for _, s := range []string{"1969-12-31T23:59:59Z", "2026-11-25T13:00:00Z", "2026-11-25T13:59:59Z"} {
-		k := Slot(at(s), time.Hour, 0)
-		if start := SlotStart(k, time.Hour, 0); start.After(at(s)) || !at(s).Before(start.Add(time.Hour)) {
-			t.Errorf("%s: slot %d starts %v", s, k, start)
-		}
-	}
 }

@@ -36,24 +36,24 @@ type TLSFiles struct {
 // Config loads the files into a client TLS configuration.
 func (f TLSFiles) Config() (*tls.Config, error) {
 	if f.CA == "" {
-		return nil, fmt.Errorf("%w: TLS needs --tls-ca (the CA that signed the servers' certificates)", ErrUsage)
+		return nil, fmt.Errorf("%w: TLS needs a CA file (the CA that signed the servers' certificates)", ErrUsage)
 	}
 	if (f.Cert == "") != (f.Key == "") {
-		return nil, fmt.Errorf("%w: --tls-cert and --tls-key go together", ErrUsage)
+		return nil, fmt.Errorf("%w: a client certificate and its key go together", ErrUsage)
 	}
 	pem, err := os.ReadFile(f.CA)
 	if err != nil {
-		return nil, fmt.Errorf("%w: --tls-ca: %v", ErrUsage, err)
+		return nil, fmt.Errorf("%w: CA file: %v", ErrUsage, err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%w: --tls-ca %s: no PEM certificate in it", ErrUsage, f.CA)
+		return nil, fmt.Errorf("%w: CA file %s: no PEM certificate in it", ErrUsage, f.CA)
 	}
 	cfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	if f.Cert != "" {
 		pair, err := tls.LoadX509KeyPair(f.Cert, f.Key)
 		if err != nil {
-			return nil, fmt.Errorf("%w: --tls-cert/--tls-key: %v", ErrUsage, err)
+			return nil, fmt.Errorf("%w: client certificate %s: %v", ErrUsage, f.Cert, err)
 		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}

@@ -35,15 +35,17 @@ type SessionConfig struct {
 
 // Session is one ZooKeeper session that knows when it can no longer trust
 // its lock. Done is closed once the holder must kill its child: the session
-// expired, the guarded znode vanished, or the fence deadline (DESIGN §2)
-// passed without an answer from the ensemble.
+// expired, the guarded znode vanished, or the fence deadline
+// (docs/DESIGN.md, "The fence") passed without an answer from the
+// ensemble. Until Guard, it sends nothing beyond the client's own pings: a
+// waiter has no job to fence, and a fleet of waiters would otherwise cost
+// the ensemble a request each every T/6.
 type Session struct {
-	conn   *zk.Conn
-	cfg    SessionConfig
-	log    *slog.Logger
-	id     int64
-	negot  *negotiatedTimeout
-	events chan zk.State
+	conn  *zk.Conn
+	cfg   SessionConfig
+	log   *slog.Logger
+	id    int64
+	negot *negotiatedTimeout
 
 	mu      sync.Mutex
 	lastAck time.Time // send time of the latest answered request, monotonic
@@ -53,7 +55,6 @@ type Session struct {
 	lostOnce sync.Once
 	done     chan struct{}
 	err      error
-	atOnce   bool
 	stop     chan struct{}
 	stopOnce sync.Once
 
@@ -65,8 +66,8 @@ type Session struct {
 func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	s := &Session{
 		cfg: cfg, log: cfg.Logger, negot: &negotiatedTimeout{ready: make(chan struct{})},
-		events: make(chan zk.State, 16), acked: make(chan struct{}, 1),
-		done: make(chan struct{}), stop: make(chan struct{}),
+		acked: make(chan struct{}, 1),
+		done:  make(chan struct{}), stop: make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -89,7 +90,7 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 				connectedOnce.Do(func() { close(connected) })
 				s.onSession()
 			case zk.StateExpired:
-				s.lose(errors.New("session expired"), true)
+				s.lose(ErrLockGone, "session expired")
 			}
 		}))
 	if err != nil {
@@ -127,8 +128,7 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	}
 	if span := s.Timeout() - cfg.KillGrace - fenceMargin(s.Timeout()); span < s.heartbeatInterval()*2 {
 		conn.Close()
-		return nil, fmt.Errorf("%w: the ensemble granted a %v session, too short for a %v kill grace; lower --kill-grace or raise the servers' maxSessionTimeout",
-			ErrUsage, s.Timeout(), cfg.KillGrace)
+		return nil, &GraceTooLongError{Granted: s.Timeout(), KillGrace: cfg.KillGrace}
 	}
 	if cfg.Auth != nil {
 		if err := conn.AddAuth("digest", cfg.Auth); err != nil {
@@ -138,10 +138,6 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 		s.authenticated = true
 	}
 	s.log.Debug("session established", "session", fmt.Sprintf("0x%x", s.id), "timeout", s.Timeout())
-	go s.heartbeat()
-	if !cfg.UnsafeNoFence {
-		go s.fence()
-	}
 	return s, nil
 }
 
@@ -152,7 +148,7 @@ func (s *Session) onSession() {
 	replaced := s.id != 0 && s.conn != nil && s.conn.SessionID() != s.id
 	s.mu.Unlock()
 	if replaced {
-		s.lose(errors.New("session replaced after expiry"), true)
+		s.lose(ErrLockGone, "session replaced after expiry")
 	}
 }
 
@@ -168,7 +164,8 @@ func (s *Session) Timeout() time.Duration { return s.negot.get() }
 // Done is closed when the session can no longer vouch for the lock.
 func (s *Session) Done() <-chan struct{} { return s.done }
 
-// Err says why Done closed; it wraps ErrLockLost.
+// Err says why Done closed; it wraps ErrLockLost, and ErrLockGone when the
+// lock is already free for others.
 func (s *Session) Err() error {
 	select {
 	case <-s.done:
@@ -178,23 +175,26 @@ func (s *Session) Err() error {
 	}
 }
 
-// KillAtOnce says whether the lock is already gone (expiry, znode deleted),
-// so the child gets SIGKILL without a grace period.
-func (s *Session) KillAtOnce() bool {
-	<-s.done
-	return s.atOnce
-}
-
-// Guard makes the heartbeat check that znode still exists.
-func (s *Session) Guard(znode string) {
+// Guard starts the heartbeat that proves znode still exists and the fence
+// that fires when the ensemble stops answering; acked is the send time of
+// a request the ensemble answered since the session began (the listing
+// that granted the lock).
+func (s *Session) Guard(znode string, acked time.Time) {
 	s.mu.Lock()
 	s.guarded = znode
+	if acked.After(s.lastAck) {
+		s.lastAck = acked
+	}
 	s.mu.Unlock()
+	go s.heartbeat()
+	if !s.cfg.UnsafeNoFence {
+		go s.fence()
+	}
 }
 
-// FenceAt is the instant the child must get SIGTERM unless the ensemble
+// fenceAt is the instant the child must get SIGTERM unless the ensemble
 // answers again before it.
-func (s *Session) FenceAt() time.Time {
+func (s *Session) fenceAt() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return fenceDeadline(s.lastAck, s.Timeout(), s.cfg.KillGrace)
@@ -206,7 +206,7 @@ func fenceMargin(timeout time.Duration) time.Duration {
 	return min(max(timeout/10, 50*time.Millisecond), time.Second)
 }
 
-// fenceDeadline is DESIGN §2: ZooKeeper cannot expire the session before
+// fenceDeadline is the fence rule of docs/DESIGN.md: ZooKeeper cannot expire the session before
 // lastAck + T, so SIGKILL (sent killGrace after SIGTERM) must land before.
 func fenceDeadline(lastAck time.Time, timeout, killGrace time.Duration) time.Time {
 	return lastAck.Add(timeout - killGrace - fenceMargin(timeout))
@@ -230,19 +230,16 @@ func (s *Session) heartbeat() {
 		s.mu.Lock()
 		target := s.guarded
 		s.mu.Unlock()
-		if target == "" {
-			target = "/"
-		}
 		sent := time.Now()
 		exists, _, err := s.conn.Exists(target)
 		switch {
 		case errors.Is(err, zk.ErrSessionExpired):
-			s.lose(errors.New("session expired"), true)
+			s.lose(ErrLockGone, "session expired")
 		case err != nil:
 			s.log.Debug("heartbeat failed", "err", err)
 		case !exists:
 			s.ack(sent)
-			s.lose(fmt.Errorf("lock znode %s vanished", target), true)
+			s.lose(ErrLockGone, fmt.Sprintf("lock znode %s vanished", target))
 		default:
 			s.ack(sent)
 		}
@@ -261,7 +258,7 @@ func (s *Session) ack(sent time.Time) {
 	}
 	s.mu.Unlock()
 	if late {
-		s.lose(fmt.Errorf("fence deadline passed %v ago (wrapper paused?)", time.Since(deadline).Round(time.Millisecond)), false)
+		s.lose(ErrLockLost, fmt.Sprintf("fence deadline passed %v ago (wrapper paused?)", time.Since(deadline).Round(time.Millisecond)))
 		return
 	}
 	select {
@@ -272,9 +269,9 @@ func (s *Session) ack(sent time.Time) {
 
 func (s *Session) fence() {
 	for {
-		wait := time.Until(s.FenceAt())
+		wait := time.Until(s.fenceAt())
 		if wait <= 0 {
-			s.lose(fmt.Errorf("no answer from zookeeper for %v of a %v session", time.Since(s.lastAckTime()).Round(time.Millisecond), s.Timeout()), false)
+			s.lose(ErrLockLost, fmt.Sprintf("no answer from zookeeper for %v of a %v session", time.Since(s.lastAckTime()).Round(time.Millisecond), s.Timeout()))
 			return
 		}
 		timer := time.NewTimer(wait)
@@ -298,10 +295,11 @@ func (s *Session) lastAckTime() time.Time {
 	return s.lastAck
 }
 
-func (s *Session) lose(reason error, atOnce bool) {
+// lose ends the session's trust in the lock; kind is ErrLockLost, or
+// ErrLockGone when the lock is already free for others.
+func (s *Session) lose(kind error, reason string) {
 	s.lostOnce.Do(func() {
-		s.err = fmt.Errorf("%w: %v", ErrLockLost, reason)
-		s.atOnce = atOnce
+		s.err = fmt.Errorf("%w: %s", kind, reason)
 		close(s.done)
 	})
 }
@@ -323,34 +321,4 @@ func (s *Session) Close() {
 		close(s.stop)
 		s.conn.Close()
 	})
-}
-
-// negotiatedTimeout reads the session timeout the server granted from the
-// one place go-zookeeper reveals it: its "authenticated" log line.
-// TestNegotiatedTimeout pins this against a real server.
-type negotiatedTimeout struct {
-	mu    sync.Mutex
-	ms    int64
-	once  sync.Once
-	ready chan struct{} // closed once the first value is known
-}
-
-const authenticatedFormat = "authenticated: id=%d, timeout=%d"
-
-func (n *negotiatedTimeout) Printf(format string, args ...any) {
-	if format != authenticatedFormat || len(args) != 2 {
-		return
-	}
-	if ms, ok := args[1].(int32); ok {
-		n.mu.Lock()
-		n.ms = int64(ms)
-		n.mu.Unlock()
-		n.once.Do(func() { close(n.ready) })
-	}
-}
-
-func (n *negotiatedTimeout) get() time.Duration {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return time.Duration(n.ms) * time.Millisecond
 }

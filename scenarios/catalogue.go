@@ -5,8 +5,6 @@ package scenarios
 
 import (
 	"math/rand/v2"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
@@ -32,28 +30,28 @@ func All() []chaos.Scenario {
 		{Name: "holder-sigkill", Doc: "The holder's wrapper is SIGKILLed while its job runs with a grandchild that ignores TERM and HUP: the tree dies with it, a waiter takes over within T+1s.",
 			Grandchild: true, JobLength: 3 * time.Second,
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
-				return []chaos.Step{{At: 4 * time.Second, Fault: &chaos.WrapperSignal{Signal: syscall.SIGKILL, Which: "holder"}}}
+				return []chaos.Step{{At: 4 * time.Second, Fault: &chaos.KillWrapper{Target: chaos.Holder}}}
 			}},
 		{Name: "holder-partition", Doc: "The holder's node is cut from the ensemble for longer than T: its job is fenced before the session expires and a waiter is granted the lock.",
 			JobLength: 5 * time.Second, Faults: func(*rand.Rand, time.Duration) []chaos.Step {
-				return []chaos.Step{{At: 3 * time.Second, For: sessionTimeout + 2*time.Second, Fault: &chaos.PartitionNode{Which: "holder"}}}
+				return []chaos.Step{{At: 3 * time.Second, For: sessionTimeout + 2*time.Second, Fault: &chaos.PartitionNode{Target: chaos.Holder}}}
 			}},
 		{Name: "short-blip", Doc: "The holder's node loses the ensemble for 1 s, less than the fence deadline: nothing is killed, no lock lost (L3).",
 			JobLength: 4 * time.Second, Expect: chaos.Expect{RideThrough: true},
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
-				return []chaos.Step{{At: 3 * time.Second, For: time.Second, Fault: &chaos.PartitionNode{Which: "holder"}}}
+				return []chaos.Step{{At: 3 * time.Second, For: time.Second, Fault: &chaos.PartitionNode{Target: chaos.Holder}}}
 			}},
 		{Name: "leader-kill", Doc: "The ZooKeeper leader is killed (SIGKILL) and restarted 4 s later; sessions move to the survivors.",
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
-				return []chaos.Step{{At: 3 * time.Second, For: 4 * time.Second, Fault: &chaos.ServerFault{Action: "kill", Which: "leader"}}}
+				return []chaos.Step{{At: 3 * time.Second, For: 4 * time.Second, Fault: chaos.Kill(chaos.Leader)}}
 			}},
 		{Name: "follower-restart", Doc: "A follower is restarted gracefully while jobs run.",
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
-				return []chaos.Step{{At: 3 * time.Second, Fault: &chaos.ServerFault{Action: "restart", Which: "follower"}}}
+				return []chaos.Step{{At: 3 * time.Second, Fault: chaos.Restart(chaos.Follower)}}
 			}},
 		{Name: "leader-isolated", Doc: "The leader is cut from its peers (its clients still reach it) for 6 s: it loses its quorum, the others elect a new leader.",
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
-				return []chaos.Step{{At: 3 * time.Second, For: 6 * time.Second, Fault: &chaos.ServerFault{Action: "isolate", Which: "leader"}}}
+				return []chaos.Step{{At: 3 * time.Second, For: 6 * time.Second, Fault: chaos.Isolate(chaos.Leader)}}
 			}},
 		{Name: "quorum-loss", Doc: "Two of three servers stop for 5 s: nobody can hold the lock meanwhile (the holder is fenced), work resumes after.",
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
@@ -61,24 +59,24 @@ func All() []chaos.Scenario {
 			}},
 		{Name: "slow-network", Doc: "Every node's links get 150±50 ms of latency for 6 s.",
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
-				return []chaos.Step{{At: 3 * time.Second, For: 6 * time.Second, Fault: &chaos.SlowNodes{LatencyMs: 150, JitterMs: 50}}}
+				return []chaos.Step{{At: 3 * time.Second, For: 6 * time.Second, Fault: &chaos.SlowNodes{Latency: 150 * time.Millisecond, Jitter: 50 * time.Millisecond}}}
 			}},
 		{Name: "holder-paused", Doc: "The holder's wrapper and job are frozen (SIGSTOP) for longer than T: S1 may break — no lock service can prevent it — but the fenced resource refuses every stale write (S2).",
 			JobLength: 4 * time.Second, Expect: chaos.Expect{S1MayFail: true},
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
-				return []chaos.Step{{At: 3 * time.Second, For: sessionTimeout + 2*time.Second, Fault: &chaos.WrapperSignal{Signal: syscall.SIGSTOP, Which: "holder"}}}
+				return []chaos.Step{{At: 3 * time.Second, For: sessionTimeout + 2*time.Second, Fault: &chaos.PauseWrapper{Target: chaos.Holder}}}
 			}},
 		{Name: "waiter-expiry", Doc: "A waiting node is cut for longer than T: its session expires, it contends again cleanly; the holder is untouched.",
 			JobLength: 3 * time.Second,
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
-				return []chaos.Step{{At: 3 * time.Second, For: sessionTimeout + time.Second, Fault: &chaos.PartitionNode{Which: "waiter"}}}
+				return []chaos.Step{{At: 3 * time.Second, For: sessionTimeout + time.Second, Fault: &chaos.PartitionNode{Target: chaos.Waiter}}}
 			}},
 		{Name: "rolling-restart", Doc: "Each server in turn is restarted while jobs run, as in a ZooKeeper upgrade.",
 			Duration: 18 * time.Second,
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
 				var steps []chaos.Step
-				for i, id := range []string{"zk1", "zk2", "zk3"} {
-					steps = append(steps, chaos.Step{At: time.Duration(3+4*i) * time.Second, Fault: &chaos.ServerFault{Action: "restart", Which: id}})
+				for i, id := range []int{1, 2, 3} {
+					steps = append(steps, chaos.Step{At: time.Duration(3+4*i) * time.Second, Fault: chaos.Restart(chaos.Server(id))})
 				}
 				return steps
 			}},
@@ -88,8 +86,8 @@ func All() []chaos.Scenario {
 			Nodes: 4, Limit: 2, JobLength: 2 * time.Second, Expect: chaos.Expect{Limit: 2},
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
 				return []chaos.Step{
-					{At: 3 * time.Second, Fault: &chaos.WrapperSignal{Signal: syscall.SIGKILL, Which: "holder"}},
-					{At: 8 * time.Second, For: sessionTimeout + time.Second, Fault: &chaos.PartitionNode{Which: "node1"}},
+					{At: 3 * time.Second, Fault: &chaos.KillWrapper{Target: chaos.Holder}},
+					{At: 8 * time.Second, For: sessionTimeout + time.Second, Fault: &chaos.PartitionNode{Target: "node1"}},
 				}
 			}},
 		{Name: "once-per", Doc: "Three nodes fire an hourly --once-per job over and over: it runs exactly once in the slot, every other firing skips.",
@@ -97,14 +95,14 @@ func All() []chaos.Scenario {
 		{Name: "once-per-lost-record", Doc: "The holder of a --once-per job is cut from the ensemble just before its job succeeds, so the run cannot be recorded: another node runs it again in the same slot (at-least-once, as documented), never at the same time.",
 			OncePer: time.Hour, JobLength: 2 * time.Second, Duration: 12 * time.Second, Expect: chaos.Expect{Runs: runs(1, 2)},
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
-				return []chaos.Step{{At: 500 * time.Millisecond, For: sessionTimeout + 2*time.Second, Fault: &chaos.PartitionNode{Which: "holder", BeforeJobEnd: 300 * time.Millisecond}}}
+				return []chaos.Step{{At: 500 * time.Millisecond, For: sessionTimeout + 2*time.Second, Fault: &chaos.PartitionNode{Target: chaos.Holder, BeforeJobEnd: 300 * time.Millisecond}}}
 			}},
 		{Name: "demo", Doc: "The invoice job on three nodes with one holder crash and one partition: what make demo shows.",
 			Grandchild: true, JobLength: 2 * time.Second, Duration: 14 * time.Second,
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
 				return []chaos.Step{
-					{At: 3 * time.Second, Fault: &chaos.WrapperSignal{Signal: syscall.SIGKILL, Which: "holder"}},
-					{At: 8 * time.Second, For: sessionTimeout + time.Second, Fault: &chaos.PartitionNode{Which: "holder"}},
+					{At: 3 * time.Second, Fault: &chaos.KillWrapper{Target: chaos.Holder}},
+					{At: 8 * time.Second, For: sessionTimeout + time.Second, Fault: &chaos.PartitionNode{Target: chaos.Holder}},
 				}
 			}},
 	}
@@ -141,17 +139,17 @@ func Get(name string) chaos.Scenario {
 // starts 1–3 s after the previous healed and lasts 1–5 s.
 func Random(rng *rand.Rand, duration time.Duration) []chaos.Step {
 	makers := []func() chaos.Fault{
-		func() chaos.Fault { return &chaos.PartitionNode{Which: "holder"} },
-		func() chaos.Fault { return &chaos.PartitionNode{Which: "waiter"} },
-		func() chaos.Fault { return &chaos.ServerFault{Action: "isolate", Which: "leader"} },
-		func() chaos.Fault { return &chaos.SlowNodes{LatencyMs: 100, JitterMs: 50} },
-		func() chaos.Fault { return &chaos.ServerFault{Action: "kill", Which: "leader"} },
-		func() chaos.Fault { return &chaos.ServerFault{Action: "stop", Which: "follower"} },
-		func() chaos.Fault { return &chaos.ServerFault{Action: "restart", Which: "follower"} },
-		func() chaos.Fault { return &chaos.ServerFault{Action: "pause", Which: "follower"} },
+		func() chaos.Fault { return &chaos.PartitionNode{Target: chaos.Holder} },
+		func() chaos.Fault { return &chaos.PartitionNode{Target: chaos.Waiter} },
+		func() chaos.Fault { return chaos.Isolate(chaos.Leader) },
+		func() chaos.Fault { return &chaos.SlowNodes{Latency: 100 * time.Millisecond, Jitter: 50 * time.Millisecond} },
+		func() chaos.Fault { return chaos.Kill(chaos.Leader) },
+		func() chaos.Fault { return chaos.Stop(chaos.Follower) },
+		func() chaos.Fault { return chaos.Restart(chaos.Follower) },
+		func() chaos.Fault { return chaos.Pause(chaos.Follower) },
 		func() chaos.Fault { return &chaos.QuorumLoss{} },
-		func() chaos.Fault { return &chaos.WrapperSignal{Signal: syscall.SIGKILL, Which: "holder"} },
-		func() chaos.Fault { return &chaos.WrapperSignal{Signal: syscall.SIGSTOP, Which: "holder"} },
+		func() chaos.Fault { return &chaos.KillWrapper{Target: chaos.Holder} },
+		func() chaos.Fault { return &chaos.PauseWrapper{Target: chaos.Holder} },
 	}
 	var steps []chaos.Step
 	at := 2 * time.Second
@@ -163,9 +161,9 @@ func Random(rng *rand.Rand, duration time.Duration) []chaos.Step {
 		f := makers[rng.IntN(len(makers))]()
 		steps = append(steps, chaos.Step{At: at, For: length, Fault: f})
 		next := at + length + time.Duration(1000+rng.IntN(2000))*time.Millisecond
-		// Leave a holder loss its takeover window (T + 1 s) free of other
-		// faults, so that L1 is judged on it.
-		if strings.Contains(f.Name(), "holder") {
+		// Leave a fault that may take the holder away its takeover window
+		// (T + 1 s) free of other faults, so that L1 is judged on it.
+		if l, ok := f.(chaos.HolderLoser); ok && l.AimedAtHolder() {
 			next = max(next, at+sessionTimeout+1500*time.Millisecond)
 		}
 		at = next

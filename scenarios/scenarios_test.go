@@ -49,7 +49,7 @@ func run(t *testing.T, sc chaos.Scenario, seed int64) chaos.Report {
 	log := slog.New(slog.NewTextHandler(testLog{t}, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	h, err := chaos.Execute(ctx, sc, chaos.RunConfig{Seed: seed, ZooLocked: zooLocked, Job: zooChaos, Logger: log})
+	h, err := chaos.Execute(ctx, sc, chaos.TrialConfig{Seed: seed, ZooLocked: zooLocked, Job: zooChaos, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

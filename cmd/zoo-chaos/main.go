@@ -66,7 +66,7 @@ func job(args []string) int {
 		fmt.Fprintln(os.Stderr, "zoo-chaos job: internal use by scenarios only")
 		return 64
 	}
-	return chaos.RunJob(*witness, *node, *length, *grandchild)
+	return chaos.WitnessJob(*witness, *node, *length, *grandchild)
 }
 
 // parseFlags parses a command's flags. --help prints the command's synopsis

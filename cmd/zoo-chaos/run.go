@@ -81,7 +81,7 @@ func runScenario(args []string) int {
 		return 70
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	h, err := chaos.Execute(ctx, sc, chaos.RunConfig{Seed: o.seed, Nodes: o.nodes, Duration: o.duration,
+	h, err := chaos.Execute(ctx, sc, chaos.TrialConfig{Seed: o.seed, Nodes: o.nodes, Duration: o.duration,
 		ZooLocked: zooLocked, Job: self, Backend: o.backend, Logger: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run:", err)

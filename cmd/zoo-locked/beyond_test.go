@@ -68,7 +68,7 @@ func TestOncePerRunBelongsToItsStartSlot(t *testing.T) {
 	const period = 3 * time.Second
 	w := newWitness(t)
 	// Start 1 s before a boundary, with a 2 s job.
-	next := lock.SlotStart(lock.Slot(time.Now(), period, 0)+1, period, 0)
+	_, next := lock.Every{Period: period}.Slot(time.Now())
 	if time.Until(next) < 1500*time.Millisecond {
 		next = next.Add(period)
 	}

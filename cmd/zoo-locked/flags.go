@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
@@ -46,11 +47,11 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	durations["kill-grace"] = fs.Duration("kill-grace", 2*time.Second, "time between SIGTERM and SIGKILL to the job")
 	fs.BoolVar(&o.cfg.NoWait, "no-wait", false, "try once; exit with the busy code if the lock is held")
 	durations["wait-timeout"] = fs.Duration("wait-timeout", 0, "give up waiting for the lock after this (default: wait forever)")
-	fs.IntVar(&o.busyExitCode, "busy-exit-code", exitBusy, "exit code when the lock is busy or the wait timed out")
+	fs.IntVar(&o.busyExitCode, "busy-exit-code", exitcode.Busy, "exit code when the lock is busy or the wait timed out")
 	durations["max-runtime"] = fs.Duration("max-runtime", 0, "stop the job (SIGTERM, then SIGKILL) after this (default: no limit)")
 	fs.IntVar(&o.cfg.Limit, "limit", 1, "let up to N nodes hold the lock at once (a semaphore)")
-	durations["once-per"] = fs.Duration("once-per", 0, "run at most once per slot of this length across the cluster, e.g. 1h or 24h (slots aligned to the epoch, UTC)")
-	durations["slot-offset"] = fs.Duration("slot-offset", 0, "shift --once-per slots, e.g. 2h30m for a daily job counted from 02:30 UTC")
+	fs.String("once-per", "", "run at most once per slot across the cluster: a cron expression, e.g. '0 * * * *' or 'CRON_TZ=Europe/Berlin 0 9,17 * * 1-5' (a slot runs from one firing to the next), or a duration, e.g. 1h (slots aligned to the epoch, UTC)")
+	durations["slot-offset"] = fs.Duration("slot-offset", 0, "shift duration --once-per slots, e.g. 2h30m for a daily job counted from 02:30 UTC")
 	fs.BoolVar(&o.shell, "shell", false, "run COMMAND with sh -c (one string) instead of executing argv directly")
 	fs.String("log-level", "warn", "debug, info, warn or error (messages go to stderr)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
@@ -99,7 +100,7 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	}
 	for name, d := range durations {
 		f := fs.Lookup(name)
-		optional := name == "wait-timeout" || name == "max-runtime" || name == "once-per"
+		optional := name == "wait-timeout" || name == "max-runtime"
 		if name == "slot-offset" {
 			continue
 		}
@@ -108,9 +109,9 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 		}
 	}
 	cfg := &o.cfg
-	cfg.OncePer, cfg.SlotOffset = *durations["once-per"], *durations["slot-offset"]
-	if cfg.SlotOffset != 0 && (cfg.OncePer == 0 || cfg.SlotOffset < 0 || cfg.SlotOffset >= cfg.OncePer) {
-		return o, usageErr("--slot-offset %v: needs --once-per and must be at least 0 and under it", cfg.SlotOffset)
+	var err error
+	if cfg.OncePer, err = parseOncePer(fs.Lookup("once-per").Value.String(), *durations["slot-offset"]); err != nil {
+		return o, err
 	}
 	if cfg.Limit < 1 {
 		return o, usageErr("--limit %d: at least 1", cfg.Limit)
@@ -141,7 +142,7 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	}
 	cs, err := lock.ParseConnectString(zkFlag)
 	if err != nil {
-		return o, err
+		return o, usageErr("--zk: %s", trimUsage(err))
 	}
 	root := fs.Lookup("root").Value.String()
 	if err := lock.ValidateRoot(root); err != nil {
@@ -149,13 +150,13 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	}
 	if path := fs.Lookup("auth-file").Value.String(); path != "" {
 		if cfg.Session.Auth, err = lock.ReadAuthFile(path); err != nil {
-			return o, err
+			return o, usageErr("--auth-file: %s", trimUsage(err))
 		}
 	}
 	tlsFiles := lock.TLSFiles{CA: fs.Lookup("tls-ca").Value.String(), Cert: fs.Lookup("tls-cert").Value.String(), Key: fs.Lookup("tls-key").Value.String()}
 	if tlsFiles != (lock.TLSFiles{}) {
 		if cfg.Session.TLS, err = tlsFiles.Config(); err != nil {
-			return o, err
+			return o, usageErr("--tls-ca/--tls-cert/--tls-key: %s", trimUsage(err))
 		}
 	}
 	cfg.Session.Servers = cs.Servers
@@ -190,6 +191,35 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	}
 	cfg.Command = rest
 	return o, nil
+}
+
+// parseOncePer reads --once-per: a duration, else a cron expression.
+// --slot-offset shifts duration slots only; a cron expression says when
+// its slots begin itself.
+func parseOncePer(value string, offset time.Duration) (lock.Schedule, error) {
+	if value == "" {
+		if offset != 0 {
+			return nil, usageErr("--slot-offset %v needs --once-per", offset)
+		}
+		return nil, nil
+	}
+	if period, err := time.ParseDuration(value); err == nil {
+		if period <= 0 {
+			return nil, usageErr("--once-per %v: must be a positive duration such as 1h, or a cron expression", period)
+		}
+		if offset < 0 || offset >= period {
+			return nil, usageErr("--slot-offset %v: must be at least 0 and under --once-per %v", offset, period)
+		}
+		return lock.Every{Period: period, Offset: offset}, nil
+	}
+	sched, err := lock.ParseCron(value)
+	if err != nil {
+		return nil, usageErr("--once-per: %s (want a duration such as 1h, or five cron fields such as '0 * * * *')", trimUsage(err))
+	}
+	if offset != 0 {
+		return nil, usageErr("--slot-offset applies to a duration --once-per; a cron expression says when its slots begin")
+	}
+	return sched, nil
 }
 
 func usageErr(format string, args ...any) error {

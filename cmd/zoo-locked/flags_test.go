@@ -2,10 +2,13 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
@@ -84,21 +87,29 @@ func TestParseArgsRejects(t *testing.T) {
 
 func TestExitCodeTable(t *testing.T) {
 	for _, tc := range []struct {
-		status int
-		err    error
-		want   int
+		res  lock.Result
+		err  error
+		want int
 	}{
-		{0, nil, 0},
-		{3, nil, 3},
-		{137, nil, 137},
-		{0, lock.ErrUsage, 64},
-		{0, lock.ErrUnavailable, 69},
-		{0, errors.New("boom"), 70},
-		{0, lock.ErrBusy, 75},
-		{143, lock.ErrLockLost, 79},
+		{lock.Result{}, nil, 0},
+		{lock.Result{Ran: true, Status: 3}, nil, 3},
+		{lock.Result{Ran: true, Status: 137}, nil, 137},
+		{lock.Result{SlotDone: true}, nil, 0},
+		{lock.Result{}, lock.ErrUsage, 64},
+		{lock.Result{}, &lock.GraceTooLongError{}, 64},
+		{lock.Result{}, lock.ErrUnavailable, 69},
+		{lock.Result{}, lock.ErrOldServer, 69},
+		{lock.Result{}, errors.New("boom"), 70},
+		{lock.Result{}, lock.ErrInternal, 70},
+		{lock.Result{}, lock.ErrBusy, 75},
+		{lock.Result{Ran: true, Status: 143}, lock.ErrLockLost, 79},
+		{lock.Result{Ran: true, Status: 137}, fmt.Errorf("%w: session expired", lock.ErrLockGone), 79},
+		{lock.Result{}, &lock.InterruptedError{Signal: syscall.SIGTERM}, 143},
+		{lock.Result{}, lock.ErrNotFound, 127},
+		{lock.Result{}, lock.ErrNotExecutable, 126},
 	} {
-		if got := exitCode(tc.status, tc.err, exitBusy); got != tc.want {
-			t.Errorf("exitCode(%d, %v) = %d, want %d", tc.status, tc.err, got, tc.want)
+		if got := exitCode(tc.res, tc.err, exitcode.Busy); got != tc.want {
+			t.Errorf("exitCode(%+v, %v) = %d, want %d", tc.res, tc.err, got, tc.want)
 		}
 	}
 }
@@ -137,8 +148,14 @@ func FuzzParseArgs(f *testing.F) {
 
 func TestParseArgsBeyondMutex(t *testing.T) {
 	o, err := parseArgs([]string{"--zk", "zk1", "--once-per", "24h", "--slot-offset", "2h30m", "--limit", "3", "job", "--", "true"}, noEnv)
-	if err != nil || o.cfg.OncePer != 24*time.Hour || o.cfg.SlotOffset != 150*time.Minute || o.cfg.Limit != 3 {
+	if err != nil || o.cfg.OncePer != (lock.Every{Period: 24 * time.Hour, Offset: 150 * time.Minute}) || o.cfg.Limit != 3 {
 		t.Fatalf("%+v, %v", o.cfg, err)
+	}
+	for _, expr := range []string{"0 * * * *", "30 2 * * *", "CRON_TZ=Europe/Berlin 0 9,17 * * 1-5"} {
+		o, err = parseArgs([]string{"--zk", "zk1", "--once-per", expr, "job", "--", "true"}, noEnv)
+		if err != nil || o.cfg.OncePer == nil || o.cfg.OncePer.String() != expr {
+			t.Fatalf("--once-per %q: %+v, %v", expr, o.cfg.OncePer, err)
+		}
 	}
 	o, err = parseArgs([]string{"--zk", "zk1", "--json", "status", "invoices"}, noEnv)
 	if err != nil || o.subcommand != "status" || o.cfg.Name != "invoices" || !o.json {
@@ -156,6 +173,11 @@ func TestParseArgsBeyondMutex(t *testing.T) {
 		{"--zk", "zk1", "--slot-offset", "1h", "job", "--", "true"},
 		{"--zk", "zk1", "--once-per", "1h", "--slot-offset", "1h", "job", "--", "true"},
 		{"--zk", "zk1", "--once-per", "0s", "job", "--", "true"},
+		{"--zk", "zk1", "--once-per", "-1h", "job", "--", "true"},
+		{"--zk", "zk1", "--once-per", "0 * * *", "job", "--", "true"},
+		{"--zk", "zk1", "--once-per", "hourly", "job", "--", "true"},
+		{"--zk", "zk1", "--once-per", "CRON_TZ=Mars/Olympus 0 * * * *", "job", "--", "true"},
+		{"--zk", "zk1", "--once-per", "0 * * * *", "--slot-offset", "5m", "job", "--", "true"},
 		{"--zk", "zk1", "--limit", "0", "job", "--", "true"},
 		{"--zk", "zk1", "status", "a/b"},
 	} {

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
@@ -22,13 +23,13 @@ const (
 func inspect(o options, out io.Writer) int {
 	s, err := lock.Connect(context.Background(), o.cfg.Session)
 	if err != nil {
-		return exitCode(0, err, exitBusy)
+		return exitCode(lock.Result{}, err, exitcode.Busy)
 	}
 	defer s.Close()
 	if o.subcommand == "list" {
 		locks, err := lock.List(s.Conn(), o.cfg.Root)
 		if err != nil {
-			return exitCode(0, err, exitBusy)
+			return exitCode(lock.Result{}, err, exitcode.Busy)
 		}
 		if o.json {
 			return printJSON(out, locks)
@@ -53,7 +54,7 @@ func inspect(o options, out io.Writer) int {
 	}
 	st, err := lock.Inspect(s.Conn(), o.cfg.Root, o.cfg.Name)
 	if err != nil {
-		return exitCode(0, err, exitBusy)
+		return exitCode(lock.Result{}, err, exitcode.Busy)
 	}
 	code := exitFree
 	if st.Held {
@@ -89,7 +90,7 @@ func describe(c lock.Contender) string {
 func printJSON(out io.Writer, v any) int {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return exitInternal
+		return exitcode.Internal
 	}
 	fmt.Fprintln(out, string(b))
 	return 0

@@ -6,30 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// The exit codes of DESIGN §4; the child's own status passes through.
-const (
-	exitUsage       = 64
-	exitUnavailable = 69
-	exitInternal    = 70
-	exitBusy        = 75
-	exitLockLost    = 79
-	exitCannotExec  = 126
-	exitNotFound    = 127
-)
-
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == lock.KeeperArg {
-		os.Exit(lock.RunKeeper(os.Args[2:]))
+		status, err := lock.KeeperMain(os.Args[2:])
+		os.Exit(exitCode(lock.Result{Ran: true, Status: status}, err, exitcode.Busy))
 	}
 	os.Exit(run(os.Args[1:]))
 }
@@ -39,7 +30,7 @@ func run(args []string) int {
 	switch {
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v (see zoo-locked --help)\n", trimUsage(err))
-		return exitUsage
+		return exitcode.Usage
 	case o.help:
 		printHelp(os.Stdout)
 		return 0
@@ -50,48 +41,59 @@ func run(args []string) int {
 		return inspect(o, os.Stdout)
 	}
 	if err := lock.LookCommand(o.cfg.Command[0]); err != nil {
-		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
-			return exitNotFound
-		}
-		return exitCannotExec
+		return exitCode(lock.Result{}, err, o.busyExitCode)
 	}
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT)
 	o.cfg.Signals = signals
 	o.cfg.Logger = newLogger(o)
 	o.cfg.Version = version
-	status, err := lock.Run(context.Background(), o.cfg)
-	return exitCode(status, err, o.busyExitCode)
+	res, err := lock.Wrap(context.Background(), o.cfg)
+	return exitCode(res, err, o.busyExitCode)
 }
 
-// exitCode is the one place where outcomes become exit codes.
-func exitCode(status int, err error, busyCode int) int {
+// exitCode is the one place where outcomes become exit codes; it says on
+// stderr why, in the terms of the command line.
+func exitCode(res lock.Result, err error, busyCode int) int {
+	var interrupted *lock.InterruptedError
+	var graceTooLong *lock.GraceTooLongError
 	switch {
+	case err == nil && res.Ran:
+		return res.Status
 	case err == nil:
-		return status
+		return 0
+	case errors.As(err, &interrupted):
+		return exitcode.Signal + int(interrupted.Signal)
+	case errors.As(err, &graceTooLong):
+		fmt.Fprintf(os.Stderr, "zoo-locked: %v; lower --kill-grace or raise the servers' maxSessionTimeout\n", err)
+		return exitcode.Usage
 	case errors.Is(err, lock.ErrUsage):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", trimUsage(err))
-		return exitUsage
+		return exitcode.Usage
 	case errors.Is(err, lock.ErrUnavailable):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
-		return exitUnavailable
+		return exitcode.Unavailable
 	case errors.Is(err, lock.ErrBusy):
 		return busyCode
 	case errors.Is(err, lock.ErrLockLost):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v; the job was killed\n", err)
-		return exitLockLost
+		return exitcode.LockLost
+	case errors.Is(err, lock.ErrNotFound):
+		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
+		return exitcode.NotFound
+	case errors.Is(err, lock.ErrNotExecutable):
+		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
+		return exitcode.CannotExec
+	case errors.Is(err, lock.ErrOldServer):
+		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
+		return exitcode.Unavailable
 	default:
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
-		return exitInternal
+		return exitcode.Internal
 	}
 }
 
 // trimUsage drops the "usage: " the sentinel puts in front of the message.
 func trimUsage(err error) string {
-	msg := err.Error()
-	if p := lock.ErrUsage.Error() + ": "; len(msg) > len(p) && msg[:len(p)] == p {
-		return msg[len(p):]
-	}
-	return msg
+	return strings.TrimPrefix(err.Error(), lock.ErrUsage.Error()+": ")
 }

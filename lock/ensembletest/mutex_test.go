@@ -1,4 +1,4 @@
-package lock_test
+package ensembletest
 
 import (
 	"bytes"
@@ -66,7 +66,8 @@ func lostCreateReply(t *testing.T, ctx context.Context, s *lock.Session, node *c
 			t.Fatal(err)
 		}
 	}
-	m, err := lock.NewMutex(s, "/zoo-locked", name, 1, []byte("{}"), slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	m, err := lock.NewMutex(s, lock.MutexConfig{Root: "/zoo-locked", Name: name, Data: []byte("{}"),
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func lostCreateReply(t *testing.T, ctx context.Context, s *lock.Session, node *c
 		t.Fatal(err)
 	}
 	locked := make(chan error, 1)
-	go func() { locked <- m.Lock(ctx, true) }()
+	go func() { locked <- m.Lock(ctx) }()
 	contenders := awaitChildren(t, observer, parent, 1)
 	if err := node.Heal(ctx); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,172 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/zoo-locked/zoo-locked/lock"
+)
+
+// PartitionNode cuts a client node (the holder, a waiter or a named node)
+// from the whole ensemble.
+type PartitionNode struct {
+	Target NodeTarget
+	// BeforeJobEnd, with the Holder target, cuts that long before the
+	// holder's job ends: the window between a job's success and its
+	// --once-per record. It needs a stage with a workload (JobClock).
+	BeforeJobEnd time.Duration
+	targeted
+}
+
+func (f *PartitionNode) Kind() string { return "partition" }
+func (f *PartitionNode) Name() string {
+	if f.BeforeJobEnd > 0 {
+		return fmt.Sprintf("partition %s %v before its job ends", f.Target, f.BeforeJobEnd)
+	}
+	return "partition " + string(f.Target)
+}
+func (f *PartitionNode) Start(ctx context.Context, on Stage) error {
+	c, err := on.Client(ctx, f.Target)
+	if err != nil {
+		return err
+	}
+	if f.BeforeJobEnd > 0 {
+		clock, ok := on.(JobClock)
+		if !ok {
+			return errors.New("no workload: cannot time a cut against the holder's job")
+		}
+		left, err := clock.HolderJobEndsIn()
+		if err != nil {
+			return err
+		}
+		if wait := left - f.BeforeJobEnd; wait > 0 {
+			time.Sleep(wait) // timing the fault is the point
+		}
+	}
+	f.target = c.Name()
+	return c.Links().Cut(ctx)
+}
+func (f *PartitionNode) Heal(ctx context.Context, on Stage) error {
+	if f.target == "" {
+		return nil
+	}
+	c, err := on.Client(ctx, NodeTarget(f.target))
+	if err != nil {
+		return err
+	}
+	return c.Links().Heal(ctx)
+}
+
+// AimedAtHolder implements HolderLoser.
+func (f *PartitionNode) AimedAtHolder() bool { return f.Target == Holder }
+
+// LosesHolder: a partition of the holder past the fence deadline takes it
+// away; a shorter one is ridden through (L3). One timed against the job's
+// end tests the record, not the takeover.
+func (f *PartitionNode) LosesHolder(lasting, fenceAfter time.Duration) bool {
+	return f.Target == Holder && f.BeforeJobEnd == 0 && lasting > fenceAfter
+}
+
+// SlowNodes adds latency and jitter to every client node's links.
+type SlowNodes struct {
+	Latency, Jitter time.Duration
+	targeted
+}
+
+func (f *SlowNodes) Kind() string { return "slow" }
+func (f *SlowNodes) Name() string {
+	return fmt.Sprintf("slow network %d±%d ms", f.Latency.Milliseconds(), f.Jitter.Milliseconds())
+}
+func (f *SlowNodes) Start(ctx context.Context, on Stage) error {
+	f.target = "all nodes"
+	var errs []error
+	for _, c := range on.Clients() {
+		errs = append(errs, c.Links().Slow(ctx, f.Latency, f.Jitter))
+	}
+	return errors.Join(errs...)
+}
+func (f *SlowNodes) Heal(ctx context.Context, on Stage) error {
+	var errs []error
+	for _, c := range on.Clients() {
+		errs = append(errs, c.Links().Heal(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// KillWrapper SIGKILLs the zoo-locked process of the holder (or a waiter,
+// or a named node): a crash, with nothing to heal.
+type KillWrapper struct {
+	Target NodeTarget
+	targeted
+}
+
+func (f *KillWrapper) Kind() string { return "kill-wrapper" }
+func (f *KillWrapper) Name() string { return "kill -9 " + string(f.Target) + " wrapper" }
+func (f *KillWrapper) Start(ctx context.Context, on Stage) error {
+	c, pid, err := wrapperOf(ctx, on, f.Target)
+	if err != nil {
+		return err
+	}
+	f.target = c.Name()
+	_ = syscall.Kill(pid, syscall.SIGKILL) // ESRCH: it just exited
+	return nil
+}
+func (f *KillWrapper) Heal(context.Context, Stage) error { return nil }
+
+// AimedAtHolder implements HolderLoser.
+func (f *KillWrapper) AimedAtHolder() bool { return f.Target == Holder }
+
+// LosesHolder: a crashed holder is always gone.
+func (f *KillWrapper) LosesHolder(time.Duration, time.Duration) bool { return f.Target == Holder }
+
+// PauseWrapper freezes a node's wrapper and its whole tree (SIGSTOP), as
+// a VM freeze does, until Heal sends SIGCONT.
+type PauseWrapper struct {
+	Target NodeTarget
+	pids   []int
+	targeted
+}
+
+func (f *PauseWrapper) Kind() string { return "pause-wrapper" }
+func (f *PauseWrapper) Name() string { return "pause " + string(f.Target) }
+func (f *PauseWrapper) Start(ctx context.Context, on Stage) error {
+	c, pid, err := wrapperOf(ctx, on, f.Target)
+	if err != nil {
+		return err
+	}
+	f.target = c.Name()
+	f.pids = append([]int{pid}, lock.Descendants(pid)...)
+	for _, p := range f.pids {
+		_ = syscall.Kill(p, syscall.SIGSTOP) // ESRCH: it just exited
+	}
+	return nil
+}
+func (f *PauseWrapper) Heal(context.Context, Stage) error {
+	for _, p := range f.pids {
+		_ = syscall.Kill(p, syscall.SIGCONT) // ESRCH: killed meanwhile
+	}
+	return nil
+}
+
+// AimedAtHolder implements HolderLoser.
+func (f *PauseWrapper) AimedAtHolder() bool { return f.Target == Holder }
+
+// LosesHolder: a pause of the holder past the fence deadline takes it away.
+func (f *PauseWrapper) LosesHolder(lasting, fenceAfter time.Duration) bool {
+	return f.Target == Holder && lasting > fenceAfter
+}
+
+func wrapperOf(ctx context.Context, on Stage, target NodeTarget) (Client, int, error) {
+	c, err := on.Client(ctx, target)
+	if err != nil {
+		return nil, 0, err
+	}
+	pid := c.WrapperPid()
+	if pid == 0 {
+		return nil, 0, fmt.Errorf("node %s runs no wrapper", c.Name())
+	}
+	return c, pid, nil
+}

@@ -1,0 +1,62 @@
+package chaos
+
+import "time"
+
+// History is everything recorded during a trial; verdicts come from it
+// alone, after the trial (Check).
+type History struct {
+	Scenario       string         `json:"scenario"`
+	Seed           int64          `json:"seed"`
+	Backend        string         `json:"backend"`
+	Nodes          []string       `json:"nodes"`
+	Duration       time.Duration  `json:"duration_ns"`
+	SessionTimeout time.Duration  `json:"session_timeout_ns"`
+	Intervals      []Interval     `json:"intervals"`
+	Faults         []FaultWindow  `json:"faults"`
+	Leaders        []LeaderChange `json:"leaders"`
+	Firings        []Firing       `json:"wrappers"`
+	Orphans        []int          `json:"orphans"`
+	LeftZnodes     []string       `json:"left_znodes"`
+	// WrapperLog is what the wrappers wrote to stderr, each line stamped.
+	WrapperLog string `json:"-"`
+}
+
+// Firing is one zoo-locked process of the workload: one cron firing on
+// one node, from start to exit.
+type Firing struct {
+	Node  string        `json:"node"`
+	Start time.Duration `json:"start_ns"`
+	End   time.Duration `json:"end_ns"`
+	Exit  int           `json:"exit"`
+}
+
+// LeaderChange records who led from At on (0: nobody).
+type LeaderChange struct {
+	At     time.Duration `json:"at_ns"`
+	Leader int           `json:"leader"`
+}
+
+// FaultWindow is a fault as it happened, for the checker and the report.
+type FaultWindow struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	Target string `json:"target"` // node or server it hit
+	// Began is when injection began, Start when it was done: a fault may
+	// be in effect in between (stopping two servers takes a second), and
+	// one that waits for its target (the holder) takes effect at Start.
+	Began time.Duration `json:"began_ns"`
+	Start time.Duration `json:"start_ns"`
+	End   time.Duration `json:"end_ns"`
+	Error string        `json:"error,omitempty"`
+	// HolderLoss marks faults that took the lock holder away; the checker
+	// measures the takeover after each (L1).
+	HolderLoss bool `json:"holder_loss"`
+}
+
+// opened is the earliest the fault may have been in effect.
+func (f FaultWindow) opened() time.Duration {
+	if f.Began > 0 && f.Began < f.Start {
+		return f.Began
+	}
+	return f.Start
+}

@@ -1,0 +1,55 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zoo-locked/zoo-locked/lock"
+)
+
+// leftZnodes lists contenders still under the lock parent once every
+// wrapper has exited and the sessions of killed ones have had time to
+// expire (the "stuck" verdict).
+func leftZnodes(ctx context.Context, e *Ensemble, parent string, sessionTimeout time.Duration) []string {
+	// Sessions of the run's last wrappers expire only T after a leader
+	// serves again: after a late heal (quorum loss) the servers may still
+	// be electing one.
+	quorumCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	err := e.WaitQuorum(quorumCtx)
+	cancel()
+	if err != nil {
+		return []string{"(no quorum to list them: " + err.Error() + ")"}
+	}
+	conn, _, err := zk.Connect(strings.Split(e.ConnectString(), ","), 4*time.Second, zk.WithLogger(quiet{}))
+	if err != nil {
+		return []string{"(cannot connect: " + err.Error() + ")"}
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(sessionTimeout + 5*time.Second)
+	for {
+		children, _, err := conn.Children(parent)
+		if errors.Is(err, zk.ErrNoNode) {
+			return nil
+		}
+		left := lock.SortContenders(children)
+		if err == nil && len(left) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			if err != nil {
+				return []string{"(cannot list: " + err.Error() + ")"}
+			}
+			return left
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// quiet keeps go-zookeeper's connection chatter out of the harness's log.
+type quiet struct{}
+
+func (quiet) Printf(string, ...any) {}

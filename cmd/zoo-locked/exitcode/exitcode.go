@@ -1,0 +1,26 @@
+// Package exitcode is zoo-locked's exit-code table (docs/DESIGN.md, "Exit
+// codes"), in its own package so that the chaos checker reads the same
+// numbers the command exits with. The job's own status passes through.
+package exitcode
+
+const (
+	// Usage: bad flags or arguments (sysexits EX_USAGE).
+	Usage = 64
+	// Unavailable: no ZooKeeper session within the connect timeout
+	// (EX_UNAVAILABLE).
+	Unavailable = 69
+	// Internal: the wrapper itself failed (EX_SOFTWARE).
+	Internal = 70
+	// Busy: the lock is held (--no-wait) or the wait timed out
+	// (EX_TEMPFAIL); --busy-exit-code overrides it.
+	Busy = 75
+	// LockLost: the lock was lost while the job ran and the job was
+	// killed (fenced); just outside sysexits, so monitoring can tell it.
+	LockLost = 79
+	// CannotExec and NotFound: the command is not executable / not found,
+	// as a shell says.
+	CannotExec = 126
+	NotFound   = 127
+	// Signal is added to a signal's number: killed by signal n exits 128+n.
+	Signal = 128
+)

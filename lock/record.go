@@ -1,0 +1,126 @@
+package lock
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// slotRecordName is the persistent znode beside the contenders that holds
+// the last successful run of a --once-per job. Being persistent, it keeps
+// the lock's container parent alive, which is what a record needs.
+const slotRecordName = "last-run"
+
+// SlotRecord is the last successful run of a --once-per job.
+type SlotRecord struct {
+	Host string `json:"host"`
+	Pid  int    `json:"pid"`
+	// Schedule is the schedule the run was made under (Schedule.String).
+	Schedule  string    `json:"schedule"`
+	SlotStart time.Time `json:"slot_start"`
+	SlotEnd   time.Time `json:"slot_end"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Token     int64     `json:"token"`
+	// Period and Offset are how records before schedules said it.
+	Period time.Duration `json:"period_ns,omitempty"`
+	Offset time.Duration `json:"offset_ns,omitempty"`
+}
+
+// schedule is the schedule the record was made under.
+func (r *SlotRecord) schedule() string {
+	if r.Schedule == "" && r.Period > 0 {
+		return Every{Period: r.Period, Offset: r.Offset}.String()
+	}
+	return r.Schedule
+}
+
+// readSlotRecord returns the record, nil when there is none, or an error
+// wrapping ErrUnreadableRecord when the znode holds something else.
+func readSlotRecord(conn *zk.Conn, parent string) (*SlotRecord, error) {
+	data, _, err := conn.Get(path.Join(parent, slotRecordName))
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read last run of %s: %w", path.Base(parent), err)
+	}
+	var rec SlotRecord
+	if err := json.Unmarshal(data, &rec); err != nil || rec.schedule() == "" {
+		return nil, fmt.Errorf("%w: %s holds %d bytes that are not a zoo-locked record (%.40q)", ErrUnreadableRecord,
+			path.Join(parent, slotRecordName), len(data), data)
+	}
+	return &rec, nil
+}
+
+// LastRun reads the lock's last run record, or nil when there is none.
+func (m *Mutex) LastRun() (*SlotRecord, error) {
+	return readSlotRecord(m.s.Conn(), m.parent)
+}
+
+// RecordRun writes rec as the last run, atomically with a check that our
+// contender still exists: a holder that lost the lock records nothing.
+func (m *Mutex) RecordRun(rec SlotRecord) error {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	recPath := path.Join(m.parent, slotRecordName)
+	exists, _, err := m.s.Conn().Exists(recPath)
+	if err != nil {
+		return fmt.Errorf("record run: %w", err)
+	}
+	ops := []any{&zk.CheckVersionRequest{Path: m.node, Version: -1}}
+	if exists {
+		ops = append(ops, &zk.SetDataRequest{Path: recPath, Data: data, Version: -1})
+	} else {
+		ops = append(ops, &zk.CreateRequest{Path: recPath, Data: data, Acl: m.acl.node})
+	}
+	if _, err := m.s.Conn().Multi(ops...); err != nil {
+		return fmt.Errorf("record run of %s: %w", path.Base(m.parent), err)
+	}
+	return nil
+}
+
+// ranThisSlot says whether a successful run already started in the slot
+// that contains now; the skip is logged with who ran it and when. A record
+// made under another schedule is reported and never makes a run skip.
+func ranThisSlot(cfg Config, m *Mutex, now time.Time) (bool, error) {
+	rec, err := m.LastRun()
+	if err != nil || rec == nil {
+		return false, err
+	}
+	if rec.schedule() != cfg.OncePer.String() {
+		cfg.Logger.Warn("the last run was recorded under another schedule; running", "lock", cfg.Name,
+			"recorded_schedule", rec.schedule(), "schedule", cfg.OncePer.String())
+		return false, nil
+	}
+	slotStart, _ := cfg.OncePer.Slot(now)
+	if !rec.SlotStart.Equal(slotStart) {
+		return false, nil
+	}
+	cfg.Logger.Info("already ran in this slot; skipping", "lock", cfg.Name, "node", rec.Host, "pid", rec.Pid,
+		"started", rec.Start.Format(time.RFC3339), "ended", rec.End.Format(time.RFC3339),
+		"slot_start", slotStart.Format(time.RFC3339))
+	return true, nil
+}
+
+// recordRun writes the successful run while we still hold the lock. If it
+// fails, the run happened but is not on record: another node may run the
+// job again in this slot (at-least-once, as documented).
+func recordRun(cfg Config, m *Mutex, started time.Time) {
+	host, _ := os.Hostname() // an empty host is still a valid record
+	slotStart, slotEnd := cfg.OncePer.Slot(started)
+	rec := SlotRecord{Host: host, Pid: os.Getpid(), Schedule: cfg.OncePer.String(), SlotStart: slotStart.UTC(), SlotEnd: slotEnd.UTC(),
+		Start: started.UTC(), End: cfg.Clock().UTC(), Token: m.Token()}
+	if err := m.RecordRun(rec); err != nil {
+		cfg.Logger.Error("job succeeded but its run could not be recorded; another node may run it again this slot", "lock", cfg.Name, "err", err)
+		return
+	}
+	cfg.Logger.Info("run recorded", "lock", cfg.Name, "slot_start", rec.SlotStart.Format(time.RFC3339))
+}
