@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,6 +25,16 @@ import (
 // ZOOLOCKED_ZK_IMAGE=zookeeper:3.8 to run the official image instead: the
 // harness speaks only its conventions (ZOO_MY_ID, ZOO_SERVERS, ZOO_CFG_EXTRA).
 const DefaultImage = "zoo-locked/zookeeper:local"
+
+func init() {
+	// Ryuk's image cannot be pulled where no registry is reachable, and
+	// testcontainers reads this once, before the first container call:
+	// the harness removes what it creates itself. This is the one place
+	// that says so; every test and command goes through this package.
+	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
+		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+}
 
 // containerLabel marks everything the harness creates, so that a CI step can
 // remove what a killed test left behind.

@@ -159,6 +159,18 @@ func overlaps(ivs []Interval, limit int) []Overlap {
 	return out
 }
 
+// MostAtOnce is the largest number of the intervals that ran at one
+// instant (touching is not overlapping).
+func MostAtOnce(ivs []Interval) int {
+	most := 0
+	for limit := 0; ; limit++ {
+		if len(overlaps(ivs, limit)) == 0 {
+			return most
+		}
+		most = limit + 1
+	}
+}
+
 // checkS4: a node's job never outlives its wrapper, whose exit follows the
 // release; a job interval ending after its wrapper exited means the lock
 // was let go with the job alive.

@@ -3,10 +3,11 @@ package chaos
 import (
 	"bufio"
 	"fmt"
-	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
 )
 
 const sec = time.Second

@@ -39,7 +39,7 @@ func connect(t *testing.T, connectString string, sessionTimeout time.Duration) *
 	t.Helper()
 	c := &client{change: make(chan struct{}, 1)}
 	conn, _, err := zk.Connect(strings.Split(connectString, ","), sessionTimeout,
-		zk.WithLogger(quietLogger{}),
+		zk.WithLogger(chaostest.Quiet{}),
 		zk.WithEventCallback(func(ev zk.Event) {
 			if ev.Type != zk.EventSession {
 				return
@@ -81,22 +81,6 @@ func (c *client) waitState(t *testing.T, state zk.State, within time.Duration) {
 		case <-deadline:
 			t.Fatalf("client never reached %v within %v (states %v)", state, within, c.states)
 		}
-	}
-}
-
-type quietLogger struct{}
-
-func (quietLogger) Printf(string, ...any) {}
-
-// eventually polls cond every 100 ms until it holds or within has passed.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true within %v", what, within)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -285,7 +269,7 @@ func testEnsemble(t *testing.T, backend string) {
 				_ = e.HealPeers(ctx, leader) // keep later checks meaningful; this one already failed
 			}
 		}()
-		eventually(t, 60*time.Second, fmt.Sprintf("a new leader among the others than %d", leader), func() bool {
+		chaostest.Eventually(t, 60*time.Second, fmt.Sprintf("a new leader among the others than %d", leader), func() bool {
 			modes := e.Modes(ctx)
 			if modes[leader] == chaos.ModeLeader {
 				return false
@@ -319,7 +303,7 @@ func testEnsemble(t *testing.T, backend string) {
 				stopped = append(stopped, id)
 			}
 		}
-		eventually(t, 10*time.Second, "survivor stops serving", func() bool {
+		chaostest.Eventually(t, 10*time.Second, "survivor stops serving", func() bool {
 			return chaos.ServerMode(ctx, e.ClientAddr(survivor)) == chaos.ModeDown
 		})
 		write := make(chan error, 1)
@@ -352,7 +336,7 @@ func testEnsemble(t *testing.T, backend string) {
 // zkConnectNoWait connects without waiting for a session (there may be none).
 func zkConnectNoWait(t *testing.T, addr string) *zk.Conn {
 	t.Helper()
-	conn, _, err := zk.Connect([]string{addr}, 4*time.Second, zk.WithLogger(quietLogger{}))
+	conn, _, err := zk.Connect([]string{addr}, 4*time.Second, zk.WithLogger(chaostest.Quiet{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,8 @@ type Witness struct {
 	owner     int // pid of the job that presented highest first
 	intervals []Interval
 	open      map[int]*Interval // by pid
+	starts    []Interval        // every job's start, in order
+	started   chan struct{}     // closed and replaced at each start
 	wg        sync.WaitGroup
 	// unfenced records writes without refusing any: N holders of a
 	// semaphore share no single token order (S2 is then token order only).
@@ -55,9 +57,17 @@ func NewWitness(epoch time.Time) (*Witness, error) {
 	if err != nil {
 		return nil, fmt.Errorf("witness listen: %w", err)
 	}
-	w := &Witness{ln: ln, epoch: epoch, open: map[int]*Interval{}}
+	w := &Witness{ln: ln, epoch: epoch, open: map[int]*Interval{}, started: make(chan struct{})}
 	go w.accept()
 	return w, nil
+}
+
+// Unfence makes the witness record writes without refusing any: N
+// holders of a --limit N semaphore share no single token order.
+func (w *Witness) Unfence() {
+	w.mu.Lock()
+	w.unfenced = true
+	w.mu.Unlock()
 }
 
 // Addr is where jobs connect.
@@ -92,6 +102,9 @@ func (w *Witness) serve(conn net.Conn) {
 	iv := &Interval{Node: fields[1], Token: token, Pid: pid, Start: time.Since(w.epoch)}
 	w.mu.Lock()
 	w.open[pid] = iv
+	w.starts = append(w.starts, *iv)
+	close(w.started)
+	w.started = make(chan struct{})
 	w.mu.Unlock()
 	for r.Scan() {
 		if r.Text() != "write" {
@@ -137,12 +150,36 @@ func (w *Witness) HoldingSince() (node string, start time.Duration, ok bool) {
 	return "", 0, false
 }
 
-// Finished counts the jobs that have ended so far.
-func (w *Witness) Finished() int {
+// Ended returns the intervals of the jobs that have ended so far.
+func (w *Witness) Ended() []Interval {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.intervals)
+	return append([]Interval(nil), w.intervals...)
 }
+
+// AwaitStart waits until the n-th job (counting from 1) has started, and
+// returns its interval as it was at its start.
+func (w *Witness) AwaitStart(n int, within time.Duration) (Interval, error) {
+	timeout := time.After(within)
+	for {
+		w.mu.Lock()
+		if len(w.starts) >= n {
+			iv := w.starts[n-1]
+			w.mu.Unlock()
+			return iv, nil
+		}
+		next := w.started
+		w.mu.Unlock()
+		select {
+		case <-next:
+		case <-timeout:
+			return Interval{}, fmt.Errorf("job %d did not start within %v (%d started)", n, within, len(w.starts))
+		}
+	}
+}
+
+// Since is now on the witness's clock.
+func (w *Witness) Since() time.Duration { return time.Since(w.epoch) }
 
 // Close stops listening, waits for open jobs' connections to end, and
 // returns every interval recorded.

@@ -142,7 +142,9 @@ func Random(rng *rand.Rand, duration time.Duration) []chaos.Step {
 		func() chaos.Fault { return &chaos.PartitionNode{Target: chaos.Holder} },
 		func() chaos.Fault { return &chaos.PartitionNode{Target: chaos.Waiter} },
 		func() chaos.Fault { return chaos.Isolate(chaos.Leader) },
-		func() chaos.Fault { return &chaos.SlowNodes{Latency: 100 * time.Millisecond, Jitter: 50 * time.Millisecond} },
+		func() chaos.Fault {
+			return &chaos.SlowNodes{Latency: 100 * time.Millisecond, Jitter: 50 * time.Millisecond}
+		},
 		func() chaos.Fault { return chaos.Kill(chaos.Leader) },
 		func() chaos.Fault { return chaos.Stop(chaos.Follower) },
 		func() chaos.Fault { return chaos.Restart(chaos.Follower) },

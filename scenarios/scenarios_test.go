@@ -2,51 +2,26 @@ package scenarios
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
 )
 
-// Binaries built from this tree once for the whole catalogue.
-var zooLocked, zooChaos string
-
-func TestMain(m *testing.M) {
-	flag.Parse()
-	os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
-	if testing.Short() {
-		os.Exit(m.Run())
-	}
-	dir, err := os.MkdirTemp("", "zoo-chaos-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	zooLocked, zooChaos, err = chaos.BuildBinaries(context.Background(), dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(chaostest.Main(m)) }
 
 // run executes a scenario, writes its report under the test's temp dir (or
 // $ZOOCHAOS_REPORTS), and returns the verdicts.
 func run(t *testing.T, sc chaos.Scenario, seed int64) chaos.Report {
 	t.Helper()
-	if zooLocked == "" {
-		t.Skip("runs real ensembles: make test")
-	}
-	log := slog.New(slog.NewTextHandler(testLog{t}, nil))
+	zooLocked, zooChaos := chaostest.Binaries(t)
+	log := slog.New(slog.NewTextHandler(chaostest.Log(t), nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	h, err := chaos.Execute(ctx, sc, chaos.TrialConfig{Seed: seed, ZooLocked: zooLocked, Job: zooChaos, Logger: log})
@@ -81,13 +56,6 @@ func roundAll(ds []time.Duration) []time.Duration {
 		out[i] = d.Round(time.Millisecond)
 	}
 	return out
-}
-
-type testLog struct{ t *testing.T }
-
-func (l testLog) Write(p []byte) (int, error) {
-	l.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 // TestCatalogue runs every scenario once and asserts its verdicts.

@@ -27,8 +27,6 @@ Exit codes: 0 pass, 1 a verdict failed, 64 bad arguments, 69 no ensemble,
 `
 
 func main() {
-	// Ryuk's image cannot be pulled; the harness removes what it creates.
-	os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
 	os.Exit(run(os.Args[1:]))
 }
 

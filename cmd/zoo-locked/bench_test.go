@@ -12,14 +12,16 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
 // benchWrapper is zoo-locked running argv under lock name against the
 // test ensemble, with the session every benchmark uses.
-func benchWrapper(name string, argv ...string) *exec.Cmd {
-	args := append([]string{"--zk", ensemble.ConnectString(), "--session-timeout", "4s", "--kill-grace", "500ms", name, "--"}, argv...)
-	return exec.Command(binary, args...)
+func benchWrapper(b *testing.B, name string, argv ...string) *exec.Cmd {
+	args := append([]string{"--zk", chaostest.SharedEnsemble(b).ConnectString(), "--session-timeout", "4s", "--kill-grace", "500ms", name, "--"}, argv...)
+	zooLocked, _ := chaostest.Binaries(b)
+	return exec.Command(zooLocked, args...)
 }
 
 // BenchmarkCycle compares one `zoo-locked NAME -- true` with its baseline
@@ -34,15 +36,13 @@ func benchWrapper(name string, argv ...string) *exec.Cmd {
 // 1 s container reaper away. "cold-ms/cycle" is the wrapper after a reap,
 // when it also creates the parents (production reaps after 60 s idle).
 func BenchmarkCycle(b *testing.B) {
-	if ensemble == nil {
-		b.Fatal("needs the ensemble")
-	}
+	ensemble := chaostest.SharedEnsemble(b)
 	servers := strings.Split(ensemble.ConnectString(), ",")
 	keepParent(b, servers, "/zoo-locked/bench-cycle")
 	keepParent(b, servers, bareParent)
 	wrapperCycle := func(name string) time.Duration {
 		start := time.Now()
-		cmd := benchWrapper(name, "true")
+		cmd := benchWrapper(b, name, "true")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("wrapper: %v\n%s", err, out)
 		}
@@ -82,7 +82,7 @@ func processStart(b *testing.B) time.Duration {
 	var starts []time.Duration
 	for range 20 {
 		start := time.Now()
-		if err := exec.Command(binary, "--version").Run(); err != nil {
+		if err := exec.Command(benchWrapper(b, "").Path, "--version").Run(); err != nil {
 			b.Fatal(err)
 		}
 		starts = append(starts, time.Since(start))
@@ -94,7 +94,7 @@ func processStart(b *testing.B) time.Duration {
 // keepParent gives the lock parent a persistent child that is not a
 // contender, so the container reaper leaves it in place.
 func keepParent(b *testing.B, servers []string, parent string) {
-	conn, _, err := zk.Connect(servers, 4*time.Second, zk.WithLogger(quietLogger{}))
+	conn, _, err := zk.Connect(servers, 4*time.Second, zk.WithLogger(chaostest.Quiet{}))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func keepParent(b *testing.B, servers []string, parent string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {
-		conn, _, err := zk.Connect(servers, 4*time.Second, zk.WithLogger(quietLogger{}))
+		conn, _, err := zk.Connect(servers, 4*time.Second, zk.WithLogger(chaostest.Quiet{}))
 		if err == nil {
 			_ = conn.Delete(parent+"/keep", -1) // the reaper then takes the parent
 			conn.Close()
@@ -123,12 +123,10 @@ func keepParent(b *testing.B, servers []string, parent string) {
 // /proc, not from rusage: ru_maxrss carries the forking parent's RSS over
 // exec, which would report the test binary's size.
 func BenchmarkHoldingRSS(b *testing.B) {
-	if ensemble == nil {
-		b.Fatal("needs the ensemble")
-	}
+	chaostest.SharedEnsemble(b)
 	var wrapperKB, keeperKB int64
 	for b.Loop() {
-		cmd := benchWrapper("bench-rss", "sh", "-c", "read x; exit 0")
+		cmd := benchWrapper(b, "bench-rss", "sh", "-c", "read x; exit 0")
 		stdin, err := cmd.StdinPipe()
 		if err != nil {
 			b.Fatal(err)
@@ -178,7 +176,7 @@ const bareParent = "/bench-bare"
 func bareCycle(b *testing.B, servers []string) {
 	connected := make(chan struct{})
 	var once bool
-	conn, _, err := zk.Connect(servers, 4*time.Second, zk.WithLogger(quietLogger{}), zk.WithEventCallback(func(ev zk.Event) {
+	conn, _, err := zk.Connect(servers, 4*time.Second, zk.WithLogger(chaostest.Quiet{}), zk.WithEventCallback(func(ev zk.Event) {
 		if ev.State == zk.StateHasSession && !once {
 			once = true
 			close(connected)
@@ -208,16 +206,14 @@ func bareCycle(b *testing.B, servers []string) {
 // holder: from the holder's release until all 20 have run, per hand-off,
 // and as a ratio to one bare client cycle measured in the same run.
 func BenchmarkHandoff(b *testing.B) {
-	if ensemble == nil {
-		b.Fatal("needs the ensemble")
-	}
+	ensemble := chaostest.SharedEnsemble(b)
 	const waiters = 20
 	servers := strings.Split(ensemble.ConnectString(), ",")
 	keepParent(b, servers, bareParent)
 	var handoff, bare time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		holder := benchWrapper("bench-handoff", "sh", "-c", "read x")
+		holder := benchWrapper(b, "bench-handoff", "sh", "-c", "read x")
 		stdin, err := holder.StdinPipe()
 		if err != nil {
 			b.Fatal(err)
@@ -225,7 +221,7 @@ func BenchmarkHandoff(b *testing.B) {
 		if err := holder.Start(); err != nil {
 			b.Fatal(err)
 		}
-		conn, _, err := zk.Connect(servers, 4*time.Second, zk.WithLogger(quietLogger{}))
+		conn, _, err := zk.Connect(servers, 4*time.Second, zk.WithLogger(chaostest.Quiet{}))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -238,7 +234,7 @@ func BenchmarkHandoff(b *testing.B) {
 		}
 		var cmds []*exec.Cmd
 		for range waiters {
-			c := benchWrapper("bench-handoff", "true")
+			c := benchWrapper(b, "bench-handoff", "true")
 			if err := c.Start(); err != nil {
 				b.Fatal(err)
 			}

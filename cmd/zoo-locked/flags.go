@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -26,6 +27,8 @@ type options struct {
 	logFormat    string
 	version      bool
 	help         bool
+	// testSignalAtGrant: see the hidden flag.
+	testSignalAtGrant bool
 }
 
 // envPrefix + the flag name in upper snake case is every flag's twin.
@@ -65,12 +68,17 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	// Test-only: lets the chaos harness show that its checker catches the
 	// overlaps a wrapper without a fence causes. Hidden from --help.
 	fs.BoolVar(&o.cfg.Session.UnsafeNoFence, "unsafe-no-fence", false, "")
-	_ = fs.MarkHidden("unsafe-no-fence") // cannot fail: the flag was just defined
+	// Test-only: the wrapper sends itself SIGTERM right at the grant, the
+	// moment a real signal once vanished (lock.Config.SignalAtGrant).
+	fs.BoolVar(&o.testSignalAtGrant, "unsafe-test-signal-at-grant", false, "")
+	for _, hidden := range []string{"unsafe-no-fence", "unsafe-test-signal-at-grant"} {
+		_ = fs.MarkHidden(hidden) // cannot fail: the flag was just defined
+	}
 	return fs
 }
 
 // noEnvTwin are the flags that make no sense in a crontab's environment.
-var noEnvTwin = map[string]bool{"version": true, "help": true, "unsafe-no-fence": true}
+var noEnvTwin = map[string]bool{"version": true, "help": true, "unsafe-no-fence": true, "unsafe-test-signal-at-grant": true}
 
 // parseArgs turns argv (without the program name) and the environment
 // into options. Every error wraps lock.ErrUsage.
@@ -112,6 +120,9 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	var err error
 	if cfg.OncePer, err = parseOncePer(fs.Lookup("once-per").Value.String(), *durations["slot-offset"]); err != nil {
 		return o, err
+	}
+	if o.testSignalAtGrant {
+		cfg.SignalAtGrant = syscall.SIGTERM
 	}
 	if cfg.Limit < 1 {
 		return o, usageErr("--limit %d: at least 1", cfg.Limit)

@@ -1,15 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
-
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,16 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
+
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
 )
 
 // The integration tests drive the built binary as real processes against
-// one real ensemble; each test uses lock names and client nodes of its own.
-var (
-	binary   string
-	ensemble *chaos.Ensemble
-)
+// one shared ensemble; each test uses lock names and client nodes of its
+// own. The job they wrap is this test binary, reporting to a chaos.Witness.
 
 // testSession is what every test wrapper requests and gets: the test
 // ensemble grants up to 4 s.
@@ -36,162 +30,70 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv("ZOOLOCKED_TEST_JOB") != "" {
-		os.Exit(testJob())
+	if spec := os.Getenv("ZOOLOCKED_TEST_JOB"); spec != "" {
+		os.Exit(testJob(spec))
 	}
-	os.Exit(runTests(m))
+	os.Exit(chaostest.Main(m))
 }
 
-func runTests(m *testing.M) int {
-	flag.Parse()
-	if testing.Short() {
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "zoo-locked-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if binary, _, err = chaos.BuildBinaries(context.Background(), dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
-	ctx, cancel := context.WithTimeout(context.Background(), chaostest.StartupTimeout)
-	ensemble, err = chaos.NewEnsemble(ctx, chaos.Options{})
-	cancel()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "start ensemble: %v\n", err)
-		return 1
-	}
-	fmt.Printf("ensemble backend: %s\n", ensemble.Backend())
-	code := m.Run()
-	if code != 0 {
-		logs := filepath.Join(os.TempDir(), "zoo-locked-cmd-test-logs")
-		_ = ensemble.SaveLogs(context.Background(), logs) // best effort: the failure is already reported
-		fmt.Printf("server logs kept in %s\n", logs)
-	}
-	if err := ensemble.Close(context.Background()); err != nil {
-		fmt.Fprintf(os.Stderr, "close ensemble: %v\n", err)
-	}
-	return code
-}
-
-// testJob is the job the tests run under the wrapper: it reports to the
-// witness for as long as it lives, then exits as told.
+// testJob is the job the tests run under the wrapper: chaos.WitnessJob for
+// the given length, then the given exit code.
 //
-//	ZOOLOCKED_TEST_JOB=witness-addr,node,duration,exit-code
-func testJob() int {
-	parts := strings.Split(os.Getenv("ZOOLOCKED_TEST_JOB"), ",")
-	d, _ := time.ParseDuration(parts[2])
+//	ZOOLOCKED_TEST_JOB=witness-addr,node,length,exit-code
+func testJob(spec string) int {
+	parts := strings.Split(spec, ",")
+	length, _ := time.ParseDuration(parts[2])
 	code, _ := strconv.Atoi(parts[3])
-	conn, err := net.Dial("tcp", parts[0])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "job: witness:", err)
-		return 99
+	if status := chaos.WitnessJob(parts[0], parts[1], length, false); status != 0 {
+		return status
 	}
-	fmt.Fprintf(conn, "%s %s %d\n", parts[1], os.Getenv("ZOOLOCKED_TOKEN"), os.Getpid())
-	time.Sleep(d)
-	conn.Close()
 	return code
 }
 
-// witness records each job's interval on one clock: from its connection to
-// the moment the connection drops (a killed job's socket closes at once).
+// witness is a chaos.Witness seen from one test: it hands out the jobs'
+// starts in order.
 type witness struct {
-	ln        net.Listener
-	mu        sync.Mutex
-	running   int
-	maxAtOnce int
-	intervals []interval
-	started   chan interval
-}
-
-type interval struct {
-	node       string
-	token      int64
-	start, end time.Time
-}
-
-// requireEnsemble skips only under -short (make test-short); make test
-// always has the ensemble, and a failed start fails TestMain.
-func requireEnsemble(t *testing.T) {
-	t.Helper()
-	if ensemble == nil {
-		t.Skip("integration test: needs the ensemble (make test)")
-	}
+	*chaos.Witness
+	taken int
 }
 
 func newWitness(t *testing.T) *witness {
 	t.Helper()
-	requireEnsemble(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	chaostest.SharedEnsemble(t)
+	w, err := chaos.NewWitness(time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &witness{ln: ln, started: make(chan interval, 64)}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go w.serve(conn)
-		}
-	}()
-	return w
+	t.Cleanup(func() { w.Close() })
+	return &witness{Witness: w}
 }
 
-func (w *witness) serve(conn net.Conn) {
-	defer conn.Close()
-	r := bufio.NewReader(conn)
-	line, err := r.ReadString('\n')
+// jobEnv is the environment that makes the wrapped test binary a job on
+// node that runs for length and exits with code.
+func (w *witness) jobEnv(node string, length time.Duration, code int) string {
+	return fmt.Sprintf("ZOOLOCKED_TEST_JOB=%s,%s,%s,%d", w.Addr(), node, length, code)
+}
+
+// nextStart waits for the next job to start.
+func (w *witness) nextStart(t *testing.T, within time.Duration) chaos.Interval {
+	t.Helper()
+	iv, err := w.AwaitStart(w.taken+1, within)
 	if err != nil {
-		return
+		t.Fatal(err)
 	}
-	var iv interval
-	fmt.Sscanf(line, "%s %d", &iv.node, &iv.token)
-	iv.start = time.Now()
-	w.mu.Lock()
-	w.running++
-	w.maxAtOnce = max(w.maxAtOnce, w.running)
-	w.mu.Unlock()
-	w.started <- iv
-	_, _ = r.ReadString('\n') // returns when the job's socket closes
-	iv.end = time.Now()
-	w.mu.Lock()
-	w.running--
-	w.intervals = append(w.intervals, iv)
-	w.mu.Unlock()
+	w.taken++
+	return iv
 }
 
-func (w *witness) jobEnv(node string, d time.Duration, code int) string {
-	return fmt.Sprintf("ZOOLOCKED_TEST_JOB=%s,%s,%s,%d", w.ln.Addr(), node, d, code)
-}
-
-// endOf is when node's last finished job ended (zero if none did).
-func (w *witness) endOf(node string) time.Time {
-	var end time.Time
-	for _, iv := range w.done() {
-		if iv.node == node {
-			end = iv.end
+// endOf is when node's last finished job ended (0 if none did).
+func (w *witness) endOf(node string) time.Duration {
+	var end time.Duration
+	for _, iv := range w.Ended() {
+		if iv.Node == node {
+			end = iv.End
 		}
 	}
 	return end
-}
-
-func (w *witness) maxConcurrent() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.maxAtOnce
-}
-
-func (w *witness) done() []interval {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]interval(nil), w.intervals...)
 }
 
 // wrapper is one zoo-locked process.
@@ -205,14 +107,14 @@ type wrapper struct {
 // startWrapper runs zoo-locked with args through the given node's proxies.
 func startWrapper(t *testing.T, node string, env []string, args ...string) *wrapper {
 	t.Helper()
-	requireEnsemble(t)
-	n, err := ensemble.Node(node)
+	e := chaostest.SharedEnsemble(t)
+	n, err := e.Node(node)
 	if err != nil {
 		t.Fatal(err)
 	}
 	full := append([]string{"--zk", n.ConnectString(), "--session-timeout", testSession.String(),
 		"--kill-grace", testKillGrace.String(), "--connect-timeout", "5s", "--log-level", "info"}, args...)
-	cmd := exec.Command(binary, full...)
+	cmd := exec.Command(zooLocked(t), full...)
 	cmd.Env = append(os.Environ(), env...)
 	w := &wrapper{cmd: cmd, stderr: &strings.Builder{}, exited: make(chan struct{})}
 	cmd.Stderr = &lockedWriter{b: w.stderr}
@@ -229,7 +131,14 @@ func startWrapper(t *testing.T, node string, env []string, args ...string) *wrap
 	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill() // already gone in a passing test
-		<-w.exited
+		select {
+		case <-w.exited:
+		case <-time.After(10 * time.Second):
+			// Killed, the wrapper's own exit cannot wait on anything: a
+			// wait here means its stderr is still held open by a process
+			// of the job's tree that outlived it (S3).
+			t.Errorf("S3: zoo-locked on %s still not reaped 10s after SIGKILL: its job's tree outlived it", node)
+		}
 	})
 	return w
 }
@@ -261,24 +170,40 @@ func selfJob() []string {
 	return []string{"--", os.Args[0]}
 }
 
-func waitStarted(t *testing.T, w *witness, within time.Duration) interval {
+// zkClient is a plain client on the shared ensemble.
+func zkClient(t *testing.T) *zk.Conn {
 	t.Helper()
-	select {
-	case iv := <-w.started:
-		return iv
-	case <-time.After(within):
-		t.Fatalf("no job started within %v", within)
-		return interval{}
-	}
+	return chaostest.Connect(t, chaostest.SharedEnsemble(t).ConnectString())
 }
 
-// exec runs the binary to completion and returns its exit code.
-func runBinary(name string, args ...string) int {
-	cmd := exec.Command(name, args...)
-	_ = cmd.Run() // the exit code is the result
-	return cmd.ProcessState.ExitCode()
+func contenders(t *testing.T, c *zk.Conn, name string) []string {
+	t.Helper()
+	return chaostest.Contenders(t, c, "/zoo-locked/"+name)
+}
+
+var eventually = chaostest.Eventually
+
+func assertNoContenders(t *testing.T, name string) {
+	t.Helper()
+	c := zkClient(t)
+	eventually(t, testSession+time.Second, "no znode left under "+name, func() bool { return len(contenders(t, c, name)) == 0 })
 }
 
 func fourLetter(addr, word string) (string, error) {
 	return chaos.FourLetterWord(context.Background(), addr, word)
+}
+
+// zooLocked is the binary under test.
+func zooLocked(t *testing.T) string {
+	t.Helper()
+	path, _ := chaostest.Binaries(t)
+	return path
+}
+
+// runBinary runs zoo-locked to completion and returns its exit code.
+func runBinary(t *testing.T, args ...string) int {
+	t.Helper()
+	cmd := exec.Command(zooLocked(t), args...)
+	_ = cmd.Run() // the exit code is the result
+	return cmd.ProcessState.ExitCode()
 }

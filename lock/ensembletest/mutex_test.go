@@ -40,7 +40,7 @@ func TestLostCreateReply(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	observer := observe(t, e.ClientAddr(1))
+	observer := chaostest.Connect(t, e.ClientAddr(1))
 	// Now and then (about 1 in 20) a heartbeat's reply is the one lost and
 	// the create goes out only after the heal: the fault is then injected
 	// again, under a fresh name.
@@ -96,22 +96,6 @@ func lostCreateReply(t *testing.T, ctx context.Context, s *lock.Session, node *c
 	return true
 }
 
-// observe is a plain client on a direct path to a server.
-func observe(t *testing.T, addr string) *zk.Conn {
-	t.Helper()
-	conn, events, err := zk.Connect([]string{addr}, 10*time.Second, zk.WithLogger(quiet{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(conn.Close)
-	for ev := range events {
-		if ev.State == zk.StateHasSession {
-			break
-		}
-	}
-	return conn
-}
-
 // awaitChildren waits, on watches, until znode has n children.
 func awaitChildren(t *testing.T, conn *zk.Conn, znode string, n int) []string {
 	t.Helper()
@@ -137,10 +121,6 @@ func awaitChildren(t *testing.T, conn *zk.Conn, znode string, n int) []string {
 		}
 	}
 }
-
-type quiet struct{}
-
-func (quiet) Printf(string, ...any) {}
 
 type lockedBuffer struct {
 	mu  sync.Mutex

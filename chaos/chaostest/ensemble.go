@@ -1,5 +1,7 @@
-// Package chaostest gives tests a real ZooKeeper ensemble with one call,
-// cleaned up with the test and with its server logs kept when it fails.
+// Package chaostest is the one home of what the project's tests share: a
+// real ZooKeeper ensemble with one call (cleaned up with the test, its
+// server logs kept when it fails), the binaries built from the tree once
+// per test binary, a plain client, and bounded waits.
 package chaostest
 
 import (
@@ -18,14 +20,6 @@ import (
 // container backend needs about 10 s once the image exists.
 const StartupTimeout = 90 * time.Second
 
-func init() {
-	// Ryuk's image cannot be pulled here; testcontainers reads this once, so
-	// it must be set before the first container call. Cleanup is ours.
-	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
-		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
-	}
-}
-
 // Ensemble starts an ensemble for t. The backend comes from opts, else
 // ZOOLOCKED_BACKEND, else containers where an engine answers; the test log
 // says which ran. When t fails, the servers' logs are saved under
@@ -36,7 +30,7 @@ func Ensemble(t testing.TB, opts chaos.Options) *chaos.Ensemble {
 		t.Skip("needs a real ZooKeeper ensemble; run make test")
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		opts.Logger = slog.New(slog.NewTextHandler(Log(t), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), StartupTimeout)
 	defer cancel()
@@ -64,12 +58,4 @@ func Ensemble(t testing.TB, opts chaos.Options) *chaos.Ensemble {
 		}
 	})
 	return e
-}
-
-// testWriter sends the harness's log lines to the test log.
-type testWriter struct{ t testing.TB }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
