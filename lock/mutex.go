@@ -86,14 +86,6 @@ func (m *Mutex) Node() string { return m.node }
 // holder's because every earlier holder's znode was created before ours.
 func (m *Mutex) Token() int64 { return m.token }
 
-// Ctime is when our znode was created, on the ensemble's clock (the
-// leader's); CreatedAt is the same instant on this host's clock. Their
-// difference is how far this host's clock is off.
-func (m *Mutex) Ctime() time.Time { return m.ctime }
-
-// CreatedAt: see Ctime.
-func (m *Mutex) CreatedAt() time.Time { return m.createdAt }
-
 // Granted is the send time of the request that showed we hold the lock:
 // the ensemble answered it, so the session was alive then.
 func (m *Mutex) Granted() time.Time { return m.granted }

@@ -58,14 +58,14 @@ func readSlotRecord(conn *zk.Conn, parent string) (*SlotRecord, error) {
 	return &rec, nil
 }
 
-// LastRun reads the lock's last run record, or nil when there is none.
-func (m *Mutex) LastRun() (*SlotRecord, error) {
+// lastRun reads the lock's last run record, or nil when there is none.
+func (m *Mutex) lastRun() (*SlotRecord, error) {
 	return readSlotRecord(m.s.Conn(), m.parent)
 }
 
-// RecordRun writes rec as the last run, atomically with a check that our
+// recordSlot writes rec as the last run, atomically with a check that our
 // contender still exists: a holder that lost the lock records nothing.
-func (m *Mutex) RecordRun(rec SlotRecord) error {
+func (m *Mutex) recordSlot(rec SlotRecord) error {
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -91,7 +91,7 @@ func (m *Mutex) RecordRun(rec SlotRecord) error {
 // that contains now; the skip is logged with who ran it and when. A record
 // made under another schedule is reported and never makes a run skip.
 func ranThisSlot(cfg Config, m *Mutex, now time.Time) (bool, error) {
-	rec, err := m.LastRun()
+	rec, err := m.lastRun()
 	if err != nil || rec == nil {
 		return false, err
 	}
@@ -118,7 +118,7 @@ func recordRun(cfg Config, m *Mutex, started time.Time) {
 	slotStart, slotEnd := cfg.OncePer.Slot(started)
 	rec := SlotRecord{Host: host, Pid: os.Getpid(), Schedule: cfg.OncePer.String(), SlotStart: slotStart.UTC(), SlotEnd: slotEnd.UTC(),
 		Start: started.UTC(), End: cfg.Clock().UTC(), Token: m.Token()}
-	if err := m.RecordRun(rec); err != nil {
+	if err := m.recordSlot(rec); err != nil {
 		cfg.Logger.Error("job succeeded but its run could not be recorded; another node may run it again this slot", "lock", cfg.Name, "err", err)
 		return
 	}

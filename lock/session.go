@@ -175,11 +175,11 @@ func (s *Session) Err() error {
 	}
 }
 
-// Guard starts the heartbeat that proves znode still exists and the fence
+// guard starts the heartbeat that proves znode still exists and the fence
 // that fires when the ensemble stops answering; acked is the send time of
 // a request the ensemble answered since the session began (the listing
 // that granted the lock).
-func (s *Session) Guard(znode string, acked time.Time) {
+func (s *Session) guard(znode string, acked time.Time) {
 	s.mu.Lock()
 	s.guarded = znode
 	if acked.After(s.lastAck) {
@@ -304,12 +304,12 @@ func (s *Session) lose(kind error, reason string) {
 	})
 }
 
-// Release frees the lock by ending the session: the ensemble deletes our
+// release frees the lock by ending the session: the ensemble deletes our
 // ephemeral znode in the very transaction that closes the session, one
 // quorum write fewer than a delete followed by the close. It returns false
 // when no server was connected to take the close; the lock then frees
 // when the session expires.
-func (s *Session) Release() bool {
+func (s *Session) release() bool {
 	connected := s.conn.State() == zk.StateHasSession
 	s.Close()
 	return connected

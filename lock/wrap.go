@@ -90,7 +90,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	}
 	if err == nil && sig != 0 {
 		// Granted, but told to stop before the job started: it never runs.
-		release(cfg, s)
+		releaseLock(cfg, s)
 		err = &InterruptedError{Signal: sig}
 	}
 	if err != nil {
@@ -107,7 +107,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 		done, err := ranThisSlot(cfg, m, started)
 		if err != nil || done {
 			c.abort()
-			release(cfg, s)
+			releaseLock(cfg, s)
 			return Result{SlotDone: done}, err
 		}
 	}
@@ -119,7 +119,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.OncePer != nil && status == 0 {
 		recordRun(cfg, m, started)
 	}
-	release(cfg, s)
+	releaseLock(cfg, s)
 	cfg.Logger.Info("released", "lock", cfg.Name, "status", status)
 	return Result{Ran: true, Status: status}, nil
 }
@@ -170,9 +170,9 @@ func (w *waitWatch) deliverForTest(sig syscall.Signal) {
 	}
 }
 
-// release frees the lock once the child tree is dead (S4).
-func release(cfg Config, s *Session) {
-	if !s.Release() {
+// releaseLock frees the lock once the child tree is dead (S4).
+func releaseLock(cfg Config, s *Session) {
+	if !s.release() {
 		cfg.Logger.Warn("not connected at release; the lock frees when the session expires", "lock", cfg.Name, "session_timeout", s.Timeout())
 	}
 }
@@ -201,7 +201,7 @@ func acquire(ctx context.Context, cfg Config) (*Session, *Mutex, error) {
 			err = m.Lock(ctx)
 		}
 		if err == nil {
-			s.Guard(m.Node(), m.Granted())
+			s.guard(m.Node(), m.Granted())
 			// A lost session between the grant and now means someone else
 			// may hold the lock already.
 			select {
