@@ -102,10 +102,42 @@ func List(conn *zk.Conn, root string) ([]LockStatus, error) {
 			continue
 		}
 		st, err := Inspect(conn, root, n)
-		if err != nil {
+		if errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrNoServer) || errors.Is(err, zk.ErrSessionExpired) {
 			return nil, err
+		}
+		if err != nil {
+			// One lock that cannot be read must not hide the others.
+			st.Unreadable = append(st.Unreadable, err.Error())
 		}
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// Reset deletes the --once-per record of lock name, so that its next
+// firing runs. It refuses, with ErrBusy, while anyone holds or waits for
+// the lock: the record belongs to the runs in flight.
+func Reset(conn *zk.Conn, root, name string) (deleted bool, err error) {
+	if err := ValidateName(name); err != nil {
+		return false, err
+	}
+	parent := path.Join(root, name)
+	children, _, err := conn.Children(parent)
+	if errors.Is(err, zk.ErrNoNode) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("list %s: %w", parent, err)
+	}
+	if queue := SortContenders(children); len(queue) > 0 {
+		return false, fmt.Errorf("%w: %s has %d contenders (held); reset it when it is free", ErrBusy, name, len(queue))
+	}
+	err = conn.Delete(path.Join(parent, slotRecordName), -1)
+	switch {
+	case errors.Is(err, zk.ErrNoNode):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("delete the record of %s: %w", name, err)
+	}
+	return true, nil
 }

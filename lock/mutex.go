@@ -195,6 +195,9 @@ func (m *Mutex) create(ctx context.Context) error {
 				if found != "" {
 					m.log.Debug("found our contender after a lost reply", "lock", path.Base(m.parent), "node", found)
 					m.node = found
+					// When the create took effect is unknown here; the
+					// clock error measured from it is off by the search.
+					m.createdAt = m.cfg.Clock()
 					return nil
 				}
 				mayExist = false

@@ -24,9 +24,12 @@ type SlotRecord struct {
 	Schedule  string    `json:"schedule"`
 	SlotStart time.Time `json:"slot_start"`
 	SlotEnd   time.Time `json:"slot_end"`
-	Start     time.Time `json:"start"`
-	End       time.Time `json:"end"`
-	Token     int64     `json:"token"`
+	// Fired, Start and End are on the ensemble's clock: when cron fired the
+	// wrapper that ran, when the job started, when it ended.
+	Fired time.Time `json:"fired"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	Token int64     `json:"token"`
 	// Period and Offset are how records before schedules said it.
 	Period time.Duration `json:"period_ns,omitempty"`
 	Offset time.Duration `json:"offset_ns,omitempty"`
@@ -87,11 +90,20 @@ func (m *Mutex) recordSlot(rec SlotRecord) error {
 	return nil
 }
 
-// ranThisSlot says whether a successful run already started in the slot
-// that contains now; the skip is logged with who ran it and when. A record
-// made under another schedule is reported and never makes a run skip.
-func ranThisSlot(cfg Config, m *Mutex, now time.Time) (bool, error) {
+// slotRun is the slot a --once-per firing belongs to.
+type slotRun struct {
+	fired      time.Time // on the ensemble's clock
+	start, end time.Time
+}
+
+// ranThisSlot says whether a successful run already started in the
+// firing's slot; the skip is logged with who ran it and when. A record made
+// under another schedule is reported and never makes a run skip.
+func ranThisSlot(cfg Config, m *Mutex, slot slotRun) (bool, error) {
 	rec, err := m.lastRun()
+	if errors.Is(err, ErrUnreadableRecord) {
+		return false, fmt.Errorf("%w; cannot tell whether this slot ran", err)
+	}
 	if err != nil || rec == nil {
 		return false, err
 	}
@@ -100,24 +112,22 @@ func ranThisSlot(cfg Config, m *Mutex, now time.Time) (bool, error) {
 			"recorded_schedule", rec.schedule(), "schedule", cfg.OncePer.String())
 		return false, nil
 	}
-	slotStart, _ := cfg.OncePer.Slot(now)
-	if !rec.SlotStart.Equal(slotStart) {
+	if !rec.SlotStart.Equal(slot.start) {
 		return false, nil
 	}
 	cfg.Logger.Info("already ran in this slot; skipping", "lock", cfg.Name, "node", rec.Host, "pid", rec.Pid,
 		"started", rec.Start.Format(time.RFC3339), "ended", rec.End.Format(time.RFC3339),
-		"slot_start", slotStart.Format(time.RFC3339))
+		"slot_start", slot.start.Format(time.RFC3339))
 	return true, nil
 }
 
 // recordRun writes the successful run while we still hold the lock. If it
 // fails, the run happened but is not on record: another node may run the
 // job again in this slot (at-least-once, as documented).
-func recordRun(cfg Config, m *Mutex, started time.Time) {
+func recordRun(cfg Config, m *Mutex, slot slotRun, clock clockError, started time.Time) {
 	host, _ := os.Hostname() // an empty host is still a valid record
-	slotStart, slotEnd := cfg.OncePer.Slot(started)
-	rec := SlotRecord{Host: host, Pid: os.Getpid(), Schedule: cfg.OncePer.String(), SlotStart: slotStart.UTC(), SlotEnd: slotEnd.UTC(),
-		Start: started.UTC(), End: cfg.Clock().UTC(), Token: m.Token()}
+	rec := SlotRecord{Host: host, Pid: os.Getpid(), Schedule: cfg.OncePer.String(), SlotStart: slot.start, SlotEnd: slot.end,
+		Fired: slot.fired, Start: clock.onEnsemble(started), End: clock.now(), Token: m.Token()}
 	if err := m.recordSlot(rec); err != nil {
 		cfg.Logger.Error("job succeeded but its run could not be recorded; another node may run it again this slot", "lock", cfg.Name, "err", err)
 		return

@@ -31,6 +31,10 @@ type Config struct {
 	Signals <-chan os.Signal
 	// Clock reads this host's wall clock (default time.Now); tests skew it.
 	Clock func() time.Time
+	// Fired is when cron fired the wrapper, on Clock (default: when Wrap
+	// was called): a --once-per firing is judged from it, not from the end
+	// of a splay or a wait.
+	Fired time.Time
 	// SignalAtGrant is a test hook: when set, the wrapper sends itself
 	// this signal right after the grant, where the wait for the lock is
 	// still listening for signals, and waits until the wait has taken it.
@@ -60,6 +64,9 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
+	}
+	if cfg.Fired.IsZero() {
+		cfg.Fired = cfg.Clock()
 	}
 	if cfg.WaitTimeout > 0 {
 		var cancel context.CancelFunc
@@ -102,22 +109,26 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	}
 	defer s.Close()
 	cfg.Logger.Info("acquired", "lock", cfg.Name, "token", m.Token(), "session", fmt.Sprintf("0x%x", s.ID()), "timeout", s.Timeout())
-	started := cfg.Clock()
+	clock := ensembleClock(cfg, m)
+	var slot slotRun
 	if cfg.OncePer != nil {
-		done, err := ranThisSlot(cfg, m, started)
+		slot = slotRun{fired: clock.onEnsemble(cfg.Fired)}
+		slot.start, slot.end = slotOf(cfg.OncePer, slot.fired)
+		done, err := ranThisSlot(cfg, m, slot)
 		if err != nil || done {
 			c.abort()
 			releaseLock(cfg, s)
 			return Result{SlotDone: done}, err
 		}
 	}
+	started := cfg.Clock()
 	status, err := supervise(cfg, s, m, c)
 	if err != nil {
 		// The tree is dead; the lock is gone or going with the session.
 		return Result{Ran: true, Status: status}, err
 	}
 	if cfg.OncePer != nil && status == 0 {
-		recordRun(cfg, m, started)
+		recordRun(cfg, m, slot, clock, started)
 	}
 	releaseLock(cfg, s)
 	cfg.Logger.Info("released", "lock", cfg.Name, "status", status)

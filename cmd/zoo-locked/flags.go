@@ -18,8 +18,10 @@ import (
 // options is the command line, parsed and validated.
 type options struct {
 	cfg lock.Config
-	// subcommand is "", "status" or "list".
-	subcommand   string
+	// subcommand is "", "status", "list" or "reset".
+	subcommand string
+	// splay is the most the wrapper waits before connecting.
+	splay        time.Duration
 	json         bool
 	shell        bool
 	busyExitCode int
@@ -27,8 +29,9 @@ type options struct {
 	logFormat    string
 	version      bool
 	help         bool
-	// testSignalAtGrant: see the hidden flag.
+	// testSignalAtGrant and clockSkew: see the hidden flags.
 	testSignalAtGrant bool
+	clockSkew         time.Duration
 }
 
 // envPrefix + the flag name in upper snake case is every flag's twin.
@@ -55,6 +58,7 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	fs.IntVar(&o.cfg.Limit, "limit", 1, "let up to N nodes hold the lock at once (a semaphore)")
 	fs.String("once-per", "", "run at most once per slot across the cluster: a cron expression, e.g. '0 * * * *' or 'CRON_TZ=Europe/Berlin 0 9,17 * * 1-5' (a slot runs from one firing to the next), or a duration, e.g. 1h (slots aligned to the epoch, UTC)")
 	durations["slot-offset"] = fs.Duration("slot-offset", 0, "shift duration --once-per slots, e.g. 2h30m for a daily job counted from 02:30 UTC")
+	durations["splay"] = fs.Duration("splay", 0, "wait a random time in [0, DUR) before connecting, so a fleet firing at :00 does not reach the ensemble at once (a --once-per slot is still judged from the firing)")
 	fs.BoolVar(&o.shell, "shell", false, "run COMMAND with sh -c (one string) instead of executing argv directly")
 	fs.String("log-level", "warn", "debug, info, warn or error (messages go to stderr)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
@@ -71,14 +75,20 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	// Test-only: the wrapper sends itself SIGTERM right at the grant, the
 	// moment a real signal once vanished (lock.Config.SignalAtGrant).
 	fs.BoolVar(&o.testSignalAtGrant, "unsafe-test-signal-at-grant", false, "")
-	for _, hidden := range []string{"unsafe-no-fence", "unsafe-test-signal-at-grant"} {
+	// Test-only: skews this wrapper's wall clock, to show that slots follow
+	// the ensemble's clock whatever the node's says.
+	fs.DurationVar(&o.clockSkew, "unsafe-clock-skew", 0, "")
+	for _, hidden := range []string{"unsafe-no-fence", "unsafe-test-signal-at-grant", "unsafe-clock-skew"} {
 		_ = fs.MarkHidden(hidden) // cannot fail: the flag was just defined
 	}
 	return fs
 }
 
+// subcommands inspect or repair locks instead of running a command.
+var subcommands = map[string]bool{"status": true, "list": true, "reset": true}
+
 // noEnvTwin are the flags that make no sense in a crontab's environment.
-var noEnvTwin = map[string]bool{"version": true, "help": true, "unsafe-no-fence": true, "unsafe-test-signal-at-grant": true}
+var noEnvTwin = map[string]bool{"version": true, "help": true, "unsafe-no-fence": true, "unsafe-test-signal-at-grant": true, "unsafe-clock-skew": true}
 
 // parseArgs turns argv (without the program name) and the environment
 // into options. Every error wraps lock.ErrUsage.
@@ -88,6 +98,15 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	fs := newFlagSet(&o, durations)
 	if err := fs.Parse(args); err != nil {
 		return o, usageErr("%v", err)
+	}
+	// Flags may follow an inspection's name too (status --json NAME); a
+	// lock named like one is still run with "--": status -- COMMAND.
+	if rest := fs.Args(); len(rest) > 0 && subcommands[rest[0]] && (len(rest) < 2 || rest[1] != "--") {
+		fs.SetInterspersed(true)
+		if err := fs.Parse(rest[1:]); err != nil {
+			return o, usageErr("%s: %v", rest[0], err)
+		}
+		o.subcommand = rest[0]
 	}
 	if o.help || o.version {
 		return o, nil
@@ -108,7 +127,7 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	}
 	for name, d := range durations {
 		f := fs.Lookup(name)
-		optional := name == "wait-timeout" || name == "max-runtime"
+		optional := name == "wait-timeout" || name == "max-runtime" || name == "splay"
 		if name == "slot-offset" {
 			continue
 		}
@@ -120,6 +139,10 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	var err error
 	if cfg.OncePer, err = parseOncePer(fs.Lookup("once-per").Value.String(), *durations["slot-offset"]); err != nil {
 		return o, err
+	}
+	o.splay = *durations["splay"]
+	if skew := o.clockSkew; skew != 0 {
+		cfg.Clock = func() time.Time { return time.Now().Add(skew) }
 	}
 	if o.testSignalAtGrant {
 		cfg.SignalAtGrant = syscall.SIGTERM
@@ -174,15 +197,18 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	cfg.Root = cs.Chroot + root
 
 	rest := fs.Args()
-	// "status NAME" and "list" are inspections; a lock named status or
-	// list is still reachable with "--": zoo-locked status -- COMMAND.
-	switch {
-	case len(rest) == 2 && rest[0] == "status" && rest[1] != "--":
-		o.subcommand, cfg.Name = "status", rest[1]
-		return o, lock.ValidateName(cfg.Name)
-	case len(rest) == 1 && rest[0] == "list":
-		o.subcommand = "list"
+	switch o.subcommand {
+	case "list":
+		if len(rest) != 0 {
+			return o, usageErr("list takes no arguments, got %q", rest)
+		}
 		return o, nil
+	case "status", "reset", "check":
+		if len(rest) != 1 {
+			return o, usageErr("%s takes one lock NAME: zoo-locked [flags] %s NAME", o.subcommand, o.subcommand)
+		}
+		cfg.Name = rest[0]
+		return o, lock.ValidateName(cfg.Name)
 	}
 	if len(rest) == 0 {
 		return o, usageErr("missing lock NAME and COMMAND: zoo-locked [flags] NAME -- COMMAND [ARGS...]")
@@ -245,6 +271,7 @@ func printHelp(w io.Writer) {
 	fmt.Fprint(w, `Usage: zoo-locked [flags] NAME -- COMMAND [ARGS...]
        zoo-locked [flags] status NAME     who holds NAME, who waits, its last run
        zoo-locked [flags] list            every lock under --root
+       zoo-locked [flags] reset NAME      delete NAME's --once-per record (refused while held)
 
 Runs COMMAND only while holding the ZooKeeper lock NAME, so that of all the
 nodes whose cron fires the same job, one runs it at a time. The job gets
@@ -291,9 +318,18 @@ Exit codes:
   75       lock busy (--no-wait) or --wait-timeout passed (see --busy-exit-code)
   79       lock lost while the command ran: it was killed (fenced)
 
-status exits 0 when the lock is held, 1 when it is free; list exits 0; both
-exit 64, 69 or 70 on errors as above.
+status exits 0 when the lock is held, 1 when it is free; list exits 0; reset
+exits 0, or 75 while the lock is held; all exit 64, 69 or 70 on errors as
+above. Their flags may come before or after the subcommand.
 `)
+}
+
+// clock is the wall clock the wrapper reads (skewed in tests).
+func (o options) clock() time.Time {
+	if o.cfg.Clock != nil {
+		return o.cfg.Clock()
+	}
+	return time.Now()
 }
 
 // newLogger builds the wrapper's own logger: stderr, quiet by default.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,37 +20,28 @@ const (
 	exitFree = 1
 )
 
-// inspect runs `status NAME` or `list` and returns the exit code.
+// inspect runs `status NAME`, `list` or `reset NAME` and returns the exit
+// code.
 func inspect(o options, out io.Writer) int {
 	s, err := lock.Connect(context.Background(), o.cfg.Session)
 	if err != nil {
 		return exitCode(lock.Result{}, err, exitcode.Busy)
 	}
 	defer s.Close()
-	if o.subcommand == "list" {
-		locks, err := lock.List(s.Conn(), o.cfg.Root)
+	switch o.subcommand {
+	case "list":
+		return list(o, s, out)
+	case "reset":
+		deleted, err := lock.Reset(s.Conn(), o.cfg.Root, o.cfg.Name)
 		if err != nil {
+			fmt.Fprintf(os.Stderr, "zoo-locked: reset: %v\n", err)
 			return exitCode(lock.Result{}, err, exitcode.Busy)
 		}
-		if o.json {
-			return printJSON(out, locks)
+		if deleted {
+			fmt.Fprintf(out, "%s: record deleted; its next firing runs\n", o.cfg.Name)
+		} else {
+			fmt.Fprintf(out, "%s: no record to delete\n", o.cfg.Name)
 		}
-		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "NAME\tHOLDER\tSINCE\tTOKEN\tWAITING")
-		for _, l := range locks {
-			holder, since, token := "-", "-", "-"
-			if l.Held {
-				h := l.Holders[0]
-				holder = fmt.Sprintf("%s:%d", h.Holder.Host, h.Holder.Pid)
-				since = h.Holder.Start.Format(time.RFC3339)
-				token = fmt.Sprint(h.Token)
-				if len(l.Holders) > 1 {
-					holder += fmt.Sprintf(" (+%d)", len(l.Holders)-1)
-				}
-			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\n", l.Name, holder, since, token, len(l.Waiters))
-		}
-		w.Flush()
 		return 0
 	}
 	st, err := lock.Inspect(s.Conn(), o.cfg.Root, o.cfg.Name)
@@ -76,13 +68,53 @@ func inspect(o options, out io.Writer) int {
 		fmt.Fprintf(out, "  waiter %-2d %s\n", i+1, describe(h))
 	}
 	if r := st.LastRun; r != nil {
-		fmt.Fprintf(out, "  last run  host=%s pid=%d start=%s end=%s slot=%s token=%d\n", r.Host, r.Pid,
-			r.Start.Format(time.RFC3339), r.End.Format(time.RFC3339), r.SlotStart.Format(time.RFC3339), r.Token)
+		fmt.Fprintf(out, "  last run  host=%s pid=%d start=%s end=%s slot=%s schedule=%q token=%d\n", r.Host, r.Pid,
+			r.Start.Format(time.RFC3339), r.End.Format(time.RFC3339), r.SlotStart.Format(time.RFC3339), r.Schedule, r.Token)
+	}
+	for _, u := range st.Unreadable {
+		fmt.Fprintf(out, "  unreadable %s (zoo-locked reset %s clears a record)\n", u, st.Name)
 	}
 	return code
 }
 
+func list(o options, s *lock.Session, out io.Writer) int {
+	locks, err := lock.List(s.Conn(), o.cfg.Root)
+	if err != nil {
+		return exitCode(lock.Result{}, err, exitcode.Busy)
+	}
+	if o.json {
+		return printJSON(out, locks)
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tHOLDER\tSINCE\tTOKEN\tWAITING\tNOTE")
+	for _, l := range locks {
+		holder, since, token := "-", "-", "-"
+		if l.Held {
+			h := l.Holders[0]
+			holder = fmt.Sprintf("%s:%d", h.Holder.Host, h.Holder.Pid)
+			since = h.Holder.Start.Format(time.RFC3339)
+			if h.Foreign {
+				holder, since = "(not zoo-locked)", "-"
+			}
+			token = fmt.Sprint(h.Token)
+			if len(l.Holders) > 1 {
+				holder += fmt.Sprintf(" (+%d)", len(l.Holders)-1)
+			}
+		}
+		note := "-"
+		if len(l.Unreadable) > 0 {
+			note = "unreadable: " + strings.Join(l.Unreadable, "; ")
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", l.Name, holder, since, token, len(l.Waiters), note)
+	}
+	w.Flush()
+	return 0
+}
+
 func describe(c lock.Contender) string {
+	if c.Foreign {
+		return fmt.Sprintf("holder not written by zoo-locked: znode=%s token=%d", c.Znode, c.Token)
+	}
 	return fmt.Sprintf("host=%s pid=%d since=%s token=%d command=%q", c.Holder.Host, c.Holder.Pid,
 		c.Holder.Start.Format(time.RFC3339), c.Token, strings.Join(c.Holder.Command, " "))
 }

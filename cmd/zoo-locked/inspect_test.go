@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
@@ -63,4 +65,57 @@ func inspectCmd(t *testing.T, args ...string) (string, int) {
 	cmd := exec.Command(zooLocked(t), append([]string{"--zk", chaostest.SharedEnsemble(t).ConnectString()}, args...)...)
 	out, _ := cmd.Output() // the exit code is part of the result
 	return string(out), cmd.ProcessState.ExitCode()
+}
+
+// TestInspectionNeverGoesBlind: one lock whose record is not ours and one
+// whose contender another client wrote: list still shows every lock and
+// exits 0, status marks what it cannot read and exits by held/free, a
+// --once-per wrapper says how to clear the record, and reset clears it
+// (refusing while the lock is held).
+func TestInspectionNeverGoesBlind(t *testing.T) {
+	c := zkClient(t)
+	for _, p := range []string{"/zoo-locked", "/zoo-locked/blind-record", "/zoo-locked/blind-foreign", "/zoo-locked/blind-fine"} {
+		if _, err := c.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Create("/zoo-locked/blind-record/last-run", []byte("not a record"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/zoo-locked/blind-foreign/_c_0123-lock-", []byte("someone else"), zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+
+	out, code := inspectCmd(t, "list")
+	for _, want := range []string{"blind-record", "blind-foreign", "blind-fine", "unreadable", "(not zoo-locked)"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("list exit %d, missing %q:\n%s", code, want, out)
+		}
+	}
+	if out, code := inspectCmd(t, "status", "blind-record"); code != 1 || !strings.Contains(out, "free") || !strings.Contains(out, "record unreadable") || !strings.Contains(out, "zoo-locked reset blind-record") {
+		t.Fatalf("status of a lock with a foreign record: exit %d, want 1 (free) and the record marked:\n%s", code, out)
+	}
+	out, code = inspectCmd(t, "status", "blind-foreign", "--json")
+	var st lock.LockStatus
+	if err := json.Unmarshal([]byte(out), &st); err != nil || code != 0 || len(st.Holders) != 1 || !st.Holders[0].Foreign {
+		t.Fatalf("status --json after the name (a foreign holder): exit %d, %v:\n%s", code, err, out)
+	}
+	if out, _ := inspectCmd(t, "status", "blind-foreign"); !strings.Contains(out, "holder not written by zoo-locked") || strings.Contains(out, "0001-01-01") {
+		t.Fatalf("a foreign holder shown as ours:\n%s", out)
+	}
+
+	wr := startWrapper(t, "blind", nil, "--once-per", "1h", "blind-record", "--", "true")
+	if code := wr.wait(t, 20*time.Second); code != 70 || !strings.Contains(wr.stderr.String(), "zoo-locked reset blind-record") {
+		t.Fatalf("once-per over an unreadable record: exit %d, want 70 and how to clear it:\n%s", code, wr.stderr)
+	}
+	if _, code := inspectCmd(t, "reset", "blind-foreign"); code != 75 {
+		t.Fatalf("reset of a held lock: exit %d, want 75", code)
+	}
+	if out, code := inspectCmd(t, "reset", "blind-record"); code != 0 || !strings.Contains(out, "deleted") {
+		t.Fatalf("reset: exit %d\n%s", code, out)
+	}
+	again := startWrapper(t, "blind", nil, "--once-per", "1h", "blind-record", "--", "true")
+	if code := again.wait(t, 20*time.Second); code != 0 {
+		t.Fatalf("once-per after reset: exit %d:\n%s", code, again.stderr)
+	}
 }

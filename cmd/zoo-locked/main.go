@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
 	"github.com/zoo-locked/zoo-locked/lock"
@@ -48,8 +51,34 @@ func run(args []string) int {
 	o.cfg.Signals = signals
 	o.cfg.Logger = newLogger(o)
 	o.cfg.Version = version
+	o.cfg.Fired = o.clock()
+	if err := splay(o.splay, signals, o.cfg.Logger); err != nil {
+		return exitCode(lock.Result{}, err, o.busyExitCode)
+	}
 	res, err := lock.Wrap(context.Background(), o.cfg)
+	if errors.Is(err, lock.ErrUnreadableRecord) {
+		fmt.Fprintf(os.Stderr, "zoo-locked: if nothing but zoo-locked writes under this lock, clear the record with: zoo-locked reset %s\n", o.cfg.Name)
+	}
 	return exitCode(res, err, o.busyExitCode)
+}
+
+// splay waits a random time in [0, most) so that a fleet whose crons fire
+// in the same second does not reach the ensemble in the same millisecond;
+// a signal ends it at once, as it ends a wait for the lock.
+func splay(most time.Duration, signals <-chan os.Signal, log *slog.Logger) error {
+	if most <= 0 {
+		return nil
+	}
+	d := rand.N(most)
+	log.Debug("splay", "wait", d)
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case sig := <-signals:
+		return &lock.InterruptedError{Signal: sig.(syscall.Signal)}
+	}
 }
 
 // exitCode is the one place where outcomes become exit codes; it says on

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,4 +81,149 @@ func TestOncePerRunBelongsToItsStartSlot(t *testing.T) {
 	if n := len(w.Ended()); n != 2 {
 		t.Fatalf("%d runs, want 2: the crossing run (its start slot) and one in the next slot", n)
 	}
+}
+
+// boundaryAt is a --once-per period and --slot-offset whose slot boundary
+// falls at b: tests place a boundary where they need it instead of
+// waiting for one.
+func boundaryAt(b time.Time, period time.Duration) []string {
+	offset := time.Duration(b.UnixNano() % int64(period))
+	return []string{"--once-per", period.String(), "--slot-offset", offset.String()}
+}
+
+// lastRun reads a lock's record.
+func lastRun(t *testing.T, name string) *lock.SlotRecord {
+	t.Helper()
+	st, err := lock.Inspect(zkClient(t), "/zoo-locked", name)
+	if err != nil || st.LastRun == nil {
+		t.Fatalf("record of %s: %+v, %v", name, st.LastRun, err)
+	}
+	return st.LastRun
+}
+
+// TestOncePerCron: a cron schedule runs once per firing: the first firing
+// in a slot runs, the next skips, and the record names the schedule.
+func TestOncePerCron(t *testing.T) {
+	w := newWitness(t)
+	const every = "CRON_TZ=Europe/Berlin * * * * *" // a slot a minute
+	if time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)) < 5*time.Second {
+		time.Sleep(6 * time.Second) // keep both firings in one minute's slot
+	}
+	if code := runOnce(t, w, "cron-a", 0, 100*time.Millisecond, "--once-per", every, "once-cron"); code != 0 {
+		t.Fatalf("first firing exit %d", code)
+	}
+	if code := runOnce(t, w, "cron-b", 0, 100*time.Millisecond, "--once-per", every, "once-cron"); code != 0 {
+		t.Fatalf("second firing exit %d", code)
+	}
+	if n := len(w.Ended()); n != 1 {
+		t.Fatalf("%d runs in one slot of %q, want 1", n, every)
+	}
+	if rec := lastRun(t, "once-cron"); rec.Schedule != every || rec.SlotEnd.Sub(rec.SlotStart) != time.Minute {
+		t.Fatalf("record %+v", rec)
+	}
+	// A record made under another schedule never makes a run skip.
+	if code := runOnce(t, w, "cron-c", 0, 100*time.Millisecond, "--once-per", "1h", "once-cron"); code != 0 || len(w.Ended()) != 2 {
+		t.Fatalf("a firing under another schedule: exit %d, %d runs, want it to run", code, len(w.Ended()))
+	}
+}
+
+// TestOncePerFollowsTheEnsemblesClock: a node whose clock is off decides
+// as a node with a true clock would. For each skew, a slot boundary is put
+// between the true time and the skewed one, so that a wrapper judging by
+// its own clock would put its firing in the other slot and run again.
+func TestOncePerFollowsTheEnsemblesClock(t *testing.T) {
+	const period = 20 * time.Second // a firing up to 1 s early counts for the next slot
+	for _, skew := range []time.Duration{-10 * time.Minute, -3 * time.Second, 3 * time.Second, 10 * time.Minute} {
+		t.Run(skew.String(), func(t *testing.T) {
+			w := newWitness(t)
+			name := "clock" + strings.NewReplacer("-", "m", ".", "").Replace(skew.String())
+			// The firings come 0.1–0.3 s from now: the true time then lies
+			// 1.3–1.7 s on one side of the boundary and the skewed clock
+			// as far on the other, both outside the 1 s lead.
+			boundary := time.Now().Add(300 * time.Millisecond).Add(skew / 2)
+			if skew.Abs() > time.Minute {
+				boundary = time.Now().Add(5 * time.Second)
+			}
+			slot := boundaryAt(boundary, period)
+			if code := runOnce(t, w, name+"-true", 0, 100*time.Millisecond, append(slot, name)...); code != 0 {
+				t.Fatalf("true clock: exit %d", code)
+			}
+			skewed := startWrapper(t, name+"-skewed", []string{w.jobEnv(name+"-skewed", 100*time.Millisecond, 0)},
+				append(append([]string{"--unsafe-clock-skew", skew.String()}, slot...), append([]string{name}, selfJob()...)...)...)
+			if code := skewed.wait(t, 20*time.Second); code != 0 {
+				t.Fatalf("skewed clock: exit %d\n%s", code, skewed.stderr)
+			}
+			if n := len(w.Ended()); n != 1 {
+				t.Fatalf("a node whose clock is %v off ran the job again in the slot a true clock ran it in (%d runs):\n%s", skew, n, skewed.stderr)
+			}
+			if !strings.Contains(skewed.stderr.String(), "clock differs from the ensemble's") {
+				t.Fatalf("no warning for a %v clock error:\n%s", skew, skewed.stderr)
+			}
+		})
+	}
+}
+
+// TestOncePerEarlyFleetRunsItsSlot: a whole fleet whose clocks run 3 s
+// ahead of the ensemble fires 3 s before the hour by the ensemble's clock.
+// It runs once, for the hour about to begin (the slot before already ran),
+// so it neither skips the slot forever nor runs one twice.
+func TestOncePerEarlyFleetRunsItsSlot(t *testing.T) {
+	w := newWitness(t)
+	hour := time.Now().Add(14 * time.Second)
+	slot := boundaryAt(hour, time.Hour)
+	if code := runOnce(t, w, "early-0", 0, 100*time.Millisecond, append(slot, "early")...); code != 0 {
+		t.Fatalf("the slot before: exit %d", code)
+	}
+	if lastRun(t, "early").SlotEnd.After(hour) {
+		t.Fatal("the run meant for the slot before counted for the hour")
+	}
+	time.Sleep(time.Until(hour.Add(-3 * time.Second))) // cron on a clock 3 s ahead fires now
+	var fleet []*wrapper
+	for i := range 3 {
+		node := "early-" + strconv.Itoa(i+1)
+		fleet = append(fleet, startWrapper(t, node, []string{w.jobEnv(node, 300*time.Millisecond, 0)},
+			append(append([]string{"--unsafe-clock-skew", "3s"}, slot...), append([]string{"early"}, selfJob()...)...)...))
+	}
+	for _, f := range fleet {
+		if code := f.wait(t, 20*time.Second); code != 0 {
+			t.Fatalf("exit %d\n%s", code, f.stderr)
+		}
+	}
+	if n := len(w.Ended()); n != 2 {
+		t.Fatalf("%d runs, want 2: the slot before, and one for the hour the early fleet fired for", n)
+	}
+	if rec := lastRun(t, "early"); !rec.SlotStart.Equal(hour.Truncate(time.Millisecond)) && rec.SlotStart.Sub(hour).Abs() > time.Millisecond {
+		t.Fatalf("the early fleet's run counted for the slot from %v, want the one from %v", rec.SlotStart, hour)
+	}
+}
+
+// TestSplay: the wrapper waits before connecting, a signal ends the wait at
+// once with 128+n, and a --once-per slot is judged from the firing, not
+// from the end of the splay.
+func TestSplay(t *testing.T) {
+	w := newWitness(t)
+	wr := startWrapper(t, "splay", []string{w.jobEnv("splay", 100*time.Millisecond, 0)}, append([]string{"--splay", "1h", "splayed"}, selfJob()...)...)
+	time.Sleep(300 * time.Millisecond) // let it enter the splay; nothing to wait on from outside
+	if err := wr.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := wr.wait(t, 2*time.Second); code != 128+int(syscall.SIGTERM) {
+		t.Fatalf("SIGTERM during the splay: exit %d, want %d\n%s", code, 128+int(syscall.SIGTERM), wr.stderr)
+	}
+	if n := len(w.Ended()); n != 0 {
+		t.Fatal("the job ran although the wrapper was stopped during its splay")
+	}
+	// The boundary falls 1.2 s after the firing; a splay of up to 3 s ends
+	// past it more often than not, and the run must still count for the
+	// slot of the firing.
+	fired := time.Now()
+	slot := boundaryAt(fired.Add(1200*time.Millisecond), 20*time.Second)
+	if code := runOnce(t, w, "splay", 0, 100*time.Millisecond, append(append([]string{"--splay", "3s"}, slot...), "splay-slot")...); code != 0 {
+		t.Fatalf("splayed run exit %d", code)
+	}
+	rec := lastRun(t, "splay-slot")
+	if !rec.SlotEnd.After(rec.Fired) || rec.SlotStart.After(fired) {
+		t.Fatalf("record %+v: the run counted for a slot its firing (%v) was not in", rec, fired)
+	}
+	t.Logf("splay: job started %v after the firing", rec.Start.Sub(rec.Fired).Round(time.Millisecond))
 }
