@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,14 +21,21 @@ import (
 // benchWrapper is zoo-locked running argv under lock name against the
 // test ensemble, with the session every benchmark uses.
 func benchWrapper(b *testing.B, name string, argv ...string) *exec.Cmd {
-	args := append([]string{"--zk", chaostest.SharedEnsemble(b).ConnectString(), "--session-timeout", "4s", "--kill-grace", "500ms", name, "--"}, argv...)
+	return benchZooLocked(b, append([]string{name, "--"}, argv...)...)
+}
+
+// benchZooLocked is zoo-locked with args after the benchmarks' session
+// flags.
+func benchZooLocked(b *testing.B, args ...string) *exec.Cmd {
+	full := append([]string{"--zk", chaostest.SharedEnsemble(b).ConnectString(), "--session-timeout", "4s", "--kill-grace", "500ms"}, args...)
 	zooLocked, _ := chaostest.Binaries(b)
-	return exec.Command(zooLocked, args...)
+	return exec.Command(zooLocked, full...)
 }
 
 // BenchmarkCycle compares one `zoo-locked NAME -- true` with its baseline
-// in the same run: a bare go-zookeeper client doing connect + create + get
-// children + exec + delete + close. Each wrapper cycle is paired with the
+// in the same run: a bare go-zookeeper program, started as a process as
+// the wrapper is (testdata/bareclient), doing connect + create + get
+// children + exec + close. Each wrapper cycle is paired with the
 // bare cycle that follows it, and "ratio" is the median of the pair ratios
 // (target ≤ 1.3): neighbours in time share the machine's load, which on two
 // cores moves single cycles by more than the overhead measured.
@@ -65,7 +74,13 @@ func BenchmarkCycle(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	warmZxid, _ := ensembleCounters(b, ensemble)
+	wrapperCycle("bench-cycle")
+	coldZxid, _ := ensembleCounters(b, ensemble)
 	cold := wrapperCycle(fmt.Sprintf("bench-cold-%d", time.Now().UnixNano()))
+	doneZxid, _ := ensembleCounters(b, ensemble)
+	b.ReportMetric(float64(coldZxid-warmZxid), "warm-writes")
+	b.ReportMetric(float64(doneZxid-coldZxid), "cold-writes")
 	start := processStart(b)
 	slices.Sort(ratios)
 	b.ReportMetric(float64(wrapperTime.Microseconds())/float64(len(ratios))/1000, "wrapper-ms/cycle")
@@ -76,8 +91,8 @@ func BenchmarkCycle(b *testing.B) {
 }
 
 // processStart is what one start of the binary costs on this machine
-// (`zoo-locked --version`, median of 20): the in-process baseline pays
-// none, the wrapper one on its path and one for its keeper beside it.
+// (`zoo-locked --version`, median of 20): the baseline pays one, the
+// wrapper one on its path and one for its keeper beside it.
 func processStart(b *testing.B) time.Duration {
 	var starts []time.Duration
 	for range 20 {
@@ -174,32 +189,36 @@ func vmHWM(b *testing.B, pid int) int64 {
 const bareParent = "/bench-bare"
 
 func bareCycle(b *testing.B, servers []string) {
-	connected := make(chan struct{})
-	var once bool
-	conn, _, err := zk.Connect(servers, 4*time.Second, zk.WithLogger(chaostest.Quiet{}), zk.WithEventCallback(func(ev zk.Event) {
-		if ev.State == zk.StateHasSession && !once {
-			once = true
-			close(connected)
+	if out, err := exec.Command(bareClient(b), strings.Join(servers, ","), bareParent, "true").CombinedOutput(); err != nil {
+		b.Fatalf("baseline: %v\n%s", err, out)
+	}
+}
+
+var bareBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// bareClient builds the baseline program (testdata/bareclient) once.
+func bareClient(b *testing.B) string {
+	bareBuild.once.Do(func() {
+		dir, err := os.MkdirTemp("", "zoo-locked-bare-")
+		if err != nil {
+			bareBuild.err = err
+			return
 		}
-	}))
-	if err != nil {
-		b.Fatal(err)
+		bareBuild.path = filepath.Join(dir, "bareclient")
+		cmd := exec.Command("go", "build", "-o", bareBuild.path, "./testdata/bareclient")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as the wrapper is built
+		if out, err := cmd.CombinedOutput(); err != nil {
+			bareBuild.err = fmt.Errorf("build the baseline: %v\n%s", err, out)
+		}
+	})
+	if bareBuild.err != nil {
+		b.Fatal(bareBuild.err)
 	}
-	defer conn.Close()
-	<-connected
-	node, err := conn.CreateProtectedEphemeralSequential(bareParent+"/lock-", nil, zk.WorldACL(zk.PermAll))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, _, err := conn.Children(bareParent); err != nil {
-		b.Fatal(err)
-	}
-	if err := exec.Command("true").Run(); err != nil {
-		b.Fatal(err)
-	}
-	if err := conn.Delete(node, -1); err != nil {
-		b.Fatal(err)
-	}
+	return bareBuild.path
 }
 
 // BenchmarkHandoff measures hand-off with 20 waiters queued behind a
