@@ -28,6 +28,8 @@ type LockStatus struct {
 	Holders []Contender `json:"holders"`
 	Waiters []Contender `json:"waiters"`
 	LastRun *SlotRecord `json:"last_run,omitempty"`
+	// Runs are the last runs, oldest first, each with its State.
+	Runs []RunEntry `json:"runs"`
 	// Unreadable says why part of the lock could not be read (a record
 	// that is not ours); the rest is still shown.
 	Unreadable []string `json:"unreadable,omitempty"`
@@ -35,7 +37,7 @@ type LockStatus struct {
 
 // Inspect reads the state of lock name under root without contending.
 func Inspect(conn *zk.Conn, root, name string) (LockStatus, error) {
-	st := LockStatus{Name: name, Holders: []Contender{}, Waiters: []Contender{}}
+	st := LockStatus{Name: name, Holders: []Contender{}, Waiters: []Contender{}, Runs: []RunEntry{}}
 	if err := ValidateName(name); err != nil {
 		return st, err
 	}
@@ -83,6 +85,21 @@ func Inspect(conn *zk.Conn, root, name string) (LockStatus, error) {
 		return st, err
 	}
 	st.LastRun = rec
+	l, _, err := readLedger(conn, parent)
+	switch {
+	case errors.Is(err, ErrUnreadableRecord):
+		st.Unreadable = append(st.Unreadable, err.Error())
+	case err != nil:
+		return st, err
+	}
+	queued := map[int64]bool{}
+	for _, c := range queue {
+		queued[c.Token] = true
+	}
+	for _, e := range l.Runs {
+		e.State = e.state(queued[e.Token])
+		st.Runs = append(st.Runs, e)
+	}
 	return st, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"time"
 
@@ -66,28 +65,22 @@ func (m *Mutex) lastRun() (*SlotRecord, error) {
 	return readSlotRecord(m.s.Conn(), m.parent)
 }
 
-// recordSlot writes rec as the last run, atomically with a check that our
-// contender still exists: a holder that lost the lock records nothing.
-func (m *Mutex) recordSlot(rec SlotRecord) error {
+// slotRecordOp is the write of rec as the last run, for a transaction:
+// a create the first time, a set after.
+func (m *Mutex) slotRecordOp(rec SlotRecord) (any, error) {
 	data, err := json.Marshal(rec)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	recPath := path.Join(m.parent, slotRecordName)
 	exists, _, err := m.s.Conn().Exists(recPath)
 	if err != nil {
-		return fmt.Errorf("record run: %w", err)
+		return nil, fmt.Errorf("record run: %w", err)
 	}
-	ops := []any{&zk.CheckVersionRequest{Path: m.node, Version: -1}}
 	if exists {
-		ops = append(ops, &zk.SetDataRequest{Path: recPath, Data: data, Version: -1})
-	} else {
-		ops = append(ops, &zk.CreateRequest{Path: recPath, Data: data, Acl: m.acl.node})
+		return &zk.SetDataRequest{Path: recPath, Data: data, Version: -1}, nil
 	}
-	if _, err := m.s.Conn().Multi(ops...); err != nil {
-		return fmt.Errorf("record run of %s: %w", path.Base(m.parent), err)
-	}
-	return nil
+	return &zk.CreateRequest{Path: recPath, Data: data, Acl: m.acl.node}, nil
 }
 
 // slotRun is the slot a --once-per firing belongs to.
@@ -119,18 +112,4 @@ func ranThisSlot(cfg Config, m *Mutex, slot slotRun) (bool, error) {
 		"started", rec.Start.Format(time.RFC3339), "ended", rec.End.Format(time.RFC3339),
 		"slot_start", slot.start.Format(time.RFC3339))
 	return true, nil
-}
-
-// recordRun writes the successful run while we still hold the lock. If it
-// fails, the run happened but is not on record: another node may run the
-// job again in this slot (at-least-once, as documented).
-func recordRun(cfg Config, m *Mutex, slot slotRun, clock clockError, started time.Time) {
-	host, _ := os.Hostname() // an empty host is still a valid record
-	rec := SlotRecord{Host: host, Pid: os.Getpid(), Schedule: cfg.OncePer.String(), SlotStart: slot.start, SlotEnd: slot.end,
-		Fired: slot.fired, Start: clock.onEnsemble(started), End: clock.now(), Token: m.Token()}
-	if err := m.recordSlot(rec); err != nil {
-		cfg.Logger.Error("job succeeded but its run could not be recorded; another node may run it again this slot", "lock", cfg.Name, "err", err)
-		return
-	}
-	cfg.Logger.Info("run recorded", "lock", cfg.Name, "slot_start", rec.SlotStart.Format(time.RFC3339))
 }

@@ -148,3 +148,20 @@ func (c cronSchedule) fromWall(w time.Time) time.Time {
 }
 
 func (c cronSchedule) String() string { return c.expr }
+
+// ParseSchedule reads a schedule as Schedule.String writes it: a duration
+// ("1h0m0s"), a duration with an offset ("24h0m0s+2h30m0s"), or a cron
+// expression.
+func ParseSchedule(s string) (Schedule, error) {
+	period, offset, hasOffset := strings.Cut(s, "+")
+	if p, err := time.ParseDuration(period); err == nil && p > 0 {
+		e := Every{Period: p}
+		if hasOffset {
+			if e.Offset, err = time.ParseDuration(offset); err != nil || e.Offset < 0 || e.Offset >= p {
+				return nil, fmt.Errorf("%w: schedule %q: bad offset", ErrUsage, s)
+			}
+		}
+		return e, nil
+	}
+	return ParseCron(s)
+}

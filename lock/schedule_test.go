@@ -117,3 +117,17 @@ func TestParseCronRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestParseScheduleReadsWhatStringWrites(t *testing.T) {
+	for _, s := range []Schedule{Every{Period: time.Hour}, Every{Period: 24 * time.Hour, Offset: 150 * time.Minute}, mustCron(t, "CRON_TZ=Europe/Berlin 0 9,17 * * 1-5")} {
+		got, err := ParseSchedule(s.String())
+		if err != nil || got.String() != s.String() {
+			t.Errorf("ParseSchedule(%q) = %v, %v", s.String(), got, err)
+		}
+	}
+	for _, bad := range []string{"", "1h+2h", "1h+x", "-1h"} {
+		if _, err := ParseSchedule(bad); err == nil {
+			t.Errorf("ParseSchedule(%q) accepted", bad)
+		}
+	}
+}

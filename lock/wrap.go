@@ -35,20 +35,41 @@ type Config struct {
 	// was called): a --once-per firing is judged from it, not from the end
 	// of a splay or a wait.
 	Fired time.Time
+	// BeforeJob, when set, is called under the lock just before the job
+	// starts (the command sends its start ping there); the job waits for
+	// it.
+	BeforeJob func(RunInfo)
 	// SignalAtGrant is a test hook: when set, the wrapper sends itself
 	// this signal right after the grant, where the wait for the lock is
 	// still listening for signals, and waits until the wait has taken it.
 	SignalAtGrant syscall.Signal
 }
 
-// Result is how a wrapped run ended, for the command's exit code.
+// Result is how a wrapped run ended, for the command's exit code, pings
+// and metrics.
 type Result struct {
 	// Ran says the job was started; Status is then its exit code, or
-	// 128+n when signal n killed it.
+	// 128+n when signal n killed it, and Ending says how it ended
+	// (EndExited, EndFenced, EndMaxRuntime, EndSignal).
 	Ran    bool
 	Status int
+	Ending string
 	// SlotDone says a --once-per run was skipped: its slot already ran.
 	SlotDone bool
+	// Token and ID are the run's fencing token and run id.
+	Token int64
+	ID    string
+	// Start and End are when the job started and ended, on Config.Clock.
+	Start, End time.Time
+	// Waited is how long the wrapper waited for the lock.
+	Waited time.Duration
+}
+
+// RunInfo is what the command learns of a run about to start.
+type RunInfo struct {
+	Name  string
+	Token int64
+	ID    string // RunID(Name, Token)
 }
 
 // Wrap takes the lock, runs the command under it, and releases the lock
@@ -74,6 +95,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 		defer cancel()
 	}
 	w := watchWait(ctx, cfg.Signals)
+	waitStart := time.Now()
 
 	// The keeper starts while we connect and contend; neither waits on
 	// the other.
@@ -108,31 +130,87 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	defer s.Close()
+	waited := time.Since(waitStart)
 	cfg.Logger.Info("acquired", "lock", cfg.Name, "token", m.Token(), "session", fmt.Sprintf("0x%x", s.ID()), "timeout", s.Timeout())
 	clock := ensembleClock(cfg, m)
-	var slot slotRun
+	var slot *slotRun
 	if cfg.OncePer != nil {
-		slot = slotRun{fired: clock.onEnsemble(cfg.Fired)}
+		slot = &slotRun{fired: clock.onEnsemble(cfg.Fired)}
 		slot.start, slot.end = slotOf(cfg.OncePer, slot.fired)
-		done, err := ranThisSlot(cfg, m, slot)
+		done, err := ranThisSlot(cfg, m, *slot)
 		if err != nil || done {
 			c.abort()
 			releaseLock(cfg, s)
-			return Result{SlotDone: done}, err
+			return Result{SlotDone: done, Waited: waited}, err
 		}
 	}
-	started := cfg.Clock()
-	status, err := supervise(cfg, s, m, c)
+	res, err := run(cfg, s, m, c, clock, slot)
+	res.Waited = waited
 	if err != nil {
 		// The tree is dead; the lock is gone or going with the session.
-		return Result{Ran: true, Status: status}, err
-	}
-	if cfg.OncePer != nil && status == 0 {
-		recordRun(cfg, m, slot, clock, started)
+		return res, err
 	}
 	releaseLock(cfg, s)
-	cfg.Logger.Info("released", "lock", cfg.Name, "status", status)
-	return Result{Ran: true, Status: status}, nil
+	cfg.Logger.Info("released", "lock", cfg.Name, "status", res.Status)
+	return res, nil
+}
+
+// run runs the job under the held lock, with its ledger entry written as
+// it starts and completed as it ends (with the slot record, for a
+// successful --once-per run, in the same transaction).
+func run(cfg Config, s *Session, m *Mutex, c *child, clock clockError, slot *slotRun) (Result, error) {
+	host, _ := os.Hostname() // an empty host is still a valid entry
+	entry := RunEntry{ID: RunID(cfg.Name, m.Token()), Host: host, Pid: os.Getpid(), Token: m.Token(), Start: clock.now()}
+	if slot != nil {
+		entry.SlotStart = &slot.start
+	}
+	if cfg.BeforeJob != nil {
+		cfg.BeforeJob(RunInfo{Name: cfg.Name, Token: m.Token(), ID: entry.ID})
+	}
+	res := Result{Ran: true, Token: m.Token(), ID: entry.ID, Start: cfg.Clock()}
+	// The entry is written while the job starts: the job does not wait
+	// for it, and its completion waits for it.
+	started := make(chan error, 1)
+	go func() { started <- m.recordStart(entry) }()
+	status, ending, err := supervise(cfg, s, m, c)
+	res.Status, res.Ending, res.End = status, ending, cfg.Clock()
+	if serr := <-started; serr != nil {
+		cfg.Logger.Warn("run ledger: the run's start could not be written", "lock", cfg.Name, "err", serr)
+	}
+	end := clock.now()
+	complete := func(e *RunEntry) {
+		*e = entry
+		e.End, e.Exit, e.Ending = &end, &status, ending
+		if err != nil {
+			e.Reason = err.Error()
+		}
+	}
+	var rec *SlotRecord
+	if slot != nil && err == nil && ending == EndExited && status == 0 {
+		rec = &SlotRecord{Host: host, Pid: os.Getpid(), Schedule: cfg.OncePer.String(), SlotStart: slot.start, SlotEnd: slot.end,
+			Fired: slot.fired, Start: entry.Start, End: end, Token: m.Token()}
+	}
+	if err != nil {
+		// The lock is lost: the entry is completed, unguarded, only if the
+		// session still serves soon; else it stays open and reads as lost.
+		done := make(chan error, 1)
+		go func() { done <- m.recordEnd(entry.ID, complete, nil, false) }()
+		select {
+		case <-done:
+		case <-time.After(min(2*time.Second, s.Timeout()/2)):
+		}
+		return res, err
+	}
+	if werr := m.recordEnd(entry.ID, complete, rec, true); werr != nil {
+		if rec != nil {
+			cfg.Logger.Error("job succeeded but its run could not be recorded; another node may run it again this slot", "lock", cfg.Name, "err", werr)
+		} else {
+			cfg.Logger.Warn("run ledger: the run's end could not be written; it will read as lost", "lock", cfg.Name, "err", werr)
+		}
+	} else if rec != nil {
+		cfg.Logger.Info("run recorded", "lock", cfg.Name, "slot_start", rec.SlotStart.Format(time.RFC3339))
+	}
+	return res, nil
 }
 
 // waitWatch ends the wait for the lock on the first signal. It is the only
@@ -231,19 +309,21 @@ func acquire(ctx context.Context, cfg Config) (*Session, *Mutex, error) {
 }
 
 // supervise runs the child until it exits, the fence fires, or the
-// runtime limit is hit; it returns once the whole tree is dead.
-func supervise(cfg Config, s *Session, m *Mutex, c *child) (int, error) {
+// runtime limit is hit; it returns once the whole tree is dead, with how
+// the run ended.
+func supervise(cfg Config, s *Session, m *Mutex, c *child) (int, string, error) {
 	log := cfg.Logger
 	err := c.start([]string{
 		"ZOOLOCKED_NAME=" + cfg.Name,
 		"ZOOLOCKED_TOKEN=" + strconv.FormatInt(m.Token(), 10),
 		"ZOOLOCKED_ZNODE=" + m.Node(),
 		"ZOOLOCKED_SESSION=" + fmt.Sprintf("0x%x", s.ID()),
+		"ZOOLOCKED_RUN_ID=" + RunID(cfg.Name, m.Token()),
 	})
 	if err != nil {
 		c.killNow()
 		<-c.exited()
-		return 0, err
+		return 0, EndExited, err
 	}
 	var runtimeLimit <-chan time.Time
 	if cfg.MaxRuntime > 0 {
@@ -251,16 +331,20 @@ func supervise(cfg Config, s *Session, m *Mutex, c *child) (int, error) {
 		defer timer.Stop()
 		runtimeLimit = timer.C
 	}
+	ending := EndExited
 	for {
 		select {
 		case <-c.exited():
-			return c.result()
+			status, err := c.result()
+			return status, ending, err
 		case sig := <-cfg.Signals:
 			log.Info("forwarding signal", "lock", cfg.Name, "signal", sig.String())
 			c.forward(sig.(syscall.Signal))
+			ending = EndSignal
 		case <-runtimeLimit:
 			log.Warn("max runtime reached; stopping the job", "lock", cfg.Name, "max_runtime", cfg.MaxRuntime)
 			c.fence()
+			ending = EndMaxRuntime
 		case <-s.Done():
 			lost := s.Err()
 			if errors.Is(lost, ErrLockGone) {
@@ -280,7 +364,7 @@ func supervise(cfg Config, s *Session, m *Mutex, c *child) (int, error) {
 			backstop.Stop()
 			log.Error("lock lost; job killed", "lock", cfg.Name, "token", m.Token(), "reason", lost)
 			status, _ := c.result() // the keeper's own failure matters less than the lost lock
-			return status, lost
+			return status, EndFenced, lost
 		}
 	}
 }

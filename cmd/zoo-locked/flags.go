@@ -21,7 +21,9 @@ type options struct {
 	// subcommand is "", "status", "list" or "reset".
 	subcommand string
 	// splay is the most the wrapper waits before connecting.
-	splay        time.Duration
+	splay time.Duration
+	// maxAge is check's bound on a plain lock's last success.
+	maxAge       time.Duration
 	json         bool
 	shell        bool
 	busyExitCode int
@@ -67,7 +69,8 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	fs.String("tls-ca", "", "PEM CA bundle: connect with TLS (to the servers' secure client port)")
 	fs.String("tls-cert", "", "PEM client certificate, for servers that require one (with --tls-key)")
 	fs.String("tls-key", "", "PEM key of --tls-cert")
-	fs.BoolVar(&o.json, "json", false, "status and list: print JSON")
+	fs.BoolVar(&o.json, "json", false, "status, list and check: print JSON")
+	durations["max-age"] = fs.Duration("max-age", 0, "check of a lock without --once-per: WARNING when no successful run started within DUR")
 	fs.BoolVarP(&o.help, "help", "h", false, "show this help")
 	// Test-only: lets the chaos harness show that its checker catches the
 	// overlaps a wrapper without a fence causes. Hidden from --help.
@@ -85,7 +88,7 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 }
 
 // subcommands inspect or repair locks instead of running a command.
-var subcommands = map[string]bool{"status": true, "list": true, "reset": true}
+var subcommands = map[string]bool{"status": true, "list": true, "reset": true, "check": true}
 
 // noEnvTwin are the flags that make no sense in a crontab's environment.
 var noEnvTwin = map[string]bool{"version": true, "help": true, "unsafe-no-fence": true, "unsafe-test-signal-at-grant": true, "unsafe-clock-skew": true}
@@ -127,7 +130,7 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	}
 	for name, d := range durations {
 		f := fs.Lookup(name)
-		optional := name == "wait-timeout" || name == "max-runtime" || name == "splay"
+		optional := name == "wait-timeout" || name == "max-runtime" || name == "splay" || name == "max-age"
 		if name == "slot-offset" {
 			continue
 		}
@@ -140,7 +143,10 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	if cfg.OncePer, err = parseOncePer(fs.Lookup("once-per").Value.String(), *durations["slot-offset"]); err != nil {
 		return o, err
 	}
-	o.splay = *durations["splay"]
+	o.splay, o.maxAge = *durations["splay"], *durations["max-age"]
+	if o.maxAge > 0 && o.subcommand != "check" {
+		return o, usageErr("--max-age applies to check only")
+	}
 	if skew := o.clockSkew; skew != 0 {
 		cfg.Clock = func() time.Time { return time.Now().Add(skew) }
 	}
@@ -272,6 +278,7 @@ func printHelp(w io.Writer) {
        zoo-locked [flags] status NAME     who holds NAME, who waits, its last run
        zoo-locked [flags] list            every lock under --root
        zoo-locked [flags] reset NAME      delete NAME's --once-per record (refused while held)
+       zoo-locked [flags] check NAME      did the last slot that ended (or --max-age DUR) have a successful run?
 
 Runs COMMAND only while holding the ZooKeeper lock NAME, so that of all the
 nodes whose cron fires the same job, one runs it at a time. The job gets
@@ -321,6 +328,13 @@ Exit codes:
 status exits 0 when the lock is held, 1 when it is free; list exits 0; reset
 exits 0, or 75 while the lock is held; all exit 64, 69 or 70 on errors as
 above. Their flags may come before or after the subcommand.
+
+check exits 0 (OK) when the last slot that has ended had a successful run,
+on any node (the schedule is --once-per, else the lock's record's); 1
+(WARNING) when it had none: missed, failed, fenced or lost, the line says
+which and on which node; 3 (UNKNOWN) when it cannot tell (no schedule,
+ZooKeeper unreachable, a run still going). With --max-age DUR, a successful
+run must have started within DUR.
 `)
 }
 

@@ -71,6 +71,11 @@ func inspect(o options, out io.Writer) int {
 		fmt.Fprintf(out, "  last run  host=%s pid=%d start=%s end=%s slot=%s schedule=%q token=%d\n", r.Host, r.Pid,
 			r.Start.Format(time.RFC3339), r.End.Format(time.RFC3339), r.SlotStart.Format(time.RFC3339), r.Schedule, r.Token)
 	}
+	// The last few runs; --json has them all.
+	runs := st.Runs[max(0, len(st.Runs)-5):]
+	for i := len(runs) - 1; i >= 0; i-- {
+		fmt.Fprintf(out, "  run       %s\n", describeRun(runs[i]))
+	}
 	for _, u := range st.Unreadable {
 		fmt.Fprintf(out, "  unreadable %s (zoo-locked reset %s clears a record)\n", u, st.Name)
 	}
@@ -117,6 +122,20 @@ func describe(c lock.Contender) string {
 	}
 	return fmt.Sprintf("host=%s pid=%d since=%s token=%d command=%q", c.Holder.Host, c.Holder.Pid,
 		c.Holder.Start.Format(time.RFC3339), c.Token, strings.Join(c.Holder.Command, " "))
+}
+
+func describeRun(r lock.RunEntry) string {
+	line := fmt.Sprintf("%-7s host=%s pid=%d start=%s", r.State, r.Host, r.Pid, r.Start.Format(time.RFC3339))
+	if r.End != nil {
+		line += fmt.Sprintf(" took=%v", r.End.Sub(r.Start).Round(time.Millisecond))
+	}
+	if r.Exit != nil {
+		line += fmt.Sprintf(" exit=%d", *r.Exit)
+	}
+	if r.Reason != "" {
+		line += fmt.Sprintf(" reason=%q", r.Reason)
+	}
+	return line + fmt.Sprintf(" token=%d", r.Token)
 }
 
 func printJSON(out io.Writer, v any) int {

@@ -40,6 +40,8 @@ func run(args []string) int {
 	case o.version:
 		fmt.Println("zoo-locked", version)
 		return 0
+	case o.subcommand == "check":
+		return check(o, os.Stdout)
 	case o.subcommand != "":
 		return inspect(o, os.Stdout)
 	}

@@ -1,0 +1,177 @@
+package lock
+
+import (
+	"crypto/sha1"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"strconv"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// ledgerName is the persistent znode beside the contenders that holds the
+// lock's last runs: one place where an operator learns whether the job ran,
+// whichever node ran it. Being persistent, it keeps the lock's container
+// parent alive, so a lock that has run once pays no cold start again.
+const ledgerName = "runs"
+
+// LedgerSize bounds the ledger: the last runs, a few hundred bytes each.
+const LedgerSize = 20
+
+// How a run ended, as the ledger says it.
+const (
+	EndExited     = "exited"      // the job exited by itself (Exit is its status)
+	EndFenced     = "fenced"      // the lock was lost and the job killed (Reason says why)
+	EndMaxRuntime = "max-runtime" // --max-runtime stopped it
+	EndSignal     = "signal"      // a signal to the wrapper stopped it
+)
+
+// RunEntry is one run in the ledger: written when the job starts, completed
+// when it ends. An entry never completed was lost with its holder (a crash,
+// or a lock lost with the session).
+type RunEntry struct {
+	ID    string `json:"id"` // RunID of the lock name and token
+	Host  string `json:"host"`
+	Pid   int    `json:"pid"`
+	Token int64  `json:"token"`
+	// Start and End are on the ensemble's clock.
+	Start  time.Time  `json:"start"`
+	End    *time.Time `json:"end,omitempty"`
+	Exit   *int       `json:"exit,omitempty"`
+	Ending string     `json:"ending,omitempty"`
+	Reason string     `json:"reason,omitempty"`
+	// SlotStart is the --once-per slot the run belongs to, if any.
+	SlotStart *time.Time `json:"slot_start,omitempty"`
+	// State is what Inspect makes of the entry: ok, failed, fenced,
+	// stopped, running or lost.
+	State string `json:"state,omitempty"`
+}
+
+// Succeeded says the run ended by itself with status 0.
+func (e RunEntry) Succeeded() bool {
+	return e.End != nil && e.Ending == EndExited && e.Exit != nil && *e.Exit == 0
+}
+
+// state judges an entry; alive says whether its contender still exists.
+func (e RunEntry) state(alive bool) string {
+	switch {
+	case e.End == nil && alive:
+		return "running"
+	case e.End == nil:
+		return "lost"
+	case e.Succeeded():
+		return "ok"
+	case e.Ending == EndFenced:
+		return "fenced"
+	case e.Ending == EndExited:
+		return "failed"
+	}
+	return "stopped"
+}
+
+// RunID is the run's id, a UUID (version 5 form) derived from the lock
+// name and the run's token: the same for every observer of the run, and
+// unique per run because tokens are.
+func RunID(name string, token int64) string {
+	sum := sha1.Sum([]byte("zoo-locked/" + name + "/" + strconv.FormatInt(token, 10)))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x50
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+type ledger struct {
+	Runs []RunEntry `json:"runs"`
+}
+
+func readLedger(conn *zk.Conn, parent string) (ledger, *zk.Stat, error) {
+	var l ledger
+	data, stat, err := conn.Get(path.Join(parent, ledgerName))
+	if errors.Is(err, zk.ErrNoNode) {
+		return l, nil, nil
+	}
+	if err != nil {
+		return l, nil, fmt.Errorf("read the run ledger of %s: %w", path.Base(parent), err)
+	}
+	if err := json.Unmarshal(data, &l); err != nil {
+		return l, stat, fmt.Errorf("%w: %s is not a zoo-locked ledger", ErrUnreadableRecord, path.Join(parent, ledgerName))
+	}
+	return l, stat, nil
+}
+
+// updateLedger applies change to the ledger and writes it in one
+// transaction with extra, after a check that our contender still exists
+// when guarded: a holder that lost the lock writes nothing. A concurrent
+// writer (another --limit holder) makes it read and apply again.
+func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra ...any) error {
+	conn := m.s.Conn()
+	ledgerPath := path.Join(m.parent, ledgerName)
+	for attempt := 0; ; attempt++ {
+		l, stat, err := readLedger(conn, m.parent)
+		if err != nil && !errors.Is(err, ErrUnreadableRecord) {
+			return err
+		}
+		// An unreadable ledger is started afresh: it is ours to keep.
+		change(&l)
+		if over := len(l.Runs) - LedgerSize; over > 0 {
+			l.Runs = l.Runs[over:]
+		}
+		data, err := json.Marshal(l)
+		if err != nil {
+			return err
+		}
+		var ops []any
+		if guarded {
+			ops = append(ops, &zk.CheckVersionRequest{Path: m.node, Version: -1})
+		}
+		if stat == nil {
+			ops = append(ops, &zk.CreateRequest{Path: ledgerPath, Data: data, Acl: m.acl.node})
+		} else {
+			ops = append(ops, &zk.SetDataRequest{Path: ledgerPath, Data: data, Version: stat.Version})
+		}
+		ops = append(ops, extra...)
+		_, err = conn.Multi(ops...)
+		raced := errors.Is(err, zk.ErrBadVersion) || (stat == nil && errors.Is(err, zk.ErrNodeExists))
+		if err == nil || !raced || attempt >= 5 {
+			if err != nil {
+				return fmt.Errorf("write the run ledger of %s: %w", path.Base(m.parent), err)
+			}
+			return nil
+		}
+	}
+}
+
+// recordStart adds a run to the ledger as the job starts.
+func (m *Mutex) recordStart(e RunEntry) error {
+	return m.updateLedger(func(l *ledger) { l.Runs = append(l.Runs, e) }, true)
+}
+
+// recordEnd completes run id in the ledger, and with rec writes the slot
+// record in the same transaction (one quorum write for both). A run that
+// lost its lock completes its entry unguarded where the session still
+// serves; where it does not, the entry stays open and reads as lost.
+func (m *Mutex) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guarded bool) error {
+	var extra []any
+	if rec != nil {
+		op, err := m.slotRecordOp(*rec)
+		if err != nil {
+			return err
+		}
+		extra = append(extra, op)
+	}
+	return m.updateLedger(func(l *ledger) {
+		for i := range l.Runs {
+			if l.Runs[i].ID == id {
+				end(&l.Runs[i])
+				return
+			}
+		}
+		// Our start entry never made it (or was trimmed): add it whole.
+		e := RunEntry{ID: id}
+		end(&e)
+		l.Runs = append(l.Runs, e)
+	}, guarded, extra...)
+}
