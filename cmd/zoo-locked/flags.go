@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -12,25 +13,28 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
+	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/ping"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
 // options is the command line, parsed and validated.
 type options struct {
 	cfg lock.Config
-	// subcommand is "", "status", "list" or "reset".
+	// subcommand is "", "status", "list", "reset" or "check".
 	subcommand string
 	// splay is the most the wrapper waits before connecting.
 	splay time.Duration
 	// maxAge is check's bound on a plain lock's last success.
-	maxAge       time.Duration
-	json         bool
-	shell        bool
-	busyExitCode int
-	logLevel     slog.Level
-	logFormat    string
-	version      bool
-	help         bool
+	maxAge time.Duration
+	// pingURL and metricsFile report runs outside ZooKeeper.
+	pingURL, metricsFile string
+	json                 bool
+	shell                bool
+	busyExitCode         int
+	logLevel             slog.Level
+	logFormat            string
+	version              bool
+	help                 bool
 	// testSignalAtGrant and clockSkew: see the hidden flags.
 	testSignalAtGrant bool
 	clockSkew         time.Duration
@@ -61,6 +65,8 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	fs.String("once-per", "", "run at most once per slot across the cluster: a cron expression, e.g. '0 * * * *' or 'CRON_TZ=Europe/Berlin 0 9,17 * * 1-5' (a slot runs from one firing to the next), or a duration, e.g. 1h (slots aligned to the epoch, UTC)")
 	durations["slot-offset"] = fs.Duration("slot-offset", 0, "shift duration --once-per slots, e.g. 2h30m for a daily job counted from 02:30 UTC")
 	durations["splay"] = fs.Duration("splay", 0, "wait a random time in [0, DUR) before connecting, so a fleet firing at :00 does not reach the ensemble at once (a --once-per slot is still judged from the firing)")
+	fs.StringVar(&o.pingURL, "ping-url", "", "Healthchecks-style URL: the node that runs the job sends URL/start, then URL or URL/<exit status> (79: fenced), with ?rid=<run id>; skipping nodes send nothing")
+	fs.StringVar(&o.metricsFile, "metrics-file", "", "write node_exporter textfile metrics here after every firing (last start/end/success, duration, exit, lock wait, firings by outcome)")
 	fs.BoolVar(&o.shell, "shell", false, "run COMMAND with sh -c (one string) instead of executing argv directly")
 	fs.String("log-level", "warn", "debug, info, warn or error (messages go to stderr)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
@@ -144,6 +150,16 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 		return o, err
 	}
 	o.splay, o.maxAge = *durations["splay"], *durations["max-age"]
+	if o.pingURL != "" {
+		if _, err := ping.New(o.pingURL, nil); err != nil {
+			return o, usageErr("--ping-url: %v", err)
+		}
+	}
+	if o.metricsFile != "" {
+		if info, err := os.Stat(filepath.Dir(o.metricsFile)); err != nil || !info.IsDir() {
+			return o, usageErr("--metrics-file %s: its directory must exist (node_exporter's --collector.textfile.directory)", o.metricsFile)
+		}
+	}
 	if o.maxAge > 0 && o.subcommand != "check" {
 		return o, usageErr("--max-age applies to check only")
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
+	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/metrics"
+	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/ping"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
@@ -57,11 +59,45 @@ func run(args []string) int {
 	if err := splay(o.splay, signals, o.cfg.Logger); err != nil {
 		return exitCode(lock.Result{}, err, o.busyExitCode)
 	}
+	var pinger *ping.Pinger
+	if o.pingURL != "" {
+		pinger, _ = ping.New(o.pingURL, o.cfg.Logger) // checked with the flags
+		o.cfg.BeforeJob = func(r lock.RunInfo) { pinger.Start(r.ID) }
+	}
 	res, err := lock.Wrap(context.Background(), o.cfg)
 	if errors.Is(err, lock.ErrUnreadableRecord) {
 		fmt.Fprintf(os.Stderr, "zoo-locked: if nothing but zoo-locked writes under this lock, clear the record with: zoo-locked reset %s\n", o.cfg.Name)
 	}
-	return exitCode(res, err, o.busyExitCode)
+	code := exitCode(res, err, o.busyExitCode)
+	if pinger != nil && res.Ran {
+		pinger.Finish(code)
+	}
+	if o.metricsFile != "" {
+		if merr := metrics.Record(o.metricsFile, firing(o.cfg.Name, res, err)); merr != nil {
+			o.cfg.Logger.Error("metrics file not written; the job's exit status is unchanged", "err", merr)
+		}
+	}
+	return code
+}
+
+// firing is what the metrics file counts of one firing.
+func firing(name string, res lock.Result, err error) metrics.Firing {
+	f := metrics.Firing{Lock: name, Ran: res.Ran, Start: res.Start, End: res.End, Exit: res.Status, Waited: res.Waited}
+	switch {
+	case errors.Is(err, lock.ErrLockLost):
+		f.Outcome = metrics.Fenced
+	case errors.Is(err, lock.ErrBusy):
+		f.Outcome = metrics.SkippedBusy
+	case res.SlotDone:
+		f.Outcome = metrics.SkippedDone
+	case err == nil && res.Ran && res.Status == 0:
+		f.Outcome = metrics.Ran
+	case res.Ran:
+		f.Outcome = metrics.Failed
+	default:
+		f.Outcome = metrics.Error
+	}
+	return f
 }
 
 // splay waits a random time in [0, most) so that a fleet whose crons fire
