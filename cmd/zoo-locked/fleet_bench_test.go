@@ -121,7 +121,7 @@ func fleetFiring(b *testing.B, e *chaos.Ensemble, cmd func(i int) *exec.Cmd) fle
 
 // ensembleCounters reads the leader's last zxid and the packets every
 // server received and sent.
-func ensembleCounters(b *testing.B, e *chaos.Ensemble) (zxid, packets int64) {
+func ensembleCounters(b testing.TB, e *chaos.Ensemble) (zxid, packets int64) {
 	b.Helper()
 	ctx := context.Background()
 	leader, err := e.Leader(ctx)
