@@ -99,6 +99,9 @@ func Check(h *History, exp Expect) Report {
 		Verdict{Name: "stuck", Title: "no lock left behind", Pass: len(h.LeftZnodes) == 0, Required: true,
 			Detail: fmt.Sprintf("%d contender znodes left %v", len(h.LeftZnodes), h.LeftZnodes)},
 	)
+	if len(h.Command) > 0 {
+		r.Verdicts = append(r.Verdicts, checkGracefulStop(h), checkJobFailures(h))
+	}
 	if exp.Runs.Max > 0 {
 		n := len(h.Intervals)
 		r.Verdicts = append(r.Verdicts, Verdict{Name: "once", Title: "runs per slot", Required: true,

@@ -12,8 +12,8 @@ import (
 // that picks its target at Start (the holder, the leader) remembers it for
 // Heal, so each schedule needs fresh values.
 type Fault interface {
-	// Kind names the fault's type, as plans and `zoo-chaos fault` write it.
-	Kind() string
+	// Spec is the fault as a plan writes it (its kind, target, parameters).
+	Spec() FaultSpec
 	// Name says what it does to what, for the report.
 	Name() string
 	Start(ctx context.Context, on Stage) error

@@ -21,7 +21,9 @@ type PartitionNode struct {
 	targeted
 }
 
-func (f *PartitionNode) Kind() string { return "partition" }
+func (f *PartitionNode) Spec() FaultSpec {
+	return FaultSpec{Kind: "partition", Target: string(f.Target), BeforeJobEnd: Duration(f.BeforeJobEnd)}
+}
 func (f *PartitionNode) Name() string {
 	if f.BeforeJobEnd > 0 {
 		return fmt.Sprintf("partition %s %v before its job ends", f.Target, f.BeforeJobEnd)
@@ -76,7 +78,9 @@ type SlowNodes struct {
 	targeted
 }
 
-func (f *SlowNodes) Kind() string { return "slow" }
+func (f *SlowNodes) Spec() FaultSpec {
+	return FaultSpec{Kind: "slow", Latency: Duration(f.Latency), Jitter: Duration(f.Jitter)}
+}
 func (f *SlowNodes) Name() string {
 	return fmt.Sprintf("slow network %d±%d ms", f.Latency.Milliseconds(), f.Jitter.Milliseconds())
 }
@@ -103,7 +107,9 @@ type KillWrapper struct {
 	targeted
 }
 
-func (f *KillWrapper) Kind() string { return "kill-wrapper" }
+func (f *KillWrapper) Spec() FaultSpec {
+	return FaultSpec{Kind: "kill-wrapper", Target: string(f.Target)}
+}
 func (f *KillWrapper) Name() string { return "kill -9 " + string(f.Target) + " wrapper" }
 func (f *KillWrapper) Start(ctx context.Context, on Stage) error {
 	c, pid, err := wrapperOf(ctx, on, f.Target)
@@ -130,7 +136,9 @@ type PauseWrapper struct {
 	targeted
 }
 
-func (f *PauseWrapper) Kind() string { return "pause-wrapper" }
+func (f *PauseWrapper) Spec() FaultSpec {
+	return FaultSpec{Kind: "pause-wrapper", Target: string(f.Target)}
+}
 func (f *PauseWrapper) Name() string { return "pause " + string(f.Target) }
 func (f *PauseWrapper) Start(ctx context.Context, on Stage) error {
 	c, pid, err := wrapperOf(ctx, on, f.Target)

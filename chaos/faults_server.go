@@ -22,6 +22,10 @@ func (h *serverHit) hit(ctx context.Context, on Stage, act func(context.Context,
 	return act(ctx, id)
 }
 
+func (h *serverHit) spec(kind string) FaultSpec {
+	return FaultSpec{Kind: kind, Target: h.Target.String()}
+}
+
 func (h *serverHit) undo(ctx context.Context, act func(context.Context, int) error) error {
 	if h.id == 0 {
 		return nil
@@ -53,11 +57,11 @@ func Pause(t ServerTarget) *PauseServer     { return &PauseServer{serverHit{Targ
 func Restart(t ServerTarget) *RestartServer { return &RestartServer{serverHit{Target: t}} }
 func Isolate(t ServerTarget) *IsolateServer { return &IsolateServer{serverHit{Target: t}} }
 
-func (f *KillServer) Kind() string    { return "kill-server" }
-func (f *StopServer) Kind() string    { return "stop-server" }
-func (f *PauseServer) Kind() string   { return "pause-server" }
-func (f *RestartServer) Kind() string { return "restart-server" }
-func (f *IsolateServer) Kind() string { return "isolate-server" }
+func (f *KillServer) Spec() FaultSpec    { return f.spec("kill-server") }
+func (f *StopServer) Spec() FaultSpec    { return f.spec("stop-server") }
+func (f *PauseServer) Spec() FaultSpec   { return f.spec("pause-server") }
+func (f *RestartServer) Spec() FaultSpec { return f.spec("restart-server") }
+func (f *IsolateServer) Spec() FaultSpec { return f.spec("isolate-server") }
 
 func (f *KillServer) Name() string    { return "kill " + f.Target.String() }
 func (f *StopServer) Name() string    { return "stop " + f.Target.String() }
@@ -100,8 +104,8 @@ type QuorumLoss struct {
 	targeted
 }
 
-func (f *QuorumLoss) Kind() string { return "quorum-loss" }
-func (f *QuorumLoss) Name() string { return "quorum loss" }
+func (f *QuorumLoss) Spec() FaultSpec { return FaultSpec{Kind: "quorum-loss"} }
+func (f *QuorumLoss) Name() string    { return "quorum loss" }
 func (f *QuorumLoss) Start(ctx context.Context, on Stage) error {
 	ids := on.Ensemble().IDs()
 	f.target = "all but " + Server(ids[0]).String()

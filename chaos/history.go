@@ -11,6 +11,12 @@ type History struct {
 	Nodes          []string       `json:"nodes"`
 	Duration       time.Duration  `json:"duration_ns"`
 	SessionTimeout time.Duration  `json:"session_timeout_ns"`
+	KillGrace      time.Duration  `json:"kill_grace_ns"`
+	// Command is the user's job, when the trial ran one instead of the
+	// built-in job.
+	Command []string `json:"command,omitempty"`
+	// Plan is the fault schedule as executed, replayable with --plan.
+	Plan Plan `json:"plan"`
 	Intervals      []Interval     `json:"intervals"`
 	Faults         []FaultWindow  `json:"faults"`
 	Leaders        []LeaderChange `json:"leaders"`
@@ -48,6 +54,9 @@ type FaultWindow struct {
 	Start time.Duration `json:"start_ns"`
 	End   time.Duration `json:"end_ns"`
 	Error string        `json:"error,omitempty"`
+	// Spec and Planned are the step as planned, for the executed plan.
+	Spec    FaultSpec     `json:"spec"`
+	Planned time.Duration `json:"planned_ns"`
 	// HolderLoss marks faults that took the lock holder away; the checker
 	// measures the takeover after each (L1).
 	HolderLoss bool `json:"holder_loss"`

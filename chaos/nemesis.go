@@ -32,7 +32,8 @@ func nemesis(ctx context.Context, on Stage, steps []Step, since func() time.Dura
 				case <-ctx.Done():
 				}
 			}
-			fw := FaultWindow{Name: s.Fault.Name(), Kind: s.Fault.Kind(), Began: since()}
+			spec := s.Fault.Spec()
+			fw := FaultWindow{Name: s.Fault.Name(), Kind: spec.Kind, Spec: spec, Planned: s.For, Began: since()}
 			if l, ok := s.Fault.(HolderLoser); ok {
 				fw.HolderLoss = l.LosesHolder(s.For, fenceAfter)
 			}

@@ -15,8 +15,8 @@ type slowFault struct {
 	began, end time.Duration
 }
 
-func (f *slowFault) Kind() string { return "slow-to-inject" }
-func (f *slowFault) Name() string { return "slow to inject" }
+func (f *slowFault) Spec() FaultSpec { return FaultSpec{Kind: "slow-to-inject"} }
+func (f *slowFault) Name() string    { return "slow to inject" }
 
 func (f *slowFault) Start(context.Context, Stage) error {
 	f.began = f.since()

@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 )
@@ -25,8 +27,11 @@ func WriteReport(dir string, h *History, rep Report) error {
 	}
 	verdict, err := json.MarshalIndent(struct {
 		Report
+		// Plan is the executed schedule at the top, so that
+		// `zoo-chaos run NAME --plan verdict.json` replays it.
+		Plan    Plan     `json:"plan"`
 		History *History `json:"history"`
-	}{rep, h}, "", "  ")
+	}{rep, h.Plan, h}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -46,15 +51,20 @@ func WriteReport(dir string, h *History, rep Report) error {
 
 // timeline is the SVG's geometry, computed here so the template stays dumb.
 type timeline struct {
-	History *History
-	Report  Report
-	Width   int
-	Height  int
-	Lanes   []lane
-	Faults  []box
-	Leaders []mark
-	Overlap []box
-	Ticks   []mark
+	History  *History
+	Report   Report
+	Verdicts []verdictRow
+	Faults   []faultRow
+	Width    int
+	Height   int
+	Lanes    []lane
+	Windows  []box // fault windows, across the lanes
+	Hits     []box // the lane of the node a fault hit
+	Labels   []label
+	Leaders  []mark
+	Overlap  []box
+	Ticks    []mark
+	LanesTop int
 }
 
 type lane struct {
@@ -70,16 +80,64 @@ type box struct {
 }
 
 type mark struct {
-	X     int
-	Label string
+	X, Y1, Y2 int
+	Label     string
+}
+
+// label is a text placed where no other label is.
+type label struct {
+	X, Y  int
+	Text  string
+	Class string
+}
+
+// verdictRow is a verdict as the page shows it: a verdict the scenario
+// does not require, broken under the fault that breaks it, reads
+// "expected under <fault>", in a colour of its own.
+type verdictRow struct {
+	Verdict
+	Status, Class string
+}
+
+type faultRow struct {
+	Name, Target, From, To, Error string
 }
 
 const (
 	laneHeight = 34
 	leftMargin = 80
 	plotWidth  = 1100
-	topMargin  = 40
+	rowHeight  = 15
+	charWidth  = 6.6 // of the 11px labels, generous: labels must never touch
 )
+
+// ms prints a duration in whole milliseconds.
+func ms(d time.Duration) string { return fmt.Sprintf("%d ms", d.Milliseconds()) }
+
+// rows places labels left to right in the first row where they fit, so
+// that none is printed over another; it returns each label's row.
+func rows(xs []int, texts []string) ([]int, int) {
+	var ends []int // per row, where its last label ends
+	out := make([]int, len(xs))
+	order := make([]int, len(xs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return xs[order[a]] < xs[order[b]] })
+	for _, i := range order {
+		width := int(float64(len(texts[i]))*charWidth) + 8
+		row := 0
+		for row < len(ends) && ends[row] > xs[i] {
+			row++
+		}
+		if row == len(ends) {
+			ends = append(ends, 0)
+		}
+		ends[row] = xs[i] + width
+		out[i] = row
+	}
+	return out, len(ends)
+}
 
 func newTimeline(h *History, rep Report) timeline {
 	span := h.Duration
@@ -90,44 +148,77 @@ func newTimeline(h *History, rep Report) timeline {
 		span = time.Second
 	}
 	x := func(d time.Duration) int { return leftMargin + int(float64(plotWidth)*float64(d)/float64(span)) }
-	t := timeline{History: h, Report: rep, Width: leftMargin + plotWidth + 20}
+	t := timeline{History: h, Report: rep, Width: leftMargin + plotWidth + 200}
+
+	// Above the lanes: a row band for leader labels, then one for fault
+	// labels, each as many rows deep as its labels need.
+	var leaderX, faultX []int
+	var leaderText, faultText []string
+	for _, l := range h.Leaders {
+		text := fmt.Sprintf("zk%d leads", l.Leader)
+		if l.Leader == 0 {
+			text = "no leader"
+		}
+		leaderX, leaderText = append(leaderX, x(l.At)), append(leaderText, text)
+	}
+	for _, f := range h.Faults {
+		text := f.Name
+		if f.Target != "" && !strings.Contains(f.Name, f.Target) {
+			text += " → " + f.Target
+		}
+		faultX, faultText = append(faultX, x(f.opened())), append(faultText, text)
+	}
+	leaderRows, nLeader := rows(leaderX, leaderText)
+	faultRows, nFault := rows(faultX, faultText)
+	leadersTop := 14
+	faultsTop := leadersTop + nLeader*rowHeight + 6
+	t.LanesTop = faultsTop + nFault*rowHeight + 8
+	for i := range h.Leaders {
+		t.Labels = append(t.Labels, label{X: leaderX[i] + 2, Y: leadersTop + leaderRows[i]*rowHeight, Text: leaderText[i], Class: "leader-label"})
+	}
+	for i := range h.Faults {
+		t.Labels = append(t.Labels, label{X: faultX[i] + 2, Y: faultsTop + faultRows[i]*rowHeight, Text: faultText[i], Class: "fault-label"})
+	}
+
 	laneY := map[string]int{}
 	for i, n := range h.Nodes {
-		y := topMargin + i*laneHeight
+		y := t.LanesTop + i*laneHeight
 		laneY[n] = y
 		t.Lanes = append(t.Lanes, lane{Y: y, Name: n})
 	}
-	t.Height = topMargin + len(h.Nodes)*laneHeight + 30
+	lanesBottom := t.LanesTop + len(h.Nodes)*laneHeight
+	t.Height = lanesBottom + 24
 	for _, iv := range h.Intervals {
-		y, ok := laneY[iv.Node]
-		if !ok {
-			continue
-		}
 		for i := range t.Lanes {
-			if t.Lanes[i].Name == iv.Node {
-				class := "job"
-				if iv.Rejected > 0 {
-					class = "job stale"
-				}
-				t.Lanes[i].Jobs = append(t.Lanes[i].Jobs, box{X: x(iv.Start), Y: y + 6, W: max(1, x(iv.End)-x(iv.Start)), H: laneHeight - 12,
-					Label: fmt.Sprintf("token %d, %v–%v, %d writes, %d refused", iv.Token, iv.Start.Round(time.Millisecond), iv.End.Round(time.Millisecond), iv.Writes, iv.Rejected), Class: class})
+			if t.Lanes[i].Name != iv.Node {
+				continue
+			}
+			class := "job"
+			if iv.Rejected > 0 {
+				class = "job stale"
+			}
+			t.Lanes[i].Jobs = append(t.Lanes[i].Jobs, box{X: x(iv.Start), Y: t.Lanes[i].Y + 6, W: max(1, x(iv.End)-x(iv.Start)), H: laneHeight - 12,
+				Label: fmt.Sprintf("token %d, %s–%s, %d writes, %d refused", iv.Token, ms(iv.Start), ms(iv.End), iv.Writes, iv.Rejected), Class: class})
+		}
+	}
+	for i, f := range h.Faults {
+		title := fmt.Sprintf("%s, %s–%s %s", faultText[i], ms(f.opened()), ms(f.End), f.Error)
+		t.Windows = append(t.Windows, box{X: x(f.opened()), Y: faultsTop + faultRows[i]*rowHeight + 3, W: max(2, x(f.End)-x(f.opened())),
+			H: lanesBottom - faultsTop - faultRows[i]*rowHeight - 3, Label: title, Class: "fault"})
+		for _, n := range h.Nodes {
+			if f.Target == n || f.Target == "all nodes" {
+				t.Hits = append(t.Hits, box{X: x(f.opened()), Y: laneY[n] + 2, W: max(2, x(f.End)-x(f.opened())), H: laneHeight - 4,
+					Label: title, Class: "hit"})
 			}
 		}
-	}
-	for _, f := range h.Faults {
-		t.Faults = append(t.Faults, box{X: x(f.Start), Y: topMargin - 10, W: max(2, x(f.End)-x(f.Start)), H: t.Height - topMargin - 10,
-			Label: fmt.Sprintf("%s on %s, %v–%v %s", f.Name, f.Target, f.Start.Round(time.Millisecond), f.End.Round(time.Millisecond), f.Error), Class: "fault"})
+		t.Faults = append(t.Faults, faultRow{Name: f.Name, Target: f.Target, From: ms(f.opened()), To: ms(f.End), Error: f.Error})
 	}
 	for _, l := range h.Leaders {
-		label := fmt.Sprintf("zk%d leads", l.Leader)
-		if l.Leader == 0 {
-			label = "no leader"
-		}
-		t.Leaders = append(t.Leaders, mark{X: x(l.At), Label: label})
+		t.Leaders = append(t.Leaders, mark{X: x(l.At), Y1: leadersTop - 10, Y2: lanesBottom, Label: "leader change"})
 	}
 	for _, o := range rep.overlapIntervals {
-		t.Overlap = append(t.Overlap, box{X: x(o.Start), Y: topMargin - 4, W: max(2, x(o.Start+o.Duration)-x(o.Start)), H: len(h.Nodes) * laneHeight,
-			Label: fmt.Sprintf("overlap %v: %s", o.Duration.Round(time.Millisecond), strings.Join(o.Nodes, ", ")), Class: "overlap"})
+		t.Overlap = append(t.Overlap, box{X: x(o.Start), Y: t.LanesTop - 4, W: max(2, x(o.Start+o.Duration)-x(o.Start)), H: len(h.Nodes)*laneHeight + 4,
+			Label: fmt.Sprintf("overlap %s: %s", ms(o.Duration), strings.Join(o.Nodes, ", ")), Class: "overlap"})
 	}
 	step := time.Second
 	for span/step > 20 {
@@ -136,47 +227,69 @@ func newTimeline(h *History, rep Report) timeline {
 	for d := time.Duration(0); d <= span; d += step {
 		t.Ticks = append(t.Ticks, mark{X: x(d), Label: fmt.Sprintf("%gs", d.Seconds())})
 	}
+	for _, v := range rep.Verdicts {
+		row := verdictRow{Verdict: v, Status: "pass", Class: "pass"}
+		switch {
+		case !v.Pass && !v.Required:
+			row.Status, row.Class = "not required here", "expected"
+			if why := excusingFaults(v.Name, h.Faults); why != "" {
+				row.Status = "expected under " + why
+			}
+		case !v.Pass:
+			row.Status, row.Class = "FAIL", "FAIL"
+		}
+		t.Verdicts = append(t.Verdicts, row)
+	}
 	return t
 }
 
-var timelinePage = template.Must(template.New("timeline").Funcs(template.FuncMap{
-	"status": func(pass bool) string {
-		if pass {
-			return "pass"
+// excusingFaults names the faults of the run under which breaking the
+// verdict is expected: S1 under a pause of the holder (no lock service
+// can stop a process it cannot schedule).
+func excusingFaults(verdict string, faults []FaultWindow) string {
+	var names []string
+	for _, f := range faults {
+		if verdict == "S1" && f.Spec.Kind == "pause-wrapper" || verdict == "S1" && strings.HasPrefix(f.Name, "pause holder") {
+			names = append(names, f.Name)
 		}
-		return "FAIL"
-	},
-	"lower": strings.ToLower,
-}).Parse(`<!DOCTYPE html>
+	}
+	return strings.Join(slices.Compact(names), ", ")
+}
+
+var timelinePage = template.Must(template.New("timeline").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>zoo-chaos: {{.History.Scenario}} seed {{.History.Seed}}</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse}td,th{padding:.2em .8em;border-bottom:1px solid #ddd;text-align:left}
-.pass{color:#176317}.FAIL{color:#b00;font-weight:bold}
-svg .job{fill:#4a7fd4}svg .stale{fill:#d49a4a}svg .fault{fill:#888;fill-opacity:.18}
+.pass{color:#176317}.FAIL{color:#b00;font-weight:bold}.expected{color:#8a5a00;font-style:italic}
+svg .job{fill:#4a7fd4}svg .stale{fill:#d49a4a}svg .fault{fill:#888;fill-opacity:.14}
+svg .hit{fill:url(#hatch);stroke:#555;stroke-width:1}
 svg .overlap{fill:#e00;fill-opacity:.55}svg .leader{stroke:#6a2;stroke-dasharray:3 3}
-svg text{font:11px system-ui,sans-serif}
+svg text{font:11px system-ui,sans-serif}svg .leader-label{fill:#3d7a12}svg .fault-label{fill:#444}
 </style></head><body>
-<h1>{{.History.Scenario}} — <span class="{{status .Report.Pass}}">{{status .Report.Pass}}</span></h1>
+<h1>{{.History.Scenario}} — {{if .Report.Pass}}<span class="pass">pass</span>{{else}}<span class="FAIL">FAIL</span>{{end}}</h1>
 <p>Seed {{.History.Seed}}, {{len .History.Nodes}} nodes, {{.History.Backend}} backend, session timeout {{.History.SessionTimeout}},
-{{.Report.JobsCompleted}} jobs completed, {{.Report.Overlaps}} overlaps, worst takeover {{.Report.WorstTakeover}}.</p>
+{{.Report.JobsCompleted}} jobs completed, {{.Report.Overlaps}} overlaps, worst takeover {{.Report.WorstTakeover.Milliseconds}} ms.</p>
 <table><tr><th>guarantee</th><th></th><th>verdict</th><th>detail</th></tr>
-{{range .Report.Verdicts}}<tr><td>{{.Name}}</td><td>{{.Title}}{{if not .Required}} (not required here){{end}}</td><td class="{{status .Pass}}">{{status .Pass}}</td><td>{{.Detail}}</td></tr>
+{{range .Verdicts}}<tr><td>{{.Name}}</td><td>{{.Title}}</td><td class="{{.Class}}">{{.Status}}</td><td>{{.Detail}}</td></tr>
 {{end}}</table>
 <h2>Timeline</h2>
-<p>Blue: a job holding the lock (hover for its token); orange: a job whose writes were refused as stale; grey: fault windows; red: overlaps; dashed green: leader changes.</p>
+<p>Blue: a job holding the lock (hover for its token); orange: a job whose writes were refused as stale; grey: a fault's window, named above it, with the lane of the node it hit hatched; red: overlaps; dashed green: leader changes.</p>
 <svg xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}">
-{{range .Faults}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
-{{end}}{{range .Lanes}}<text x="4" y="{{.Y}}" dy="20">{{.Name}}</text>
+<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f3e3c0"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b08a3a" stroke-width="2"/></pattern></defs>
+{{range .Windows}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
+{{end}}{{range .Hits}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
+{{end}}{{range .Lanes}}<text class="lane-label" x="4" y="{{.Y}}" dy="20">{{.Name}}</text>
 {{range .Jobs}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
 {{end}}{{end}}{{range .Overlap}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
-{{end}}{{range .Leaders}}<line class="leader" x1="{{.X}}" y1="12" x2="{{.X}}" y2="{{$.Height}}"><title>{{.Label}}</title></line><text x="{{.X}}" y="12" dx="2">{{.Label}}</text>
-{{end}}{{range .Ticks}}<text x="{{.X}}" y="{{$.Height}}" dy="-4">{{.Label}}</text>
+{{end}}{{range .Leaders}}<line class="leader" x1="{{.X}}" y1="{{.Y1}}" x2="{{.X}}" y2="{{.Y2}}"><title>{{.Label}}</title></line>
+{{end}}{{range .Labels}}<text class="{{.Class}}" x="{{.X}}" y="{{.Y}}">{{.Text}}</text>
+{{end}}{{range .Ticks}}<text class="tick" x="{{.X}}" y="{{$.Height}}" dy="-4">{{.Label}}</text>
 {{end}}</svg>
 <h2>Faults</h2>
 <table><tr><th>fault</th><th>target</th><th>from</th><th>to</th><th></th></tr>
-{{range .History.Faults}}<tr><td>{{.Name}}</td><td>{{.Target}}</td><td>{{.Start}}</td><td>{{.End}}</td><td>{{.Error}}</td></tr>
+{{range .Faults}}<tr><td>{{.Name}}</td><td>{{.Target}}</td><td>{{.From}}</td><td>{{.To}}</td><td>{{.Error}}</td></tr>
 {{end}}</table>
 </body></html>
 `))

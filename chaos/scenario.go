@@ -47,7 +47,9 @@ type Expect struct {
 	Runs struct{ Min, Max int }
 }
 
-func (s Scenario) withDefaults() Scenario {
+// WithDefaults fills in what the scenario leaves unsaid (3 nodes, 15 s,
+// a 1 s job, a 3 s session, a 0.5 s kill grace).
+func (s Scenario) WithDefaults() Scenario {
 	if s.Nodes == 0 {
 		s.Nodes = 3
 	}

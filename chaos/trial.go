@@ -22,6 +22,11 @@ type TrialConfig struct {
 	Logger         *slog.Logger // progress lines
 	// Ensemble reuses a running ensemble instead of starting one.
 	Ensemble *Ensemble
+	// Command, when set, is the user's own job, run through the shim on
+	// every node instead of the built-in one.
+	Command []string
+	// Plan, when set, replaces the scenario's seeded fault schedule.
+	Plan *Plan
 }
 
 // Trial is one run of a scenario in progress: the stage its faults act on.
@@ -102,7 +107,7 @@ func (r *Trial) since() time.Duration { return time.Since(r.epoch) }
 // Execute runs a trial of a scenario and returns its history; Check turns
 // it into verdicts.
 func Execute(ctx context.Context, sc Scenario, cfg TrialConfig) (*History, error) {
-	sc = sc.withDefaults()
+	sc = sc.WithDefaults()
 	if cfg.Nodes > 0 {
 		sc.Nodes = cfg.Nodes
 	}
@@ -145,6 +150,9 @@ func Execute(ctx context.Context, sc Scenario, cfg TrialConfig) (*History, error
 		w.Unfence()
 	}
 	schedule := sc.Schedule(cfg.Seed, sc.Duration)
+	if cfg.Plan != nil {
+		schedule = cfg.Plan.Schedule()
+	}
 	log.Info("running", "scenario", sc.Name, "seed", cfg.Seed, "nodes", sc.Nodes, "duration", sc.Duration, "faults", len(schedule))
 
 	stopFiring := make(chan struct{})
@@ -177,7 +185,8 @@ loop:
 	close(stopLeaders)
 	h := &History{
 		Scenario: sc.Name, Seed: cfg.Seed, Backend: r.ensemble.Backend(), Duration: r.since(),
-		SessionTimeout: sc.SessionTimeout, Faults: windows, Leaders: <-leadersDone,
+		SessionTimeout: sc.SessionTimeout, KillGrace: sc.KillGrace, Faults: windows, Leaders: <-leadersDone,
+		Command: cfg.Command, Plan: executedPlan(sc.Name, cfg.Seed, windows),
 	}
 	h.Intervals = w.Close()
 	for _, n := range r.nodes {

@@ -26,6 +26,10 @@ type Interval struct {
 	// job presented first: a resource that fences with >= cannot refuse a
 	// reused token, so the witness records it for the checker (S2).
 	StaleAccepted int `json:"stale_accepted"`
+	// A user's job, through the shim, also says when it was told to stop
+	// (SIGTERM) and how it exited; no exit after a TERM means SIGKILL.
+	TermAt time.Duration `json:"term_ns,omitempty"`
+	Exit   *int          `json:"exit,omitempty"`
 }
 
 // Witness is a loopback server that every job reports to, and the fenced
@@ -33,7 +37,9 @@ type Interval struct {
 // highest it has accepted.
 //
 // Protocol, one line each way: the job sends "hello NODE TOKEN PID", then
-// "write" lines; the witness answers each write with "ok" or "stale".
+// "write" lines; the witness answers each write with "ok" or "stale". The
+// shim around a user's job sends "term" when the job is told to stop and
+// "exit STATUS" when it ends, and expects no answer.
 type Witness struct {
 	ln    net.Listener
 	epoch time.Time
@@ -107,6 +113,16 @@ func (w *Witness) serve(conn net.Conn) {
 	w.started = make(chan struct{})
 	w.mu.Unlock()
 	for r.Scan() {
+		if r.Text() == "term" || strings.HasPrefix(r.Text(), "exit ") {
+			w.mu.Lock()
+			if r.Text() == "term" && iv.TermAt == 0 {
+				iv.TermAt = time.Since(w.epoch)
+			} else if status, err := strconv.Atoi(strings.TrimPrefix(r.Text(), "exit ")); err == nil {
+				iv.Exit = &status
+			}
+			w.mu.Unlock()
+			continue
+		}
 		if r.Text() != "write" {
 			continue
 		}

@@ -46,6 +46,9 @@ func (r *Trial) wrapperArgs(n *workNode) []string {
 	if sc.OncePer > 0 {
 		args = append(args, "--once-per", sc.OncePer.String())
 	}
+	if len(r.cfg.Command) > 0 {
+		return append(append(args, r.lockName, "--", r.cfg.Job, "shim", "--witness", r.witness.Addr(), "--node", n.name, "--"), r.cfg.Command...)
+	}
 	args = append(args, r.lockName, "--", r.cfg.Job, "job", "--witness", r.witness.Addr(),
 		"--node", n.name, "--length", sc.JobLength.String())
 	if sc.Grandchild {

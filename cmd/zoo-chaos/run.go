@@ -17,6 +17,12 @@ import (
 	"github.com/zoo-locked/zoo-locked/scenarios"
 )
 
+const runSynopsis = `zoo-chaos run NAME [flags] [-- COMMAND [ARGS...]]
+       run one scenario (zoo-chaos list shows them); exit 1 when a required verdict fails.
+       With -- COMMAND, every simulated node runs COMMAND under the real zoo-locked (with the
+       scenario's wrapper flags) instead of the built-in job; COMMAND gets ZOOLOCKED_* and
+       ZOOCHAOS_NODE in its environment, and S1-S4 and L1 are judged on it`
+
 func list() int {
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	for _, s := range scenarios.All() {
@@ -34,6 +40,8 @@ type runOptions struct {
 	duration time.Duration
 	report   string
 	backend  string
+	plan     string
+	check    string
 }
 
 func runFlags(o *runOptions) *pflag.FlagSet {
@@ -43,16 +51,26 @@ func runFlags(o *runOptions) *pflag.FlagSet {
 	fs.DurationVar(&o.duration, "duration", 0, "how long nodes fire the job (default: the scenario's)")
 	fs.StringVar(&o.report, "report", "", "write verdict.json and timeline.html here (default: a new temp dir)")
 	fs.StringVar(&o.backend, "backend", "", "auto, container or process (default: ZOOLOCKED_BACKEND, else auto)")
+	fs.StringVar(&o.plan, "plan", "", "run this fault schedule (a plan's JSON, or a verdict.json to replay its run) instead of the seed's")
+	fs.StringVar(&o.check, "check", "", "after the run, run this shell command with $ZOOCHAOS_HISTORY naming the history's JSON; its exit status is a required verdict (the user's invariant)")
 	return fs
 }
 
 func runScenario(args []string) int {
 	var o runOptions
 	fs := runFlags(&o)
-	if done, code := parseFlags(fs, args, "zoo-chaos run NAME [flags]   run one scenario (zoo-chaos list shows them); exit 1 when a required verdict fails"); done {
+	if done, code := parseFlags(fs, args, runSynopsis); done {
 		return code
 	}
-	if fs.NArg() != 1 {
+	var command []string
+	if dash := fs.ArgsLenAtDash(); dash >= 0 {
+		command = fs.Args()[dash:]
+		if len(command) == 0 {
+			fmt.Fprintln(os.Stderr, "zoo-chaos run: nothing after --: want -- COMMAND [ARGS...], the job every node runs under zoo-locked")
+			return 64
+		}
+	}
+	if n := fs.NArg() - len(command); n != 1 {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run: want exactly one scenario name (zoo-chaos list shows them)")
 		return 64
 	}
@@ -64,6 +82,20 @@ func runScenario(args []string) int {
 	if o.nodes < 0 || o.duration < 0 || (o.nodes == 1) {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run: --nodes must be at least 2 and --duration positive")
 		return 64
+	}
+	var plan *chaos.Plan
+	if o.plan != "" {
+		data, err := os.ReadFile(o.plan)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "zoo-chaos run: --plan: %v\n", err)
+			return 64
+		}
+		p, err := chaos.ParsePlan(data)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "zoo-chaos run: --plan %s: %v\n", o.plan, err)
+			return 64
+		}
+		plan = &p
 	}
 	if o.report == "" {
 		dir, err := os.MkdirTemp("", "zoo-chaos-"+sc.Name+"-")
@@ -82,7 +114,7 @@ func runScenario(args []string) int {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	h, err := chaos.Execute(ctx, sc, chaos.TrialConfig{Seed: o.seed, Nodes: o.nodes, Duration: o.duration,
-		ZooLocked: zooLocked, Job: self, Backend: o.backend, Logger: log})
+		ZooLocked: zooLocked, Job: self, Backend: o.backend, Logger: log, Command: command, Plan: plan})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run:", err)
 		return 69
@@ -91,6 +123,14 @@ func runScenario(args []string) int {
 	if err := chaos.WriteReport(o.report, h, rep); err != nil {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run: write report:", err)
 		return 70
+	}
+	if o.check != "" {
+		log.Info("running the check", "check", o.check)
+		chaos.CheckInvariant(ctx, []string{"/bin/sh", "-c", o.check}, filepath.Join(o.report, chaos.VerdictFile), &rep)
+		if err := chaos.WriteReport(o.report, h, rep); err != nil {
+			fmt.Fprintln(os.Stderr, "zoo-chaos run: write report:", err)
+			return 70
+		}
 	}
 	printVerdict(sc, h, rep, o.report)
 	if !rep.Pass {

@@ -18,6 +18,7 @@ type upOptions struct {
 	backend string
 	nodes   int
 	ready   string
+	dir     string
 }
 
 func upFlags(o *upOptions) *pflag.FlagSet {
@@ -25,6 +26,7 @@ func upFlags(o *upOptions) *pflag.FlagSet {
 	fs.StringVar(&o.backend, "backend", "", "auto, container or process (default: ZOOLOCKED_BACKEND, else auto)")
 	fs.IntVar(&o.nodes, "nodes", 3, "client nodes to create links for")
 	fs.StringVar(&o.ready, "ready-file", "", "write the first node's connect string here once serving")
+	fs.StringVar(&o.dir, "dir", chaos.DefaultRunDir(), "run directory for the control socket that zoo-chaos fault and heal use (env ZOOCHAOS_DIR)")
 	return fs
 }
 
@@ -54,12 +56,14 @@ func up(args []string) int {
 		}
 	}()
 	fmt.Printf("ensemble serving (%s backend); servers: %s\n", e.Backend(), e.ConnectString())
+	var nodes []*chaos.Node
 	for i := 1; i <= o.nodes; i++ {
 		n, err := e.Node(fmt.Sprintf("node%d", i))
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
 			return 70
 		}
+		nodes = append(nodes, n)
 		fmt.Printf("node%d: zoo-locked --zk %s NAME -- COMMAND\n", i, n.ConnectString())
 		if i == 1 && o.ready != "" {
 			if err := os.WriteFile(o.ready, []byte(n.ConnectString()+"\n"), 0o644); err != nil {
@@ -68,6 +72,13 @@ func up(args []string) int {
 			}
 		}
 	}
+	if err := chaos.ServeControl(ctx, o.dir, e, nodes, func(event string) {
+		fmt.Printf("%s %s\n", time.Now().Format("15:04:05.000"), event)
+	}); err != nil {
+		fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
+		return 70
+	}
+	fmt.Printf("faults by hand, from another terminal: zoo-chaos fault KIND [TARGET] [--for DUR], zoo-chaos heal (run dir %s)\n", o.dir)
 	fmt.Println("Ctrl-C stops the ensemble.")
 	<-ctx.Done()
 	return 0

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/zoo-locked/zoo-locked/chaos"
+)
+
+type faultOptions struct {
+	dir             string
+	length          time.Duration
+	latency, jitter time.Duration
+}
+
+func faultFlags(o *faultOptions) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("fault", pflag.ContinueOnError)
+	fs.StringVar(&o.dir, "dir", chaos.DefaultRunDir(), "run directory of the zoo-chaos up to act on (env ZOOCHAOS_DIR)")
+	fs.DurationVar(&o.length, "for", 0, "heal the fault after this long (default: when zoo-chaos heal runs)")
+	fs.DurationVar(&o.latency, "latency", 0, "slow: latency added each way")
+	fs.DurationVar(&o.jitter, "jitter", 0, "slow: jitter on the latency")
+	return fs
+}
+
+// fault injects one fault into the ensemble a `zoo-chaos up` runs.
+func fault(args []string) int {
+	var o faultOptions
+	fs := faultFlags(&o)
+	if done, code := parseFlags(fs, args, "zoo-chaos fault KIND [TARGET] [--for DUR]   inject a fault into the ensemble zoo-chaos up runs"); done {
+		return code
+	}
+	if fs.NArg() < 1 || fs.NArg() > 2 {
+		fmt.Fprintln(os.Stderr, "zoo-chaos fault: want KIND [TARGET], e.g. zoo-chaos fault partition node2 --for 10s (zoo-chaos --help lists the kinds)")
+		return 64
+	}
+	spec := chaos.FaultSpec{Kind: fs.Arg(0), Target: fs.Arg(1), Latency: chaos.Duration(o.latency), Jitter: chaos.Duration(o.jitter)}
+	if _, err := chaos.NewFault(spec); err != nil {
+		fmt.Fprintf(os.Stderr, "zoo-chaos fault: %v\n", err)
+		return 64
+	}
+	reply, err := chaos.SendControl(o.dir, chaos.ControlRequest{Op: "fault", Fault: spec, For: chaos.Duration(o.length)})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zoo-chaos fault: %v\n", err)
+		return 69
+	}
+	fmt.Printf("%s on %s\n", spec.Kind, reply.Hit)
+	return 0
+}
+
+// heal heals every fault injected by hand.
+func heal(args []string) int {
+	var o faultOptions
+	fs := faultFlags(&o)
+	if done, code := parseFlags(fs, args, "zoo-chaos heal   heal every fault injected by hand into the ensemble zoo-chaos up runs"); done {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintln(os.Stderr, "zoo-chaos heal: takes no arguments")
+		return 64
+	}
+	reply, err := chaos.SendControl(o.dir, chaos.ControlRequest{Op: "heal"})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zoo-chaos heal: %v\n", err)
+		return 69
+	}
+	fmt.Printf("healed %d faults\n", reply.Healed)
+	return 0
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/scenarios"
+)
+
+func planFlags(seed *int64) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("plan", pflag.ContinueOnError)
+	fs.Int64Var(seed, "seed", 1, "seed of the fault schedule")
+	return fs
+}
+
+// printPlan prints the schedule a scenario draws for a seed, as the JSON
+// that run --plan takes: the starting point for writing an incident down.
+func printPlan(args []string) int {
+	var seed int64
+	fs := planFlags(&seed)
+	if done, code := parseFlags(fs, args, "zoo-chaos plan NAME [--seed N]   print the fault schedule the seed gives, as JSON for run --plan"); done {
+		return code
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "zoo-chaos plan: want exactly one scenario name (zoo-chaos list shows them)")
+		return 64
+	}
+	sc := scenarios.Get(fs.Arg(0))
+	if sc.Name == "" {
+		fmt.Fprintf(os.Stderr, "zoo-chaos plan: no scenario %q (zoo-chaos list shows them)\n", fs.Arg(0))
+		return 64
+	}
+	plan := chaos.PlanOf(sc.Name, seed, sc.Schedule(seed, sc.WithDefaults().Duration))
+	out, err := json.MarshalIndent(plan, "", "  ")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zoo-chaos plan:", err)
+		return 70
+	}
+	fmt.Println(string(out))
+	return 0
+}
