@@ -5,24 +5,24 @@ import "time"
 // History is everything recorded during a trial; verdicts come from it
 // alone, after the trial (Check).
 type History struct {
-	Scenario       string         `json:"scenario"`
-	Seed           int64          `json:"seed"`
-	Backend        string         `json:"backend"`
-	Nodes          []string       `json:"nodes"`
-	Duration       time.Duration  `json:"duration_ns"`
-	SessionTimeout time.Duration  `json:"session_timeout_ns"`
-	KillGrace      time.Duration  `json:"kill_grace_ns"`
+	Scenario       string        `json:"scenario"`
+	Seed           int64         `json:"seed"`
+	Backend        string        `json:"backend"`
+	Nodes          []string      `json:"nodes"`
+	Duration       time.Duration `json:"duration_ns"`
+	SessionTimeout time.Duration `json:"session_timeout_ns"`
+	KillGrace      time.Duration `json:"kill_grace_ns"`
 	// Command is the user's job, when the trial ran one instead of the
 	// built-in job.
 	Command []string `json:"command,omitempty"`
 	// Plan is the fault schedule as executed, replayable with --plan.
-	Plan Plan `json:"plan"`
-	Intervals      []Interval     `json:"intervals"`
-	Faults         []FaultWindow  `json:"faults"`
-	Leaders        []LeaderChange `json:"leaders"`
-	Firings        []Firing       `json:"wrappers"`
-	Orphans        []int          `json:"orphans"`
-	LeftZnodes     []string       `json:"left_znodes"`
+	Plan       Plan           `json:"plan"`
+	Intervals  []Interval     `json:"intervals"`
+	Faults     []FaultWindow  `json:"faults"`
+	Leaders    []LeaderChange `json:"leaders"`
+	Firings    []Firing       `json:"wrappers"`
+	Orphans    []int          `json:"orphans"`
+	LeftZnodes []string       `json:"left_znodes"`
 	// WrapperLog is what the wrappers wrote to stderr, each line stamped.
 	WrapperLog string `json:"-"`
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"syscall"
@@ -131,13 +132,21 @@ func TestLimitTwoOfSix(t *testing.T) {
 }
 
 // TestEmptyLockParentIsRemoved: lock parents are container znodes, which
-// the server deletes once their last contender is gone.
+// the server deletes once their last child is gone. A lock that has run
+// keeps its ledger (and so its parent); without it, the parent goes.
 func TestEmptyLockParentIsRemoved(t *testing.T) {
 	w := newWitness(t)
 	if code := runOnce(t, w, "reap", 0, 100*time.Millisecond, "reaped"); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	c := zkClient(t)
+	_, stat, err := c.Exists("/zoo-locked/reaped")
+	if err != nil || stat == nil || stat.EphemeralOwner != math.MinInt64 {
+		t.Fatalf("the lock parent is not a container znode (stat %+v, %v)", stat, err)
+	}
+	if err := c.Delete("/zoo-locked/reaped/runs", -1); err != nil {
+		t.Fatal(err)
+	}
 	eventually(t, 10*time.Second, "empty parent removed", func() bool {
 		exists, _, err := c.Exists("/zoo-locked/reaped")
 		return err == nil && !exists
