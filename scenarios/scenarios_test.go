@@ -17,29 +17,10 @@ import (
 func TestMain(m *testing.M) { os.Exit(chaostest.Main(m)) }
 
 // run executes a scenario, writes its report under the test's temp dir (or
-// $ZOOCHAOS_REPORTS), and returns the verdicts.
+// $ZOOCHAOS_REPORTS), and asserts and returns the verdicts.
 func run(t *testing.T, sc chaos.Scenario, seed int64) chaos.Report {
 	t.Helper()
-	zooLocked, zooChaos := chaostest.Binaries(t)
-	log := slog.New(slog.NewTextHandler(chaostest.Log(t), nil))
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	h, err := chaos.Execute(ctx, sc, chaos.TrialConfig{Seed: seed, ZooLocked: zooLocked, Job: zooChaos, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := chaos.Check(h, sc.Expect)
-	dir := os.Getenv("ZOOCHAOS_REPORTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	dir = filepath.Join(dir, fmt.Sprintf("%s-seed%d", sc.Name, seed))
-	if err := chaos.WriteReport(dir, h, rep); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s seed %d: %d jobs, %d overlaps (worst %v), %d stale accepted, %d stale refused, takeovers %v (T=%v), %d fenced",
-		sc.Name, seed, rep.JobsCompleted, rep.Overlaps, rep.WorstOverlap.Round(time.Millisecond), rep.StaleAccepted, rep.StaleRejected,
-		roundAll(rep.Takeovers), h.SessionTimeout, rep.Fenced)
+	h, rep, dir := trial(t, sc, chaos.TrialConfig{Seed: seed})
 	if !rep.Pass {
 		for _, v := range rep.Verdicts {
 			t.Logf("  %s %v required=%v: %s", v.Name, v.Pass, v.Required, v.Detail)
@@ -48,6 +29,33 @@ func run(t *testing.T, sc chaos.Scenario, seed int64) chaos.Report {
 		t.Errorf("%s failed; report in %s", sc.Name, dir)
 	}
 	return rep
+}
+
+// trial executes a scenario with cfg (binaries and logger filled in) and
+// returns its history, its verdicts and its report's directory.
+func trial(t *testing.T, sc chaos.Scenario, cfg chaos.TrialConfig) (*chaos.History, chaos.Report, string) {
+	t.Helper()
+	cfg.ZooLocked, cfg.Job = chaostest.Binaries(t)
+	cfg.Logger = slog.New(slog.NewTextHandler(chaostest.Log(t), nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	h, err := chaos.Execute(ctx, sc, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := chaos.Check(h, sc.Expect)
+	dir := os.Getenv("ZOOCHAOS_REPORTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	dir = filepath.Join(dir, fmt.Sprintf("%s-seed%d", sc.Name, cfg.Seed))
+	if err := chaos.WriteReport(dir, h, rep); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s seed %d: %d jobs, %d overlaps (worst %v), %d stale accepted, %d stale refused, takeovers %v (T=%v), %d fenced",
+		sc.Name, cfg.Seed, rep.JobsCompleted, rep.Overlaps, rep.WorstOverlap.Round(time.Millisecond), rep.StaleAccepted, rep.StaleRejected,
+		roundAll(rep.Takeovers), h.SessionTimeout, rep.Fenced)
+	return h, rep, dir
 }
 
 func roundAll(ds []time.Duration) []time.Duration {

@@ -3,8 +3,13 @@ package main
 import (
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/scenarios"
 )
 
 // capture runs the command in-process and returns its exit code and what
@@ -27,8 +32,11 @@ func capture(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestCommandHelpListsEveryFlag(t *testing.T) {
 	for cmd, flags := range map[string][]string{
-		"run": {"--seed", "--nodes", "--duration", "--report", "--backend"},
-		"up":  {"--backend", "--nodes", "--ready-file"},
+		"run":   {"--seed", "--nodes", "--duration", "--report", "--backend", "--plan", "--check", "-- COMMAND"},
+		"up":    {"--backend", "--nodes", "--ready-file", "--dir"},
+		"plan":  {"--seed"},
+		"fault": {"--for", "--dir", "--latency", "--jitter"},
+		"heal":  {"--dir"},
 	} {
 		code, out, errOut := capture(t, cmd, "--help")
 		if code != 0 || errOut != "" || !strings.HasPrefix(out, "Usage: zoo-chaos "+cmd) {
@@ -48,11 +56,60 @@ func TestBadArgumentsExit64WithOneLine(t *testing.T) {
 		{"up", "--nodes", "x"},
 		{"run"},
 		{"run", "no-such-scenario"},
+		{"run", "baseline", "--"},
+		{"run", "baseline", "--plan", "/no/such/plan.json"},
+		{"plan", "no-such-scenario"},
+		{"fault", "meteor", "node1"},
+		{"fault", "partition"},
+		{"fault", "partition", "zk1"},
+		{"fault", "kill-server", "node1"},
+		{"heal", "extra"},
 		{"bogus"},
 	} {
 		code, out, errOut := capture(t, args...)
 		if code != 64 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "zoo-chaos") {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 64 and one line on stderr", args, code, out, errOut)
+		}
+	}
+}
+
+// TestBadPlansExit64: a plan that names an unknown fault, a bad target or a
+// bad duration gets one line naming it, and 64.
+func TestBadPlansExit64(t *testing.T) {
+	dir := t.TempDir()
+	for name, plan := range map[string]string{
+		"not json":      `{"steps": [`,
+		"no steps":      `{"scenario": "baseline"}`,
+		"unknown fault": `{"steps": [{"at": "1s", "fault": "meteor", "target": "node1"}]}`,
+		"bad target":    `{"steps": [{"at": "1s", "fault": "kill-server", "target": "node1"}]}`,
+		"bad duration":  `{"steps": [{"at": "soon", "fault": "quorum-loss"}]}`,
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
+		if err := os.WriteFile(path, []byte(plan), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := capture(t, "run", "baseline", "--plan", path)
+		if code != 64 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "--plan") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", name, code, out, errOut)
+		}
+	}
+}
+
+// TestPlanPrintsTheSeedsSchedule: plan NAME --seed N prints JSON that
+// ParsePlan reads back as the same schedule.
+func TestPlanPrintsTheSeedsSchedule(t *testing.T) {
+	code, out, errOut := capture(t, "plan", "random", "--seed", "3")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	p, err := chaos.ParsePlan([]byte(out))
+	if err != nil || len(p.Steps) < 3 || p.Seed != 3 || p.Scenario != "random" {
+		t.Fatalf("plan %+v, %v:\n%s", p, err, out)
+	}
+	want := scenarios.Get("random").Schedule(3, 25*time.Second)
+	for i, s := range p.Schedule() {
+		if s.At != want[i].At || s.For != want[i].For || s.Fault.Name() != want[i].Fault.Name() {
+			t.Fatalf("step %d: %v+%v %s, the seed gives %v+%v %s", i, s.At, s.For, s.Fault.Name(), want[i].At, want[i].For, want[i].Fault.Name())
 		}
 	}
 }

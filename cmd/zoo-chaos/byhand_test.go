@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+)
+
+func TestMain(m *testing.M) { os.Exit(chaostest.Main(m)) }
+
+// upProcess is a running `zoo-chaos up`, its output read line by line.
+type upProcess struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (u *upProcess) find(prefix string) (string, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, l := range u.lines {
+		if strings.HasPrefix(l, prefix) {
+			return l, true
+		}
+	}
+	return "", false
+}
+
+// TestFaultsByHand: against a running `zoo-chaos up`, `zoo-chaos fault
+// partition node2` from another process makes a session on node2's connect
+// string expire, up prints the fault as it lands and as it heals, and
+// `zoo-chaos heal` gives node2 the ensemble back.
+func TestFaultsByHand(t *testing.T) {
+	_, zooChaos := chaostest.Binaries(t)
+	dir := t.TempDir()
+	up := exec.Command(zooChaos, "up", "--dir", dir)
+	stdout, err := up.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	up.Stderr = chaostest.Log(t)
+	if err := up.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = up.Process.Signal(os.Interrupt) // up closes its ensemble on Ctrl-C
+		done := make(chan struct{})
+		go func() { _ = up.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			_ = up.Process.Kill()
+			t.Error("zoo-chaos up did not stop within a minute of Ctrl-C")
+		}
+	})
+	u := &upProcess{}
+	go func() {
+		s := bufio.NewScanner(stdout)
+		for s.Scan() {
+			u.mu.Lock()
+			u.lines = append(u.lines, s.Text())
+			u.mu.Unlock()
+			t.Log("up: " + s.Text())
+		}
+	}()
+	chaostest.Eventually(t, 2*time.Minute, "zoo-chaos up serving with its control socket", func() bool {
+		_, ok := u.find("faults by hand")
+		return ok
+	})
+	line, _ := u.find("node2: ")
+	node2 := strings.Fields(line)[3] // node2: zoo-locked --zk CONNECT NAME -- COMMAND
+	line, _ = u.find("node1: ")
+	node1 := strings.Fields(line)[3]
+
+	holder := chaostest.Connect(t, node2)
+	if _, err := holder.Create("/by-hand", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	observer := chaostest.Connect(t, node1)
+	if out, err := exec.Command(zooChaos, "fault", "partition", "node2", "--dir", dir).CombinedOutput(); err != nil || !strings.Contains(string(out), "node2") {
+		t.Fatalf("zoo-chaos fault partition node2: %v\n%s", err, out)
+	}
+	chaostest.Eventually(t, 4*time.Second+5*time.Second, "node2's session expired behind the partition", func() bool {
+		exists, _, err := observer.Exists("/by-hand")
+		return err == nil && !exists
+	})
+	chaostest.Eventually(t, 5*time.Second, "up printed the fault", func() bool {
+		_, ok := u.findContaining("fault: partition node2")
+		return ok
+	})
+	if out, err := exec.Command(zooChaos, "heal", "--dir", dir).CombinedOutput(); err != nil || !strings.Contains(string(out), "healed 1") {
+		t.Fatalf("zoo-chaos heal: %v\n%s", err, out)
+	}
+	chaostest.Eventually(t, 5*time.Second, "up printed the heal", func() bool {
+		_, ok := u.findContaining("healed: partition node2")
+		return ok
+	})
+	again := chaostest.Connect(t, node2)
+	if _, err := again.Create("/by-hand-again", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatalf("node2 after heal: %v", err)
+	}
+	if out, err := exec.Command(zooChaos, "fault", "partition", "holder", "--dir", dir).CombinedOutput(); err == nil || !strings.Contains(string(out), "name a node") {
+		t.Fatalf("a role without a workload: %v\n%s", err, out)
+	}
+}
+
+func (u *upProcess) findContaining(s string) (string, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, l := range u.lines {
+		if strings.Contains(l, s) {
+			return l, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,133 @@
+package scenarios
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos"
+)
+
+// tokenGuard is the worked example's job and check (docs/examples).
+func tokenGuard(t *testing.T) (job, check string) {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(here), "..", "docs", "examples", "token-guard")
+	t.Setenv("LEDGER_DIR", t.TempDir())
+	// Six seconds of lines: long enough for a partitioned holder's job to
+	// outlive its session when nothing fences it.
+	t.Setenv("JOB_LINES", "60")
+	return filepath.Join(dir, "job.sh"), filepath.Join(dir, "check.sh")
+}
+
+func verdictOf(t *testing.T, rep chaos.Report, name string) chaos.Verdict {
+	t.Helper()
+	for _, v := range rep.Verdicts {
+		if v.Name == name {
+			return v
+		}
+	}
+	t.Fatalf("no verdict %s in %+v", name, rep.Verdicts)
+	return chaos.Verdict{}
+}
+
+// TestUserJobUnderFire: the worked example's job, run by every node under
+// a holder crash and a holder partition, keeps every guarantee and its own
+// invariant.
+func TestUserJobUnderFire(t *testing.T) {
+	for _, name := range []string{"holder-sigkill", "holder-partition"} {
+		t.Run(name, func(t *testing.T) {
+			job, check := tokenGuard(t)
+			h, rep, dir := trial(t, Get(name), chaos.TrialConfig{Seed: 1, Command: []string{job}})
+			chaos.CheckInvariant(context.Background(), []string{check}, filepath.Join(dir, chaos.VerdictFile), &rep)
+			if !rep.Pass {
+				for _, v := range rep.Verdicts {
+					t.Logf("  %s %v required=%v: %s", v.Name, v.Pass, v.Required, v.Detail)
+				}
+				t.Fatalf("%s with the user's job failed; report in %s\n%s", name, dir, h.WrapperLog)
+			}
+			if len(h.Intervals) == 0 || h.Intervals[0].Exit == nil {
+				t.Fatalf("the shim reported no job's end: %+v", h.Intervals)
+			}
+			if v := verdictOf(t, rep, "invariant"); !v.Pass || !strings.Contains(v.Detail, "none under a stale token") {
+				t.Fatalf("invariant: %+v", v)
+			}
+		})
+	}
+}
+
+// TestUserJobUnsafeWrapperFailsS1: the same job under the wrapper with its
+// fence disabled overlaps, and the checker says so.
+func TestUserJobUnsafeWrapperFailsS1(t *testing.T) {
+	job, _ := tokenGuard(t)
+	_, rep, _ := trial(t, Unsafe(), chaos.TrialConfig{Seed: 1, Command: []string{job}})
+	if rep.Overlaps == 0 || !verdictOf(t, rep, "S1").Pass {
+		t.Fatalf("no overlap of the user's job seen with the fence disabled: %+v", verdictOf(t, rep, "S1"))
+	}
+}
+
+// TestUserJobThatIgnoresSIGTERM shows up under graceful stop, with advice.
+func TestUserJobThatIgnoresSIGTERM(t *testing.T) {
+	stubborn := filepath.Join(t.TempDir(), "stubborn.sh")
+	if err := os.WriteFile(stubborn, []byte("#!/bin/sh\ntrap '' TERM\nsleep 8\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, rep, _ := trial(t, Get("holder-partition"), chaos.TrialConfig{Seed: 1, Command: []string{stubborn}})
+	v := verdictOf(t, rep, "graceful")
+	if v.Pass || v.Required || !strings.Contains(v.Detail, "needed SIGKILL") || !strings.Contains(v.Detail, "trap TERM") {
+		t.Fatalf("graceful stop of a job that ignores SIGTERM: %+v", v)
+	}
+}
+
+// TestFailingCheckFailsTheRun: the user's invariant is a required verdict.
+func TestFailingCheckFailsTheRun(t *testing.T) {
+	sc := Get("baseline")
+	sc.Duration = 4 * time.Second
+	_, rep, dir := trial(t, sc, chaos.TrialConfig{Seed: 1, Command: []string{"true"}})
+	if !rep.Pass {
+		t.Fatalf("baseline with true failed before the check")
+	}
+	chaos.CheckInvariant(context.Background(), []string{"sh", "-c", `test -s "$ZOOCHAOS_HISTORY" && echo "2 invoices for customer 7 in one slot" && exit 1`},
+		filepath.Join(dir, chaos.VerdictFile), &rep)
+	if v := verdictOf(t, rep, "invariant"); rep.Pass || v.Pass || !v.Required || !strings.Contains(v.Detail, "2 invoices for customer 7") {
+		t.Fatalf("a failing check: pass %v, %+v", rep.Pass, v)
+	}
+}
+
+// TestReplayedPlan: a run's verdict.json, replayed with --plan, executes
+// the same faults on the same roles at the same offsets (within 200 ms).
+func TestReplayedPlan(t *testing.T) {
+	plan := chaos.Plan{Steps: []chaos.PlanStep{
+		{At: chaos.Duration(2 * time.Second), For: chaos.Duration(2 * time.Second), FaultSpec: chaos.FaultSpec{Kind: "kill-server", Target: "leader"}},
+		{At: chaos.Duration(6 * time.Second), FaultSpec: chaos.FaultSpec{Kind: "restart-server", Target: "follower"}},
+		{At: chaos.Duration(9 * time.Second), For: chaos.Duration(time.Second), FaultSpec: chaos.FaultSpec{Kind: "partition", Target: "node2"}},
+	}}
+	sc := Get("baseline")
+	sc.Duration = 12 * time.Second
+	first, _, dir := trial(t, sc, chaos.TrialConfig{Seed: 1, Plan: &plan})
+	recorded, err := os.ReadFile(filepath.Join(dir, chaos.VerdictFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay, err := chaos.ParsePlan(recorded)
+	if err != nil {
+		t.Fatalf("verdict.json is not a plan: %v", err)
+	}
+	second, _, _ := trial(t, sc, chaos.TrialConfig{Seed: 99, Plan: &replay})
+	if len(first.Faults) != 3 || len(second.Faults) != len(first.Faults) {
+		t.Fatalf("faults: %d, then %d on replay", len(first.Faults), len(second.Faults))
+	}
+	for i, a := range first.Faults {
+		b := second.Faults[i]
+		if a.Spec != b.Spec || a.Error != "" || b.Error != "" {
+			t.Errorf("step %d: %+v, replayed as %+v", i+1, a, b)
+		}
+		if d := (a.Began - b.Began).Abs(); d > 200*time.Millisecond {
+			t.Errorf("step %d (%s): began at %v, replayed at %v (%v apart)", i+1, a.Name, a.Began, b.Began, d)
+		}
+	}
+}
