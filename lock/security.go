@@ -13,6 +13,15 @@ import (
 // ReadAuthFile reads "user:password" from the first line of path: digest
 // credentials stay out of argv (ps shows it to every user) and out of logs.
 func ReadAuthFile(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: auth file: %v", ErrUsage, err)
+	}
+	// As ssh refuses a key others can read: the password is the tenant's
+	// whole claim to its locks.
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("%w: auth file %s can be read by others (mode %04o): chmod 600 %s", ErrUsage, path, perm, path)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: auth file: %v", ErrUsage, err)

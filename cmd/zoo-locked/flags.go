@@ -35,6 +35,10 @@ type options struct {
 	logFormat            string
 	version              bool
 	help                 bool
+	// sources say where each setting came from (zoo-locked config).
+	sources []source
+	// man prints zoo-locked(1) (hidden: make deb uses it).
+	man bool
 	// testSignalAtGrant and clockSkew: see the hidden flags.
 	testSignalAtGrant bool
 	clockSkew         time.Duration
@@ -87,17 +91,18 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	// Test-only: skews this wrapper's wall clock, to show that slots follow
 	// the ensemble's clock whatever the node's says.
 	fs.DurationVar(&o.clockSkew, "unsafe-clock-skew", 0, "")
-	for _, hidden := range []string{"unsafe-no-fence", "unsafe-test-signal-at-grant", "unsafe-clock-skew"} {
+	fs.BoolVar(&o.man, "man", false, "")
+	for _, hidden := range []string{"unsafe-no-fence", "unsafe-test-signal-at-grant", "unsafe-clock-skew", "man"} {
 		_ = fs.MarkHidden(hidden) // cannot fail: the flag was just defined
 	}
 	return fs
 }
 
 // subcommands inspect or repair locks instead of running a command.
-var subcommands = map[string]bool{"status": true, "list": true, "reset": true, "check": true}
+var subcommands = map[string]bool{"status": true, "list": true, "reset": true, "check": true, "config": true}
 
 // noEnvTwin are the flags that make no sense in a crontab's environment.
-var noEnvTwin = map[string]bool{"version": true, "help": true, "unsafe-no-fence": true, "unsafe-test-signal-at-grant": true, "unsafe-clock-skew": true}
+var noEnvTwin = map[string]bool{"version": true, "help": true, "unsafe-no-fence": true, "unsafe-test-signal-at-grant": true, "unsafe-clock-skew": true, "man": true}
 
 // parseArgs turns argv (without the program name) and the environment
 // into options. Every error wraps lock.ErrUsage.
@@ -117,22 +122,21 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 		}
 		o.subcommand = rest[0]
 	}
-	if o.help || o.version {
+	if o.help || o.version || o.man {
 		return o, nil
 	}
-	var envErr error
-	fs.VisitAll(func(f *pflag.Flag) {
-		if noEnvTwin[f.Name] || fs.Changed(f.Name) || envErr != nil {
-			return
-		}
-		if v := getenv(envName(f.Name)); v != "" {
-			if err := fs.Set(f.Name, v); err != nil {
-				envErr = usageErr("%s=%q: %v", envName(f.Name), v, err)
-			}
-		}
+	cf, err := loadConfig(getenv, func(key string) bool {
+		name := strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(key, envPrefix)), "_", "-")
+		return strings.HasPrefix(key, envPrefix) && fs.Lookup(name) != nil && !noEnvTwin[name]
 	})
-	if envErr != nil {
-		return o, envErr
+	if err != nil {
+		return o, err
+	}
+	if o.sources, err = applySettings(fs, getenv, cf); err != nil {
+		return o, err
+	}
+	if o.subcommand == "config" {
+		return o, nil
 	}
 	for name, d := range durations {
 		f := fs.Lookup(name)
@@ -145,7 +149,6 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 		}
 	}
 	cfg := &o.cfg
-	var err error
 	if cfg.OncePer, err = parseOncePer(fs.Lookup("once-per").Value.String(), *durations["slot-offset"]); err != nil {
 		return o, err
 	}
@@ -283,75 +286,6 @@ func parseOncePer(value string, offset time.Duration) (lock.Schedule, error) {
 
 func usageErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", lock.ErrUsage, fmt.Sprintf(format, args...))
-}
-
-// printHelp writes the usage, every flag with its default and environment
-// twin, and the exit-code table.
-func printHelp(w io.Writer) {
-	var o options
-	fs := newFlagSet(&o, map[string]*time.Duration{})
-	fmt.Fprint(w, `Usage: zoo-locked [flags] NAME -- COMMAND [ARGS...]
-       zoo-locked [flags] status NAME     who holds NAME, who waits, its last run
-       zoo-locked [flags] list            every lock under --root
-       zoo-locked [flags] reset NAME      delete NAME's --once-per record (refused while held)
-       zoo-locked [flags] check NAME      did the last slot that ended (or --max-age DUR) have a successful run?
-
-Runs COMMAND only while holding the ZooKeeper lock NAME, so that of all the
-nodes whose cron fires the same job, one runs it at a time. The job gets
-SIGTERM, then SIGKILL, before ZooKeeper can give the lock to anyone else if
-this node loses the ensemble; it gets ZOOLOCKED_NAME, ZOOLOCKED_TOKEN (a
-fencing token greater than every earlier holder's), ZOOLOCKED_ZNODE and
-ZOOLOCKED_SESSION in its environment.
-
-Flags (each can also be set by its environment variable):
-`)
-	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Hidden {
-			return
-		}
-		name := "--" + f.Name
-		if f.Shorthand != "" {
-			name = "-" + f.Shorthand + ", " + name
-		}
-		if t := f.Value.Type(); t != "bool" {
-			name += " " + map[string]string{"duration": "DUR", "int": "N", "string": "STRING"}[t]
-		}
-		fmt.Fprintf(w, "  %-26s %s\n", name, f.Usage)
-		var extra []string
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0s" {
-			extra = append(extra, "default "+f.DefValue)
-		}
-		if !noEnvTwin[f.Name] {
-			extra = append(extra, "env "+envName(f.Name))
-		}
-		if len(extra) > 0 {
-			fmt.Fprintf(w, "  %-26s (%s)\n", "", strings.Join(extra, ", "))
-		}
-	})
-	fmt.Fprint(w, `
-Durations are Go durations: 500ms, 30s, 1m30s.
-
-Exit codes:
-  N        the command exited with N
-  128+n    the command was killed by signal n
-  127/126  the command was not found / is not executable
-  64       bad flags or arguments
-  69       ZooKeeper unreachable within --connect-timeout
-  70       internal error
-  75       lock busy (--no-wait) or --wait-timeout passed (see --busy-exit-code)
-  79       lock lost while the command ran: it was killed (fenced)
-
-status exits 0 when the lock is held, 1 when it is free; list exits 0; reset
-exits 0, or 75 while the lock is held; all exit 64, 69 or 70 on errors as
-above. Their flags may come before or after the subcommand.
-
-check exits 0 (OK) when the last slot that has ended had a successful run,
-on any node (the schedule is --once-per, else the lock's record's); 1
-(WARNING) when it had none: missed, failed, fenced or lost, the line says
-which and on which node; 3 (UNKNOWN) when it cannot tell (no schedule,
-ZooKeeper unreachable, a run still going). With --max-age DUR, a successful
-run must have started within DUR.
-`)
 }
 
 // clock is the wall clock the wrapper reads (skewed in tests).

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -184,5 +186,120 @@ func TestParseArgsBeyondMutex(t *testing.T) {
 		if _, err := parseArgs(args, noEnv); !errors.Is(err, lock.ErrUsage) {
 			t.Errorf("parseArgs(%q) = %v, want a usage error", args, err)
 		}
+	}
+}
+
+// writeConfig writes a config file with mode perm and returns its path.
+func writeConfig(t *testing.T, text string, perm os.FileMode) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "zoo-locked.conf")
+	if err := os.WriteFile(path, []byte(text), perm); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, perm); err != nil { // past the umask
+		t.Fatal(err)
+	}
+	return path
+}
+
+func envWith(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+// TestConfigFilePrecedence: flag, then environment, then file, then default;
+// config names where each came from.
+func TestConfigFilePrecedence(t *testing.T) {
+	path := writeConfig(t, "# the host's ensemble\nZOOLOCKED_ZK=file1:2181,file2:2181\nZOOLOCKED_KILL_GRACE=3s\nexport ZOOLOCKED_ROOT='/from-file'\nZOOLOCKED_LOG_LEVEL=\"info\"\n", 0o644)
+	env := map[string]string{"ZOOLOCKED_CONFIG": path, "ZOOLOCKED_KILL_GRACE": "1s"}
+	o, err := parseArgs([]string{"--root", "/from-flag", "job", "--", "true"}, envWith(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(o.cfg.Session.Servers, ","); got != "file1:2181,file2:2181" || o.cfg.Session.KillGrace != time.Second || o.cfg.Root != "/from-flag" || o.logLevel.String() != "INFO" {
+		t.Fatalf("servers %s, grace %v, root %s, level %v", got, o.cfg.Session.KillGrace, o.cfg.Root, o.logLevel)
+	}
+	o, err = parseArgs([]string{"config"}, envWith(env))
+	if err != nil || o.subcommand != "config" {
+		t.Fatalf("config: %+v, %v", o.subcommand, err)
+	}
+	var b strings.Builder
+	printConfig(&b, o.sources)
+	for _, want := range []string{"ZOOLOCKED_ZK", "file1:2181,file2:2181", path + ":2", "ZOOLOCKED_KILL_GRACE", "environment", "ZOOLOCKED_ROOT", path + ":4", "ZOOLOCKED_SESSION_TIMEOUT", "default"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("zoo-locked config does not show %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// TestConfigFileRefused: a malformed line names file and line; a file
+// others may write is refused; a missing ZOOLOCKED_CONFIG is an error; a
+// missing default file is not (this machine has none).
+func TestConfigFileRefused(t *testing.T) {
+	for name, tc := range map[string]struct {
+		text string
+		perm os.FileMode
+		want string
+	}{
+		"no equals":      {"ZOOLOCKED_ZK=zk1\nnonsense here\n", 0o644, ":2: want KEY=value"},
+		"unknown key":    {"ZOOLOCKED_ZOOKEEPER=zk1\n", 0o644, ":1: unknown key ZOOLOCKED_ZOOKEEPER"},
+		"bad value":      {"ZOOLOCKED_ZK=zk1\nZOOLOCKED_KILL_GRACE=soon\n", 0o644, ":2: ZOOLOCKED_KILL_GRACE"},
+		"group writable": {"ZOOLOCKED_ZK=zk1\n", 0o664, "chmod go-w"},
+		"world writable": {"ZOOLOCKED_ZK=zk1\n", 0o646, "chmod go-w"},
+	} {
+		path := writeConfig(t, tc.text, tc.perm)
+		_, err := parseArgs([]string{"job", "--", "true"}, envWith(map[string]string{"ZOOLOCKED_CONFIG": path}))
+		if !errors.Is(err, lock.ErrUsage) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: %v, want a usage error naming %s and %q", name, err, path, tc.want)
+		}
+	}
+	if _, err := parseArgs([]string{"job", "--", "true"}, envWith(map[string]string{"ZOOLOCKED_CONFIG": "/no/such.conf"})); !errors.Is(err, lock.ErrUsage) {
+		t.Errorf("a missing ZOOLOCKED_CONFIG: %v, want a usage error", err)
+	}
+	if _, err := os.Stat(defaultConfig); err == nil {
+		t.Fatalf("%s exists on this machine; the test needs it absent", defaultConfig)
+	}
+	if _, err := parseArgs([]string{"--zk", "zk1", "job", "--", "true"}, noEnv); err != nil {
+		t.Errorf("no config file at all: %v", err)
+	}
+}
+
+// TestAuthFileReadableByOthersRefused: as ssh refuses a readable key.
+func TestAuthFileReadableByOthersRefused(t *testing.T) {
+	path := writeConfig(t, "billing:s3cret\n", 0o644)
+	_, err := parseArgs([]string{"--zk", "zk1", "--auth-file", path, "job", "--", "true"}, noEnv)
+	if !errors.Is(err, lock.ErrUsage) || !strings.Contains(err.Error(), "chmod 600 "+path) {
+		t.Fatalf("auth file mode 0644: %v, want a usage error with the chmod that fixes it", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseArgs([]string{"--zk", "zk1", "--auth-file", path, "job", "--", "true"}, noEnv); err != nil {
+		t.Fatalf("auth file mode 0600: %v", err)
+	}
+}
+
+// TestManPageAgreesWithHelp: zoo-locked(1) and --help come from one
+// description; every flag, its default, its environment twin and every
+// exit code appear in both, alike.
+func TestManPageAgreesWithHelp(t *testing.T) {
+	var help, man strings.Builder
+	printHelp(&help)
+	printMan(&man)
+	roff := strings.NewReplacer(`\-`, "-", `\e`, `\`, `\&`, "").Replace(man.String())
+	p := page()
+	for _, f := range p.Flags[0].Flags {
+		for _, want := range []string{f.Spelling(), f.Usage, f.Extras()} {
+			if !strings.Contains(help.String(), want) || !strings.Contains(roff, want) {
+				t.Errorf("flag --%s: %q missing from --help or the man page", f.Name, want)
+			}
+		}
+	}
+	for _, row := range p.Sections[1].Table {
+		if !strings.Contains(roff, row[1]) || !strings.Contains(help.String(), row[1]) {
+			t.Errorf("exit code %s missing from one of them", row[0])
+		}
+	}
+	if !strings.HasPrefix(man.String(), ".TH ZOO-LOCKED 1") {
+		t.Errorf("not a man page:\n%.200s", man.String())
 	}
 }

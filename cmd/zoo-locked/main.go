@@ -39,6 +39,11 @@ func run(args []string) int {
 	case o.help:
 		printHelp(os.Stdout)
 		return 0
+	case o.man:
+		printMan(os.Stdout)
+		return 0
+	case o.subcommand == "config":
+		return printConfig(os.Stdout, o.sources)
 	case o.version:
 		fmt.Println("zoo-locked", version)
 		return 0

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"io"
+	"time"
+
+	"github.com/zoo-locked/zoo-locked/cmd/internal/manual"
+)
+
+// page is zoo-locked's manual: --help and zoo-locked(1) are both written
+// from it.
+func page() manual.Page {
+	var o options
+	fs := newFlagSet(&o, map[string]*time.Duration{})
+	return manual.Page{
+		Name:    "zoo-locked",
+		Summary: "run a command under a ZooKeeper lock, on one node of a fleet at a time",
+		Synopsis: []manual.Usage{
+			{Form: "[flags] NAME -- COMMAND [ARGS...]"},
+			{Form: "[flags] status NAME", What: "who holds NAME, who waits, its last runs"},
+			{Form: "[flags] list", What: "every lock under --root"},
+			{Form: "[flags] reset NAME", What: "delete NAME's --once-per record (refused while held)"},
+			{Form: "[flags] check NAME", What: "did the last slot that ended (or --max-age DUR) have a successful run?"},
+			{Form: "[flags] config", What: "each setting in effect, and where it came from"},
+		},
+		Description: []string{
+			"Runs COMMAND only while holding the ZooKeeper lock NAME, so that of all the nodes whose cron fires the same job, one runs it at a time. " +
+				"The job gets SIGTERM, then SIGKILL, before ZooKeeper can give the lock to anyone else if this node loses the ensemble; " +
+				"it gets ZOOLOCKED_NAME, ZOOLOCKED_TOKEN (a fencing token greater than every earlier holder's), ZOOLOCKED_ZNODE, " +
+				"ZOOLOCKED_SESSION and ZOOLOCKED_RUN_ID in its environment.",
+			"Every flag can also be set by its environment variable, or by the same KEY=value line in the config file " +
+				"(/etc/zoo-locked.conf, or the file ZOOLOCKED_CONFIG names): a flag wins over the environment, the environment over the file, " +
+				"the file over the default.",
+		},
+		Flags: []manual.FlagGroup{{Title: "Flags", Flags: manual.FlagsOf(fs, func(name string) string {
+			if noEnvTwin[name] {
+				return ""
+			}
+			return envName(name)
+		})}},
+		Sections: []manual.Section{
+			{Title: "Durations", Paragraphs: []string{"Durations are Go durations: 500ms, 30s, 1m30s."}},
+			{Title: "Exit codes", Table: [][2]string{
+				{"N", "the command exited with N"},
+				{"128+n", "the command was killed by signal n (or a signal ended the wait for the lock)"},
+				{"127/126", "the command was not found / is not executable"},
+				{"64", "bad flags, arguments or config file"},
+				{"69", "ZooKeeper unreachable within --connect-timeout, or too old (3.5.3 or later has container znodes)"},
+				{"70", "internal error"},
+				{"75", "lock busy (--no-wait) or --wait-timeout passed (see --busy-exit-code)"},
+				{"79", "lock lost while the command ran: it was killed (fenced)"},
+			}, Paragraphs: []string{
+				"status exits 0 when the lock is held, 1 when it is free; list and config exit 0; reset exits 0, or 75 while the lock is held; " +
+					"all exit 64, 69 or 70 on errors as above. Their flags may come before or after the subcommand.",
+				"check exits 0 (OK) when the last slot that has ended had a successful run, on any node (the schedule is --once-per, " +
+					"else the lock's record's); 1 (WARNING) when it had none: missed, failed, fenced or lost, the line says which and on which node; " +
+					"3 (UNKNOWN) when it cannot tell (no schedule, ZooKeeper unreachable, a run still going). " +
+					"With --max-age DUR, a successful run must have started within DUR.",
+			}},
+			{Title: "Files", Table: [][2]string{
+				{"/etc/zoo-locked.conf", "KEY=value lines (ZOOLOCKED_ZK=zk1:2181,zk2:2181): the host's settings; refused when anyone but its owner or root may write it"},
+			}},
+		},
+	}
+}
+
+// printHelp writes --help.
+func printHelp(w io.Writer) { page().Help(w) }
+
+// printMan writes zoo-locked(1).
+func printMan(w io.Writer) { page().Roff(w, version) }
