@@ -3,17 +3,33 @@
 GO        ?= go
 BIN       := bin
 ZK_IMAGE  ?= zoo-locked/zookeeper:local
+# What --version prints and what the packages are versioned as.
+VERSION   := $(shell scripts/version.sh)
+LDFLAGS   := -X main.version=$(VERSION)
+# nfpm builds the .deb files; run from the module proxy at a pinned version.
+NFPM      := $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 export TESTCONTAINERS_RYUK_DISABLED = true
 export ZOOLOCKED_ZK_IMAGE ?= $(ZK_IMAGE)
 
-.PHONY: all build test test-short bench image demo clean deps
+.PHONY: all build man deb test test-short bench image demo clean deps
 
 all: build
 
 # Static binaries: no dynamic loader at start-up (about 3 ms per cron run)
 # and no dependence on the host's libc.
 build:
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
+
+# Man pages, written by the binaries from the description --help uses.
+man: build
+	mkdir -p dist/man
+	$(BIN)/zoo-locked --man | gzip -9n > dist/man/zoo-locked.1.gz
+	$(BIN)/zoo-chaos --man | gzip -9n > dist/man/zoo-chaos.1.gz
+
+# dist/zoo-locked_$(VERSION)_amd64.deb and dist/zoo-locked-chaos_$(VERSION)_amd64.deb
+deb: man
+	VERSION=$(VERSION) $(NFPM) package --config scripts/package/zoo-locked.yaml --packager deb --target dist/zoo-locked_$(VERSION)_amd64.deb
+	VERSION=$(VERSION) $(NFPM) package --config scripts/package/zoo-locked-chaos.yaml --packager deb --target dist/zoo-locked-chaos_$(VERSION)_amd64.deb
 
 # The whole suite: unit tests, then integration tests against real ensembles
 # (containers and local processes) and the scenario catalogue.
@@ -35,10 +51,10 @@ demo: image build
 	$(BIN)/zoo-chaos run demo --report demo-report
 
 deps:
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap zookeeper default-jre-headless
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap zookeeper default-jre-headless chromium
 
 # Removes the binaries and whatever a killed test left in the engine.
 clean:
-	rm -rf $(BIN) demo-report
+	rm -rf $(BIN) dist demo-report
 	-docker ps -aq --filter label=dev.zoo-locked.ensemble | xargs -r docker rm -f
 	-docker network ls -q --filter label=dev.zoo-locked.ensemble | xargs -r docker network rm

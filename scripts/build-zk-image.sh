@@ -10,9 +10,15 @@ tag=${1:-${ZOOLOCKED_ZK_IMAGE:-zoo-locked/zookeeper:local}}
 suite=${ZK_IMAGE_SUITE:-bookworm}
 here=$(cd "$(dirname "$0")" && pwd)
 
-if docker image inspect "$tag" >/dev/null 2>&1; then
-  echo "zk image: $tag already exists, not rebuilt (docker rmi $tag to force)"
-  exit 0
+# The image is rebuilt when its recipe (this script, its entrypoint)
+# changes, and only then: the recipe's hash is kept in the image.
+recipe=$(cat "$0" "$here/zk-image/entry.sh" | sha256sum | cut -c1-16)
+if have=$(docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$tag" 2>/dev/null); then
+  if printf '%s\n' "$have" | grep -qx "ZOOLOCKED_IMAGE_RECIPE=$recipe"; then
+    echo "zk image: $tag is up to date, not rebuilt (docker rmi $tag to force)"
+    exit 0
+  fi
+  echo "zk image: $tag was built from another recipe; rebuilding"
 fi
 
 # The mirror apt on this machine already uses: a registry-free build must not
@@ -34,7 +40,10 @@ trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
 start=$(date +%s)
 echo "zk image: debootstrap $suite from $mirror (about 90 s)"
-debootstrap --variant=minbase --include=zookeeper,default-jre-headless \
+# man-db and systemd are not for the servers: the package test installs
+# zoo-locked's .deb into a container of this image and there runs man -w
+# and systemd-analyze verify.
+debootstrap --variant=minbase --include=zookeeper,default-jre-headless,man-db,systemd \
   "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 || {
   tail -n 30 "$work/debootstrap.log" >&2
   exit 1
@@ -52,5 +61,6 @@ tar -C "$root" -c . | docker import \
   -c 'EXPOSE 2181 2888 3888' \
   -c 'VOLUME ["/data", "/datalog"]' \
   -c 'ENV ZOO_DATA_DIR=/data ZOO_DATA_LOG_DIR=/datalog ZOO_CONF_DIR=/conf' \
+  -c "ENV ZOOLOCKED_IMAGE_RECIPE=$recipe" \
   -m "zoo-locked ZooKeeper from Debian $suite packages" - "$tag" >/dev/null
 echo "zk image: built $tag in $(( $(date +%s) - start )) s ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -15,24 +14,8 @@ import (
 	"github.com/zoo-locked/zoo-locked/chaos"
 )
 
-const usage = `Usage: zoo-chaos COMMAND [flags]
-
-Commands:
-  list                 the scenarios, with what each proves
-  run NAME [flags] [-- COMMAND [ARGS...]]
-                       run one scenario, with the built-in job or your own
-                       COMMAND on every node; exit 1 when a required verdict fails
-  plan NAME [--seed N] print the fault schedule a seed gives, as JSON to edit into
-                       an incident and run with run --plan
-  up [flags]           start a three-node ensemble (with toxiproxy links), print
-                       connect strings and the faults as they land, until Ctrl-C
-  fault KIND [TARGET] [--for DUR]
-                       inject a fault into the ensemble "up" runs (another terminal)
-  heal                 heal every fault injected by hand
-
-Exit codes: 0 pass, 1 a verdict failed, 64 bad arguments, 69 no ensemble,
-70 internal error.
-`
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -40,18 +23,15 @@ func main() {
 
 func run(args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Print(usage)
-		fmt.Println("\nFlags of run:")
-		runFlags(new(runOptions)).PrintDefaults()
-		fmt.Println("\nFlags of up:")
-		upFlags(new(upOptions)).PrintDefaults()
-		fmt.Println("\nFlags of plan:")
-		planFlags(new(int64)).PrintDefaults()
-		fmt.Println("\nFlags of fault and heal:")
-		faultFlags(new(faultOptions)).PrintDefaults()
-		fmt.Printf("\nFaults (plans and fault): %s\n", strings.Join(chaos.FaultKinds(), ", "))
-		fmt.Println("Targets: holder, waiter or a node's name (node1, …) for partition, kill-wrapper and")
-		fmt.Println("pause-wrapper; leader, follower or zkN for the server faults; slow takes --latency.")
+		page().Help(os.Stdout)
+		return 0
+	}
+	switch args[0] {
+	case "--version":
+		fmt.Println("zoo-chaos", version)
+		return 0
+	case "--man":
+		page().Roff(os.Stdout, version)
 		return 0
 	}
 	switch args[0] {

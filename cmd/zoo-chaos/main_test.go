@@ -113,3 +113,30 @@ func TestPlanPrintsTheSeedsSchedule(t *testing.T) {
 		}
 	}
 }
+
+// TestManPageAgreesWithHelp: zoo-chaos(1) and --help come from one
+// description; every flag of every command, and every exit code, appear
+// in both alike.
+func TestManPageAgreesWithHelp(t *testing.T) {
+	_, help, _ := capture(t, "--help")
+	_, man, _ := capture(t, "--man")
+	roff := strings.NewReplacer(`\-`, "-", `\e`, `\`, `\&`, "").Replace(man)
+	p := page()
+	for _, g := range p.Flags {
+		for _, f := range g.Flags {
+			for _, want := range []string{f.Spelling(), f.Usage} {
+				if !strings.Contains(help, want) || !strings.Contains(roff, want) {
+					t.Errorf("%s --%s: %q missing from --help or the man page", g.Title, f.Name, want)
+				}
+			}
+		}
+	}
+	for _, row := range p.Sections[1].Table {
+		if !strings.Contains(roff, row[1]) || !strings.Contains(help, row[1]) {
+			t.Errorf("exit code %s missing from one of them", row[0])
+		}
+	}
+	if !strings.HasPrefix(man, ".TH ZOO-CHAOS 1") {
+		t.Errorf("not a man page:\n%.200s", man)
+	}
+}
