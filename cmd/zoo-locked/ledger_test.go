@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -120,5 +122,67 @@ func TestWritesPerFiring(t *testing.T) {
 	t.Logf("writes: %d for a run, %d for a skip", ran, skipped)
 	if ran > 5 || skipped > 3 {
 		t.Fatalf("a run cost %d quorum writes (at most 3 + 2), a skip %d (at most 3)", ran, skipped)
+	}
+}
+
+// TestBusyNoWaitCostsTheFloor: a --no-wait firing that finds the lock held
+// costs session, contender and close — closing deletes the contender, so
+// no delete is sent first.
+func TestBusyNoWaitCostsTheFloor(t *testing.T) {
+	e := chaostest.SharedEnsemble(t)
+	holder := startWrapper(t, "nowait-holder", nil, "nowait-floor", "--", "sleep", "30")
+	c := zkClient(t)
+	eventually(t, 10*time.Second, "holder", func() bool { return len(contenders(t, c, "nowait-floor")) == 1 })
+	before, _ := ensembleCounters(t, e)
+	busy := startWrapper(t, "nowait-busy", nil, "--no-wait", "nowait-floor", "--", "true")
+	if code := busy.wait(t, 10*time.Second); code != 75 {
+		t.Fatalf("exit %d, want 75", code)
+	}
+	after, _ := ensembleCounters(t, e)
+	if writes := after - before; writes > 3 {
+		t.Fatalf("a busy --no-wait firing cost %d quorum writes, want at most 3 (session, contender, close)", writes)
+	}
+	_ = holder
+}
+
+// TestWaiterSendsOnlyPings: a waiting wrapper has no job to fence, so it
+// sends nothing but the client's own pings until it is granted the lock;
+// the heartbeat (every T/6) starts with the grant.
+func TestWaiterSendsOnlyPings(t *testing.T) {
+	e := chaostest.SharedEnsemble(t)
+	startWrapper(t, "quiet-holder", nil, "quiet-waiter", "--", "sleep", "30")
+	c := zkClient(t)
+	eventually(t, 10*time.Second, "holder", func() bool { return len(contenders(t, c, "quiet-waiter")) == 1 })
+	startWrapper(t, "quiet-waiter", nil, "quiet-waiter", "--", "true")
+	var queue []string
+	eventually(t, 10*time.Second, "waiter queued", func() bool { queue = contenders(t, c, "quiet-waiter"); return len(queue) == 2 })
+	_, stat, err := c.Exists("/zoo-locked/quiet-waiter/" + queue[1])
+	if err != nil || stat == nil {
+		t.Fatalf("waiter's znode: %v", err)
+	}
+	received := func() int {
+		sid := fmt.Sprintf("sid=0x%x", stat.EphemeralOwner)
+		for _, id := range e.IDs() {
+			out, err := fourLetter(e.ClientAddr(id), "cons")
+			if err != nil {
+				continue
+			}
+			for _, line := range strings.Split(out, "\n") {
+				if strings.Contains(line, sid) {
+					if i := strings.Index(line, "recved="); i >= 0 {
+						n, _ := strconv.Atoi(strings.SplitN(line[i+len("recved="):], ",", 2)[0])
+						return n
+					}
+				}
+			}
+		}
+		t.Fatalf("no server lists the waiter's session %s", sid)
+		return 0
+	}
+	first := received()
+	const watch = 4 * time.Second // T: a heartbeat would send 6 requests, the client's pings 3
+	time.Sleep(watch)             // counting what a quiet waiter sends over a while is the point
+	if n := received() - first; n > 4 {
+		t.Fatalf("the waiter sent %d requests in %v while waiting; the client's pings alone are 3", n, watch)
 	}
 }
