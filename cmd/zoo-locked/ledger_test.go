@@ -132,7 +132,10 @@ func TestBusyNoWaitCostsTheFloor(t *testing.T) {
 	e := chaostest.SharedEnsemble(t)
 	holder := startWrapper(t, "nowait-holder", nil, "nowait-floor", "--", "sleep", "30")
 	c := zkClient(t)
-	eventually(t, 10*time.Second, "holder", func() bool { return len(contenders(t, c, "nowait-floor")) == 1 })
+	// The holder's own writes (its ledger entry) are done before counting.
+	eventually(t, 10*time.Second, "holder running", func() bool {
+		return len(contenders(t, c, "nowait-floor")) == 1 && len(runs(t, "nowait-floor")) == 1
+	})
 	before, _ := ensembleCounters(t, e)
 	busy := startWrapper(t, "nowait-busy", nil, "--no-wait", "nowait-floor", "--", "true")
 	if code := busy.wait(t, 10*time.Second); code != 75 {
