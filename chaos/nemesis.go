@@ -15,8 +15,11 @@ type Step struct {
 
 // nemesis runs the schedule on stage and delivers the fault windows once
 // every fault has healed. fenceAfter is how long the run's wrappers ride
-// through silence, for HolderLoser faults.
-func nemesis(ctx context.Context, on Stage, steps []Step, since func() time.Duration, log *slog.Logger, fenceAfter time.Duration) <-chan []FaultWindow {
+// through silence, for HolderLoser faults. With keepSpacing, a step that
+// ran late delays every later one as much (a drawn schedule's spacing is
+// its point); without it, each step begins at its offset, or as soon as
+// the step before has healed (a plan's offsets are its point).
+func nemesis(ctx context.Context, on Stage, steps []Step, since func() time.Duration, log *slog.Logger, fenceAfter time.Duration, keepSpacing bool) <-chan []FaultWindow {
 	out := make(chan []FaultWindow, 1)
 	go func() {
 		var windows []FaultWindow
@@ -39,7 +42,9 @@ func nemesis(ctx context.Context, on Stage, steps []Step, since func() time.Dura
 			}
 			err := s.Fault.Start(ctx, on)
 			fw.Start = since()
-			lag = max(lag, fw.Start-s.At)
+			if keepSpacing {
+				lag = max(lag, fw.Start-s.At)
+			}
 			if t, ok := s.Fault.(Targeted); ok {
 				fw.Target = t.Target()
 			}

@@ -36,7 +36,7 @@ func TestFaultWindowsCoverInjection(t *testing.T) {
 	windows := <-nemesis(context.Background(), r, []Step{
 		{At: 0, For: 10 * time.Millisecond, Fault: first},
 		{At: 100 * time.Millisecond, For: 10 * time.Millisecond, Fault: second},
-	}, r.since, r.log, time.Second)
+	}, r.since, r.log, time.Second, true)
 	if len(windows) != 2 {
 		t.Fatalf("windows %+v", windows)
 	}

@@ -163,7 +163,7 @@ func Execute(ctx context.Context, sc Scenario, cfg TrialConfig) (*History, error
 	leadersDone := make(chan []LeaderChange)
 	stopLeaders := make(chan struct{})
 	go func() { leadersDone <- watchLeaders(ctx, r.ensemble, r.since, stopLeaders) }()
-	faults := nemesis(ctx, r, schedule, r.since, log, r.fenceAfter())
+	faults := nemesis(ctx, r, schedule, r.since, log, r.fenceAfter(), cfg.Plan == nil)
 	progress := time.NewTicker(5 * time.Second)
 	deadline := time.NewTimer(sc.Duration)
 loop:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
 )
 
 // tokenGuard is the worked example's job and check (docs/examples).
@@ -18,9 +19,7 @@ func tokenGuard(t *testing.T) (job, check string) {
 	_, here, _, _ := runtime.Caller(0)
 	dir := filepath.Join(filepath.Dir(here), "..", "docs", "examples", "token-guard")
 	t.Setenv("LEDGER_DIR", t.TempDir())
-	// Six seconds of lines: long enough for a partitioned holder's job to
-	// outlive its session when nothing fences it.
-	t.Setenv("JOB_LINES", "60")
+	t.Setenv("JOB_LINES", "30") // 3 s of lines
 	return filepath.Join(dir, "job.sh"), filepath.Join(dir, "check.sh")
 }
 
@@ -42,7 +41,7 @@ func TestUserJobUnderFire(t *testing.T) {
 	for _, name := range []string{"holder-sigkill", "holder-partition"} {
 		t.Run(name, func(t *testing.T) {
 			job, check := tokenGuard(t)
-			h, rep, dir := trial(t, Get(name), chaos.TrialConfig{Seed: 1, Command: []string{job}})
+			h, rep, dir := trial(t, Get(name), chaos.TrialConfig{Seed: 1, Command: []string{job}, Ensemble: chaostest.SharedEnsemble(t)})
 			chaos.CheckInvariant(context.Background(), []string{check}, filepath.Join(dir, chaos.VerdictFile), &rep)
 			if !rep.Pass {
 				for _, v := range rep.Verdicts {
@@ -50,7 +49,13 @@ func TestUserJobUnderFire(t *testing.T) {
 				}
 				t.Fatalf("%s with the user's job failed; report in %s\n%s", name, dir, h.WrapperLog)
 			}
-			if len(h.Intervals) == 0 || h.Intervals[0].Exit == nil {
+			ended := 0
+			for _, iv := range h.Intervals {
+				if iv.Exit != nil {
+					ended++
+				}
+			}
+			if ended == 0 {
 				t.Fatalf("the shim reported no job's end: %+v", h.Intervals)
 			}
 			if v := verdictOf(t, rep, "invariant"); !v.Pass || !strings.Contains(v.Detail, "none under a stale token") {
@@ -64,7 +69,10 @@ func TestUserJobUnderFire(t *testing.T) {
 // fence disabled overlaps, and the checker says so.
 func TestUserJobUnsafeWrapperFailsS1(t *testing.T) {
 	job, _ := tokenGuard(t)
-	_, rep, _ := trial(t, Unsafe(), chaos.TrialConfig{Seed: 1, Command: []string{job}})
+	// Six seconds of lines: long enough for a partitioned holder's job to
+	// outlive its session when nothing fences it.
+	t.Setenv("JOB_LINES", "60")
+	_, rep, _ := trial(t, Unsafe(), chaos.TrialConfig{Seed: 1, Command: []string{job}, Ensemble: chaostest.SharedEnsemble(t)})
 	if rep.Overlaps == 0 || !verdictOf(t, rep, "S1").Pass {
 		t.Fatalf("no overlap of the user's job seen with the fence disabled: %+v", verdictOf(t, rep, "S1"))
 	}
@@ -76,7 +84,7 @@ func TestUserJobThatIgnoresSIGTERM(t *testing.T) {
 	if err := os.WriteFile(stubborn, []byte("#!/bin/sh\ntrap '' TERM\nsleep 8\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, rep, _ := trial(t, Get("holder-partition"), chaos.TrialConfig{Seed: 1, Command: []string{stubborn}})
+	_, rep, _ := trial(t, Get("holder-partition"), chaos.TrialConfig{Seed: 1, Command: []string{stubborn}, Ensemble: chaostest.SharedEnsemble(t)})
 	v := verdictOf(t, rep, "graceful")
 	if v.Pass || v.Required || !strings.Contains(v.Detail, "needed SIGKILL") || !strings.Contains(v.Detail, "trap TERM") {
 		t.Fatalf("graceful stop of a job that ignores SIGTERM: %+v", v)
@@ -87,7 +95,7 @@ func TestUserJobThatIgnoresSIGTERM(t *testing.T) {
 func TestFailingCheckFailsTheRun(t *testing.T) {
 	sc := Get("baseline")
 	sc.Duration = 4 * time.Second
-	_, rep, dir := trial(t, sc, chaos.TrialConfig{Seed: 1, Command: []string{"true"}})
+	_, rep, dir := trial(t, sc, chaos.TrialConfig{Seed: 1, Command: []string{"true"}, Ensemble: chaostest.SharedEnsemble(t)})
 	if !rep.Pass {
 		t.Fatalf("baseline with true failed before the check")
 	}
@@ -103,12 +111,12 @@ func TestFailingCheckFailsTheRun(t *testing.T) {
 func TestReplayedPlan(t *testing.T) {
 	plan := chaos.Plan{Steps: []chaos.PlanStep{
 		{At: chaos.Duration(2 * time.Second), For: chaos.Duration(2 * time.Second), FaultSpec: chaos.FaultSpec{Kind: "kill-server", Target: "leader"}},
-		{At: chaos.Duration(6 * time.Second), FaultSpec: chaos.FaultSpec{Kind: "restart-server", Target: "follower"}},
-		{At: chaos.Duration(9 * time.Second), For: chaos.Duration(time.Second), FaultSpec: chaos.FaultSpec{Kind: "partition", Target: "node2"}},
+		{At: chaos.Duration(7 * time.Second), For: chaos.Duration(time.Second), FaultSpec: chaos.FaultSpec{Kind: "pause-server", Target: "zk3"}},
+		{At: chaos.Duration(10 * time.Second), For: chaos.Duration(time.Second), FaultSpec: chaos.FaultSpec{Kind: "partition", Target: "node2"}},
 	}}
 	sc := Get("baseline")
-	sc.Duration = 12 * time.Second
-	first, _, dir := trial(t, sc, chaos.TrialConfig{Seed: 1, Plan: &plan})
+	sc.Duration = 13 * time.Second
+	first, _, dir := trial(t, sc, chaos.TrialConfig{Seed: 1, Plan: &plan, Ensemble: chaostest.SharedEnsemble(t)})
 	recorded, err := os.ReadFile(filepath.Join(dir, chaos.VerdictFile))
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +125,7 @@ func TestReplayedPlan(t *testing.T) {
 	if err != nil {
 		t.Fatalf("verdict.json is not a plan: %v", err)
 	}
-	second, _, _ := trial(t, sc, chaos.TrialConfig{Seed: 99, Plan: &replay})
+	second, _, _ := trial(t, sc, chaos.TrialConfig{Seed: 99, Plan: &replay, Ensemble: chaostest.SharedEnsemble(t)})
 	if len(first.Faults) != 3 || len(second.Faults) != len(first.Faults) {
 		t.Fatalf("faults: %d, then %d on replay", len(first.Faults), len(second.Faults))
 	}
