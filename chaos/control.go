@@ -146,8 +146,8 @@ func (c *Controller) inject(ctx context.Context, req ControlRequest) (string, er
 		return "", err
 	}
 	hit := ""
-	if t, ok := f.(Targeted); ok {
-		hit = t.Target()
+	if t, ok := f.(Hitter); ok {
+		hit = t.Hit()
 	}
 	c.report(fmt.Sprintf("fault: %s (on %s)", f.Name(), hit))
 	if req.For > 0 {

@@ -48,9 +48,11 @@ type JobClock interface {
 	HolderJobEndsIn() (time.Duration, error)
 }
 
-// Targeted faults say what they hit once started.
-type Targeted interface {
-	Target() string
+// Hitter is a fault that says what it hit once started (the node or
+// server its target resolved to). The method is not called Target: the
+// faults' Target fields say what they aim at.
+type Hitter interface {
+	Hit() string
 }
 
 // HolderLoser is a fault that may take the lock holder away; the checker
@@ -132,4 +134,4 @@ func (t ServerTarget) resolve(ctx context.Context, e *Ensemble) (int, error) {
 // targeted is embedded by faults to remember what they hit.
 type targeted struct{ target string }
 
-func (t *targeted) Target() string { return t.target }
+func (t *targeted) Hit() string { return t.target }

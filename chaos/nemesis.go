@@ -45,8 +45,8 @@ func nemesis(ctx context.Context, on Stage, steps []Step, since func() time.Dura
 			if keepSpacing {
 				lag = max(lag, fw.Start-s.At)
 			}
-			if t, ok := s.Fault.(Targeted); ok {
-				fw.Target = t.Target()
+			if t, ok := s.Fault.(Hitter); ok {
+				fw.Target = t.Hit()
 			}
 			if err != nil {
 				fw.Error = err.Error()

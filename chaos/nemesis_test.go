@@ -3,6 +3,7 @@ package chaos
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,5 +61,19 @@ func TestCheckerL1SeesFaultsWhileInjected(t *testing.T) {
 	h.Intervals[1].End = 10 * sec
 	if v := verdict(t, Check(h, Expect{}), "L1"); !v.Pass {
 		t.Fatalf("a takeover the quorum loss prevented was judged: %+v", v)
+	}
+}
+
+// TestEveryFaultSaysWhatItHit: each kind of fault that aims at a node or
+// a server reports what it hit, for the fault window and the timeline.
+func TestEveryFaultSaysWhatItHit(t *testing.T) {
+	for _, kind := range FaultKinds() {
+		f, err := NewFault(FaultSpec{Kind: kind, Target: map[bool]string{true: "zk1", false: "node1"}[strings.HasSuffix(kind, "-server")], Latency: Duration(time.Millisecond)})
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		if _, ok := f.(Hitter); !ok {
+			t.Errorf("fault %s (%T) does not say what it hit", kind, f)
+		}
 	}
 }
