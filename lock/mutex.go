@@ -282,7 +282,7 @@ func (m *Mutex) createContainer(p string, acl []zk.ACL) error {
 	switch {
 	case err == nil, errors.Is(err, zk.ErrNodeExists):
 		return nil
-	case errors.Is(err, zk.ErrUnknown), errors.Is(err, zk.ErrBadArguments), errors.Is(err, zk.ErrAPIError):
+	case unimplemented(err):
 		return fmt.Errorf("%w: create %s: %v", ErrOldServer, p, err)
 	case errors.Is(err, zk.ErrNoNode):
 		return err
@@ -330,4 +330,12 @@ func (m *Mutex) abandon(err error) error {
 		}
 	}
 	return err
+}
+
+// unimplemented says the server does not know the request: what a server
+// older than 3.5.3 answers to a container create (UNIMPLEMENTED, -6).
+// go-zookeeper has no sentinel for that code and reports it as "unknown
+// error: -6"; TestUnimplementedIsAnOldServer pins the form.
+func unimplemented(err error) bool {
+	return err != nil && (strings.HasSuffix(err.Error(), "unknown error: -6") || errors.Is(err, zk.ErrUnknown))
 }

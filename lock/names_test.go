@@ -2,8 +2,11 @@ package lock
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/go-zookeeper/zk"
 )
 
 func TestValidateName(t *testing.T) {
@@ -127,4 +130,17 @@ func FuzzValidateName(f *testing.F) {
 			t.Fatalf("valid name %q makes an invalid path", name)
 		}
 	})
+}
+
+// TestUnimplementedIsAnOldServer: a server older than 3.5.3 answers a
+// container create with UNIMPLEMENTED, which go-zookeeper reports in this
+// form; the wrapper must name the old server, not pass the code on.
+func TestUnimplementedIsAnOldServer(t *testing.T) {
+	var code zk.ErrCode = -6
+	if err := fmt.Errorf("unknown error: %v", code); !unimplemented(err) {
+		t.Fatalf("%v not taken for an old server", err)
+	}
+	if unimplemented(zk.ErrNoNode) || unimplemented(nil) {
+		t.Fatal("ordinary errors taken for an old server")
+	}
 }
