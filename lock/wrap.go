@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"syscall"
 	"time"
 )
@@ -155,110 +154,6 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	return res, nil
 }
 
-// run runs the job under the held lock, with its ledger entry written as
-// it starts and completed as it ends (with the slot record, for a
-// successful --once-per run, in the same transaction).
-func run(cfg Config, s *Session, m *Mutex, c *child, clock clockError, slot *slotRun) (Result, error) {
-	host, _ := os.Hostname() // an empty host is still a valid entry
-	entry := RunEntry{ID: RunID(cfg.Name, m.Token()), Host: host, Pid: os.Getpid(), Token: m.Token(), Start: clock.now()}
-	if slot != nil {
-		entry.SlotStart = &slot.start
-	}
-	if cfg.BeforeJob != nil {
-		cfg.BeforeJob(RunInfo{Name: cfg.Name, Token: m.Token(), ID: entry.ID})
-	}
-	res := Result{Ran: true, Token: m.Token(), ID: entry.ID, Start: cfg.Clock()}
-	// The entry is written while the job starts: the job does not wait
-	// for it, and its completion waits for it.
-	started := make(chan error, 1)
-	go func() { started <- m.recordStart(entry) }()
-	status, ending, err := supervise(cfg, s, m, c)
-	res.Status, res.Ending, res.End = status, ending, cfg.Clock()
-	if serr := <-started; serr != nil {
-		cfg.Logger.Warn("run ledger: the run's start could not be written", "lock", cfg.Name, "err", serr)
-	}
-	end := clock.now()
-	complete := func(e *RunEntry) {
-		*e = entry
-		e.End, e.Exit, e.Ending = &end, &status, ending
-		if err != nil {
-			e.Reason = err.Error()
-		}
-	}
-	var rec *SlotRecord
-	if slot != nil && err == nil && ending == EndExited && status == 0 {
-		rec = &SlotRecord{Host: host, Pid: os.Getpid(), Schedule: cfg.OncePer.String(), SlotStart: slot.start, SlotEnd: slot.end,
-			Fired: slot.fired, Start: entry.Start, End: end, Token: m.Token()}
-	}
-	if err != nil {
-		// The lock is lost: the entry is completed, unguarded, only if the
-		// session still serves soon; else it stays open and reads as lost.
-		done := make(chan error, 1)
-		go func() { done <- m.recordEnd(entry.ID, complete, nil, false) }()
-		select {
-		case <-done:
-		case <-time.After(min(2*time.Second, s.Timeout()/2)):
-		}
-		return res, err
-	}
-	if werr := m.recordEnd(entry.ID, complete, rec, true); werr != nil {
-		if rec != nil {
-			cfg.Logger.Error("job succeeded but its run could not be recorded; another node may run it again this slot", "lock", cfg.Name, "err", werr)
-		} else {
-			cfg.Logger.Warn("run ledger: the run's end could not be written; it will read as lost", "lock", cfg.Name, "err", werr)
-		}
-	} else if rec != nil {
-		cfg.Logger.Info("run recorded", "lock", cfg.Name, "slot_start", rec.SlotStart.Format(time.RFC3339))
-	}
-	return res, nil
-}
-
-// waitWatch ends the wait for the lock on the first signal. It is the only
-// reader of the signals until stop, and stop says whether it took one: a
-// signal that lands between the grant and the end of the wait must stop
-// the job from starting, not vanish.
-type waitWatch struct {
-	ctx         context.Context
-	stopWaiting context.CancelCauseFunc
-	taken       chan syscall.Signal
-	done        chan struct{}
-}
-
-func watchWait(ctx context.Context, signals <-chan os.Signal) *waitWatch {
-	w := &waitWatch{taken: make(chan syscall.Signal, 1), done: make(chan struct{})}
-	w.ctx, w.stopWaiting = context.WithCancelCause(ctx)
-	go func() {
-		defer close(w.done)
-		select {
-		case sig := <-signals:
-			w.taken <- sig.(syscall.Signal)
-			w.stopWaiting(&InterruptedError{Signal: sig.(syscall.Signal)})
-		case <-w.ctx.Done():
-		}
-	}()
-	return w
-}
-
-// stop ends the watch and returns the signal it took, or 0.
-func (w *waitWatch) stop() syscall.Signal {
-	w.stopWaiting(nil)
-	<-w.done
-	select {
-	case sig := <-w.taken:
-		return sig
-	default:
-		return 0
-	}
-}
-
-func (w *waitWatch) deliverForTest(sig syscall.Signal) {
-	_ = syscall.Kill(os.Getpid(), sig) // to ourselves: cannot fail
-	select {
-	case <-w.ctx.Done():
-	case <-time.After(2 * time.Second):
-	}
-}
-
 // releaseLock frees the lock once the child tree is dead (S4).
 func releaseLock(cfg Config, s *Session) {
 	if !s.release() {
@@ -305,66 +200,5 @@ func acquire(ctx context.Context, cfg Config) (*Session, *Mutex, error) {
 			return nil, nil, err
 		}
 		cfg.Logger.Info("session lost while waiting; contending again", "lock", cfg.Name, "err", err)
-	}
-}
-
-// supervise runs the child until it exits, the fence fires, or the
-// runtime limit is hit; it returns once the whole tree is dead, with how
-// the run ended.
-func supervise(cfg Config, s *Session, m *Mutex, c *child) (int, string, error) {
-	log := cfg.Logger
-	err := c.start([]string{
-		"ZOOLOCKED_NAME=" + cfg.Name,
-		"ZOOLOCKED_TOKEN=" + strconv.FormatInt(m.Token(), 10),
-		"ZOOLOCKED_ZNODE=" + m.Node(),
-		"ZOOLOCKED_SESSION=" + fmt.Sprintf("0x%x", s.ID()),
-		"ZOOLOCKED_RUN_ID=" + RunID(cfg.Name, m.Token()),
-	})
-	if err != nil {
-		c.killNow()
-		<-c.exited()
-		return 0, EndExited, err
-	}
-	var runtimeLimit <-chan time.Time
-	if cfg.MaxRuntime > 0 {
-		timer := time.NewTimer(cfg.MaxRuntime)
-		defer timer.Stop()
-		runtimeLimit = timer.C
-	}
-	ending := EndExited
-	for {
-		select {
-		case <-c.exited():
-			status, err := c.result()
-			return status, ending, err
-		case sig := <-cfg.Signals:
-			log.Info("forwarding signal", "lock", cfg.Name, "signal", sig.String())
-			c.forward(sig.(syscall.Signal))
-			ending = EndSignal
-		case <-runtimeLimit:
-			log.Warn("max runtime reached; stopping the job", "lock", cfg.Name, "max_runtime", cfg.MaxRuntime)
-			c.fence()
-			ending = EndMaxRuntime
-		case <-s.Done():
-			lost := s.Err()
-			if errors.Is(lost, ErrLockGone) {
-				c.killNow()
-			} else {
-				c.fence()
-			}
-			// Backstop: the keeper kills after the grace itself; this
-			// covers a keeper that is slow to act.
-			backstop := time.NewTimer(cfg.Session.KillGrace)
-			select {
-			case <-c.exited():
-			case <-backstop.C:
-				c.killNow()
-				<-c.exited()
-			}
-			backstop.Stop()
-			log.Error("lock lost; job killed", "lock", cfg.Name, "token", m.Token(), "reason", lost)
-			status, _ := c.result() // the keeper's own failure matters less than the lost lock
-			return status, EndFenced, lost
-		}
 	}
 }
