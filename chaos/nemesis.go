@@ -3,6 +3,8 @@ package chaos
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"sync"
 	"time"
 )
 
@@ -15,12 +17,29 @@ type Step struct {
 
 // nemesis runs the schedule on stage and delivers the fault windows once
 // every fault has healed. fenceAfter is how long the run's wrappers ride
-// through silence, for HolderLoser faults. With keepSpacing, a step that
-// ran late delays every later one as much (a drawn schedule's spacing is
-// its point); without it, each step begins at its offset, or as soon as
-// the step before has healed (a plan's offsets are its point).
-func nemesis(ctx context.Context, on Stage, steps []Step, since func() time.Duration, log *slog.Logger, fenceAfter time.Duration, keepSpacing bool) <-chan []FaultWindow {
+// through silence, for HolderLoser faults.
+//
+// A drawn schedule (sequential) runs its steps one after another, and a
+// step that ran late delays every later one as much: its spacing is its
+// point. A plan runs each step at its own offset, overlapping others as
+// the plan says: an incident ("the leader died at :03, node2 lost its link
+// at :05") is faults at times, not a queue.
+func nemesis(ctx context.Context, on Stage, steps []Step, since func() time.Duration, log *slog.Logger, fenceAfter time.Duration, sequential bool) <-chan []FaultWindow {
 	out := make(chan []FaultWindow, 1)
+	n := nemesisRun{ctx: ctx, on: on, since: since, log: log, fenceAfter: fenceAfter}
+	if !sequential {
+		go func() {
+			windows := make([]FaultWindow, len(steps))
+			var wg sync.WaitGroup
+			for i, s := range steps {
+				wg.Go(func() { windows[i] = n.step(s, 0) })
+			}
+			wg.Wait()
+			slices.SortStableFunc(windows, func(a, b FaultWindow) int { return int(a.Began - b.Began) })
+			out <- windows
+		}()
+		return out
+	}
 	go func() {
 		var windows []FaultWindow
 		// A step that ran late (a holder fault waits for a holder) delays
@@ -29,44 +48,57 @@ func nemesis(ctx context.Context, on Stage, steps []Step, since func() time.Dura
 		// as injected.
 		var lag time.Duration
 		for _, s := range steps {
-			if wait := s.At + lag - since(); wait > 0 {
-				select {
-				case <-time.After(wait):
-				case <-ctx.Done():
-				}
-			}
-			spec := s.Fault.Spec()
-			fw := FaultWindow{Name: s.Fault.Name(), Kind: spec.Kind, Spec: spec, Planned: s.For, Began: since()}
-			if l, ok := s.Fault.(HolderLoser); ok {
-				fw.HolderLoss = l.LosesHolder(s.For, fenceAfter)
-			}
-			err := s.Fault.Start(ctx, on)
-			fw.Start = since()
-			if keepSpacing {
-				lag = max(lag, fw.Start-s.At)
-			}
-			if t, ok := s.Fault.(Hitter); ok {
-				fw.Target = t.Hit()
-			}
-			if err != nil {
-				fw.Error = err.Error()
-				log.Warn("fault not injected", "fault", fw.Name, "err", err)
-			} else {
-				log.Info("fault", "fault", fw.Name, "target", fw.Target, "at", fw.Start.Round(time.Millisecond))
-				select {
-				case <-time.After(s.For):
-				case <-ctx.Done():
-				}
-				if err := s.Fault.Heal(context.WithoutCancel(ctx), on); err != nil {
-					fw.Error = "heal: " + err.Error()
-					log.Warn("heal failed", "fault", fw.Name, "err", err)
-				}
-			}
-			fw.End = since()
-			log.Info("healed", "fault", fw.Name, "at", fw.End.Round(time.Millisecond))
+			fw := n.step(s, lag)
+			lag = max(lag, fw.Start-s.At)
 			windows = append(windows, fw)
 		}
 		out <- windows
 	}()
 	return out
+}
+
+type nemesisRun struct {
+	ctx        context.Context
+	on         Stage
+	since      func() time.Duration
+	log        *slog.Logger
+	fenceAfter time.Duration
+}
+
+// step waits for the step's offset (plus lag), injects its fault, holds
+// it for its length, heals it, and returns its window.
+func (n nemesisRun) step(s Step, lag time.Duration) FaultWindow {
+	if wait := s.At + lag - n.since(); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-n.ctx.Done():
+		}
+	}
+	spec := s.Fault.Spec()
+	fw := FaultWindow{Name: s.Fault.Name(), Kind: spec.Kind, Spec: spec, Planned: s.For, Began: n.since()}
+	if l, ok := s.Fault.(HolderLoser); ok {
+		fw.HolderLoss = l.LosesHolder(s.For, n.fenceAfter)
+	}
+	err := s.Fault.Start(n.ctx, n.on)
+	fw.Start = n.since()
+	if t, ok := s.Fault.(Hitter); ok {
+		fw.Target = t.Hit()
+	}
+	if err != nil {
+		fw.Error = err.Error()
+		n.log.Warn("fault not injected", "fault", fw.Name, "err", err)
+	} else {
+		n.log.Info("fault", "fault", fw.Name, "target", fw.Target, "at", fw.Start.Round(time.Millisecond))
+		select {
+		case <-time.After(s.For):
+		case <-n.ctx.Done():
+		}
+		if err := s.Fault.Heal(context.WithoutCancel(n.ctx), n.on); err != nil {
+			fw.Error = "heal: " + err.Error()
+			n.log.Warn("heal failed", "fault", fw.Name, "err", err)
+		}
+	}
+	fw.End = n.since()
+	n.log.Info("healed", "fault", fw.Name, "at", fw.End.Round(time.Millisecond))
+	return fw
 }

@@ -77,3 +77,20 @@ func TestEveryFaultSaysWhatItHit(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanStepsOverlap: a plan's steps run at their own offsets, so faults
+// overlap as an incident's did.
+func TestPlanStepsOverlap(t *testing.T) {
+	r := &Trial{log: slog.New(slog.DiscardHandler), epoch: time.Now()}
+	long, short := &slowFault{since: r.since}, &slowFault{since: r.since}
+	windows := <-nemesis(context.Background(), r, []Step{
+		{At: 0, For: 400 * time.Millisecond, Fault: long},
+		{At: 100 * time.Millisecond, For: 50 * time.Millisecond, Fault: short},
+	}, r.since, r.log, time.Second, false)
+	if len(windows) != 2 {
+		t.Fatalf("windows %+v", windows)
+	}
+	if second := windows[1]; second.Began < 80*time.Millisecond || second.Began > 300*time.Millisecond || second.Began > windows[0].End {
+		t.Fatalf("the second step began at %v, within the first's window (to %v) at 100ms wanted", second.Began, windows[0].End)
+	}
+}
