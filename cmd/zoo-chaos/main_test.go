@@ -140,3 +140,20 @@ func TestManPageAgreesWithHelp(t *testing.T) {
 		t.Errorf("not a man page:\n%.200s", man)
 	}
 }
+
+// TestREADMEIncidentIsAPlan: the incident the README walks through parses
+// as a plan whose steps overlap as the incident's faults did.
+func TestREADMEIncidentIsAPlan(t *testing.T) {
+	data, err := os.ReadFile("../../docs/examples/incident.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := chaos.ParsePlan(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := p.Schedule()
+	if len(steps) != 2 || steps[1].At >= steps[0].At+steps[0].For {
+		t.Fatalf("steps %+v: want two overlapping faults", steps)
+	}
+}
