@@ -182,6 +182,17 @@ func TestWaiterSendsOnlyPings(t *testing.T) {
 		t.Fatalf("no server lists the waiter's session %s", sid)
 		return 0
 	}
+	// Its contending (listing, token, watch) is over once it watches its
+	// predecessor; count from then.
+	sid := fmt.Sprintf("0x%x", stat.EphemeralOwner)
+	eventually(t, 10*time.Second, "the waiter watches its predecessor", func() bool {
+		for _, id := range e.IDs() {
+			if out, err := fourLetter(e.ClientAddr(id), "wchc"); err == nil && strings.Contains(out, sid+"\n\t/zoo-locked/quiet-waiter/"+queue[0]) {
+				return true
+			}
+		}
+		return false
+	})
 	first := received()
 	const watch = 4 * time.Second // T: a heartbeat would send 6 requests, the client's pings 3
 	time.Sleep(watch)             // counting what a quiet waiter sends over a while is the point
