@@ -22,15 +22,23 @@ type upProcess struct {
 	lines []string
 }
 
-func (u *upProcess) find(prefix string) (string, bool) {
+// find is the first line up printed that matches.
+func (u *upProcess) find(match func(line string) bool) (string, bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for _, l := range u.lines {
-		if strings.HasPrefix(l, prefix) {
+		if match(l) {
 			return l, true
 		}
 	}
 	return "", false
+}
+
+func prefix(p string) func(string) bool {
+	return func(l string) bool { return strings.HasPrefix(l, p) }
+}
+func contains(s string) func(string) bool {
+	return func(l string) bool { return strings.Contains(l, s) }
 }
 
 // TestFaultsByHand: against a running `zoo-chaos up`, `zoo-chaos fault
@@ -71,12 +79,12 @@ func TestFaultsByHand(t *testing.T) {
 		}
 	}()
 	chaostest.Eventually(t, 2*time.Minute, "zoo-chaos up serving with its control socket", func() bool {
-		_, ok := u.find("faults by hand")
+		_, ok := u.find(prefix("faults by hand"))
 		return ok
 	})
-	line, _ := u.find("node2: ")
+	line, _ := u.find(prefix("node2: "))
 	node2 := strings.Fields(line)[3] // node2: zoo-locked --zk CONNECT NAME -- COMMAND
-	line, _ = u.find("node1: ")
+	line, _ = u.find(prefix("node1: "))
 	node1 := strings.Fields(line)[3]
 
 	holder := chaostest.Connect(t, node2)
@@ -92,14 +100,14 @@ func TestFaultsByHand(t *testing.T) {
 		return err == nil && !exists
 	})
 	chaostest.Eventually(t, 5*time.Second, "up printed the fault", func() bool {
-		_, ok := u.findContaining("fault: partition node2")
+		_, ok := u.find(contains("fault: partition node2"))
 		return ok
 	})
 	if out, err := exec.Command(zooChaos, "heal", "--dir", dir).CombinedOutput(); err != nil || !strings.Contains(string(out), "healed 1") {
 		t.Fatalf("zoo-chaos heal: %v\n%s", err, out)
 	}
 	chaostest.Eventually(t, 5*time.Second, "up printed the heal", func() bool {
-		_, ok := u.findContaining("healed: partition node2")
+		_, ok := u.find(contains("healed: partition node2"))
 		return ok
 	})
 	again := chaostest.Connect(t, node2)
@@ -109,15 +117,4 @@ func TestFaultsByHand(t *testing.T) {
 	if out, err := exec.Command(zooChaos, "fault", "partition", "holder", "--dir", dir).CombinedOutput(); err == nil || !strings.Contains(string(out), "name a node") {
 		t.Fatalf("a role without a workload: %v\n%s", err, out)
 	}
-}
-
-func (u *upProcess) findContaining(s string) (string, bool) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	for _, l := range u.lines {
-		if strings.Contains(l, s) {
-			return l, true
-		}
-	}
-	return "", false
 }

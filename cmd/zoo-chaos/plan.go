@@ -25,13 +25,8 @@ func printPlan(args []string) int {
 	if done, code := parseFlags(fs, args, "zoo-chaos plan NAME [--seed N]   print the fault schedule the seed gives, as JSON for run --plan"); done {
 		return code
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "zoo-chaos plan: want exactly one scenario name (zoo-chaos list shows them)")
-		return 64
-	}
-	sc := scenarios.Get(fs.Arg(0))
-	if sc.Name == "" {
-		fmt.Fprintf(os.Stderr, "zoo-chaos plan: no scenario %q (zoo-chaos list shows them)\n", fs.Arg(0))
+	sc, ok := scenarioArg("plan", fs.Args())
+	if !ok {
 		return 64
 	}
 	plan := chaos.PlanOf(sc.Name, seed, sc.Schedule(seed, sc.WithDefaults().Duration))
@@ -42,4 +37,19 @@ func printPlan(args []string) int {
 	}
 	fmt.Println(string(out))
 	return 0
+}
+
+// scenarioArg is the one scenario a command names, or false after saying
+// on stderr what is wrong.
+func scenarioArg(command string, args []string) (chaos.Scenario, bool) {
+	if len(args) != 1 {
+		fmt.Fprintf(os.Stderr, "zoo-chaos %s: want exactly one scenario name (zoo-chaos list shows them)\n", command)
+		return chaos.Scenario{}, false
+	}
+	sc := scenarios.Get(args[0])
+	if sc.Name == "" {
+		fmt.Fprintf(os.Stderr, "zoo-chaos %s: no scenario %q (zoo-chaos list shows them)\n", command, args[0])
+		return chaos.Scenario{}, false
+	}
+	return sc, true
 }

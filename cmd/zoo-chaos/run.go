@@ -70,13 +70,8 @@ func runScenario(args []string) int {
 			return 64
 		}
 	}
-	if n := fs.NArg() - len(command); n != 1 {
-		fmt.Fprintln(os.Stderr, "zoo-chaos run: want exactly one scenario name (zoo-chaos list shows them)")
-		return 64
-	}
-	sc := scenarios.Get(fs.Arg(0))
-	if sc.Name == "" {
-		fmt.Fprintf(os.Stderr, "zoo-chaos run: no scenario %q (zoo-chaos list shows them)\n", fs.Arg(0))
+	sc, ok := scenarioArg("run", fs.Args()[:fs.NArg()-len(command)])
+	if !ok {
 		return 64
 	}
 	if o.nodes < 0 || o.duration < 0 || (o.nodes == 1) {
