@@ -34,6 +34,9 @@ func init() {
 	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
 		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
 	}
+	// testcontainers prints its banner and every container step to
+	// stderr; the harness logs what matters through its own logger.
+	tclog.SetDefault(tclog.NewNoopLogger())
 }
 
 // containerLabel marks everything the harness creates, so that a CI step can
@@ -72,9 +75,6 @@ func containerBackendAvailable(ctx context.Context, image string) error {
 }
 
 func newContainerBackend(ctx context.Context, image string) (*containerBackend, error) {
-	// testcontainers prints every container step to stderr; the harness
-	// logs what matters through its own logger.
-	tclog.SetDefault(tclog.NewNoopLogger())
 	docker, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
 		return nil, err
