@@ -214,11 +214,32 @@ func (m *Mutex) create(ctx context.Context) error {
 				m.createdAt = before.Add(m.cfg.Clock().Sub(before) / 2)
 				return nil
 			case errors.Is(err, zk.ErrNoNode):
-				// The parent (a container) was reaped between our two calls.
-				if err := m.ensureParent(); err != nil {
-					return err
+				// The lock's first run: make its parent with the contender.
+				before = m.cfg.Clock()
+				created, err = m.createWithParents(name)
+				switch {
+				case err == nil:
+					m.node = created
+					m.createdAt = before.Add(m.cfg.Clock().Sub(before) / 2)
+					return nil
+				case errors.Is(err, zk.ErrAPIError):
+					// Applied, most likely, and answered in a form the
+					// client cannot read: look for our guid now.
+					mayExist = true
+					continue
+				case errors.Is(err, zk.ErrNodeExists):
+					// Another contender made a parent meanwhile.
+					if err := m.ensureParent(); err != nil {
+						return err
+					}
+					continue
+				case errors.Is(err, zk.ErrConnectionClosed), errors.Is(err, zk.ErrNoServer):
+					mayExist = true
+				case unimplemented(err), errors.Is(err, zk.ErrBadArguments):
+					return fmt.Errorf("%w: create %s: %v", ErrOldServer, m.parent, err)
+				default:
+					return fmt.Errorf("create %s with its parents: %w", name, err)
 				}
-				continue
 			case errors.Is(err, zk.ErrConnectionClosed), errors.Is(err, zk.ErrNoServer):
 				mayExist = true
 			case errors.Is(err, zk.ErrNoAuth):
@@ -255,6 +276,44 @@ func (m *Mutex) findOurs() (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// createWithParents makes the lock's parent — and the root above it when
+// that is missing too — and our contender in one transaction: a lock's
+// first run then costs one write more than the next, where creating each
+// in turn costs two (a failed write is a write). The parents are container
+// znodes. go-zookeeper cannot read the answer to a container create inside
+// a multi: the server applies it and the client reports ErrAPIError, so
+// the caller then looks for its guid, as after a lost reply
+// (TestFirstRunCostsOneWriteMore runs this against a real server).
+func (m *Mutex) createWithParents(name string) (string, error) {
+	var err error
+	for _, withRoot := range []bool{false, true} {
+		var ops []any
+		if withRoot {
+			p := ""
+			for _, part := range strings.Split(strings.Trim(path.Dir(m.parent), "/"), "/") {
+				p += "/" + part
+				ops = append(ops, &zk.CreateRequest{Path: p, Acl: m.acl.root, Flags: zk.FlagContainer})
+			}
+		}
+		ops = append(ops,
+			&zk.CreateRequest{Path: m.parent, Acl: m.acl.parent, Flags: zk.FlagContainer},
+			&zk.CreateRequest{Path: name, Data: m.cfg.Data, Acl: m.acl.node, Flags: zk.FlagEphemeral | zk.FlagSequence})
+		var res []zk.MultiResponse
+		res, err = m.s.Conn().Multi(ops...)
+		m.log.Debug("create contender with its parents", "lock", path.Base(m.parent), "with_root", withRoot, "err", err)
+		if err == nil && len(res) == len(ops) {
+			return res[len(res)-1].String, nil
+		}
+		if err == nil {
+			err = zk.ErrAPIError // an answer we cannot read: the caller looks
+		}
+		if !errors.Is(err, zk.ErrNoNode) {
+			break
+		}
+	}
+	return "", err
 }
 
 // ensureParent creates the lock's parent, and the root above it when that

@@ -200,3 +200,36 @@ func TestWaiterSendsOnlyPings(t *testing.T) {
 		t.Fatalf("the waiter sent %d requests in %v while waiting; the client's pings alone are 3", n, watch)
 	}
 }
+
+// TestFirstRunCostsOneWriteMore: a lock's first run makes its parent in
+// the transaction that makes its contender, so it costs one write more
+// than the next run (the contender's failed create), not two. The very
+// first lock under a root that does not exist yet pays one more (the
+// transaction that assumed the root, failed), once per ensemble.
+func TestFirstRunCostsOneWriteMore(t *testing.T) {
+	e := chaostest.SharedEnsemble(t)
+	fire := func(args ...string) int64 {
+		t.Helper()
+		before, _ := ensembleCounters(t, e)
+		w := startWrapper(t, "first-run", nil, append(args, "--", "true")...)
+		if code := w.wait(t, 10*time.Second); code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, w.stderr)
+		}
+		after, _ := ensembleCounters(t, e)
+		return after - before
+	}
+	fire("first-run-root") // the root exists from here on, as on any ensemble in use
+	first := fire("first-run")
+	second := fire("first-run")
+	t.Logf("writes: %d for the first run, %d for the second", first, second)
+	if first > second+1 {
+		t.Fatalf("the first run cost %d writes, the second %d: want at most one more", first, second)
+	}
+	root := fmt.Sprintf("/first-run-root-%d", time.Now().UnixNano())
+	if n := fire("--root", root, "first-run"); n > second+2 {
+		t.Fatalf("a first run under a new root cost %d writes, want at most %d", n, second+2)
+	}
+	if st, err := lock.Inspect(zkClient(t), root, "first-run"); err != nil || len(st.Runs) != 1 || st.Runs[0].State != "ok" {
+		t.Fatalf("the run under the new root: %+v, %v", st.Runs, err)
+	}
+}
