@@ -249,7 +249,7 @@ func newTimeline(h *History, rep Report) timeline {
 func excusingFaults(verdict string, faults []FaultWindow) string {
 	var names []string
 	for _, f := range faults {
-		if verdict == "S1" && f.Spec.Kind == "pause-wrapper" || verdict == "S1" && strings.HasPrefix(f.Name, "pause holder") {
+		if verdict == "S1" && f.Spec.Kind == "pause-wrapper" {
 			names = append(names, f.Name)
 		}
 	}

@@ -291,9 +291,7 @@ func (m *Mutex) createWithParents(name string) (string, error) {
 	for _, withRoot := range []bool{false, true} {
 		var ops []any
 		if withRoot {
-			p := ""
-			for _, part := range strings.Split(strings.Trim(path.Dir(m.parent), "/"), "/") {
-				p += "/" + part
+			for _, p := range m.rootPaths() {
 				ops = append(ops, &zk.CreateRequest{Path: p, Acl: m.acl.root, Flags: zk.FlagContainer})
 			}
 		}
@@ -316,6 +314,18 @@ func (m *Mutex) createWithParents(name string) (string, error) {
 	return "", err
 }
 
+// rootPaths are the root and each znode above it, top first: what a
+// lock's parent needs above it.
+func (m *Mutex) rootPaths() []string {
+	var paths []string
+	p := ""
+	for _, part := range strings.Split(strings.Trim(path.Dir(m.parent), "/"), "/") {
+		p += "/" + part
+		paths = append(paths, p)
+	}
+	return paths
+}
+
 // ensureParent creates the lock's parent, and the root above it when that
 // is missing too, as container znodes, which the server removes once their
 // last child is gone. The parent is tried first: the root usually exists,
@@ -325,10 +335,7 @@ func (m *Mutex) ensureParent() error {
 	if !errors.Is(err, zk.ErrNoNode) {
 		return err
 	}
-	parts := strings.Split(strings.Trim(path.Dir(m.parent), "/"), "/")
-	p := ""
-	for _, part := range parts {
-		p += "/" + part
+	for _, p := range m.rootPaths() {
 		if err := m.createContainer(p, m.acl.root); err != nil {
 			return err
 		}

@@ -26,7 +26,7 @@ func run(cfg Config, s *Session, m *Mutex, c *child, clock clockError, slot *slo
 	// for it, and its completion waits for it.
 	started := make(chan error, 1)
 	go func() { started <- m.recordStart(entry) }()
-	status, ending, err := supervise(cfg, s, m, c)
+	status, ending, err := supervise(cfg, s, m, c, entry.ID)
 	res.Status, res.Ending, res.End = status, ending, cfg.Clock()
 	if serr := <-started; serr != nil {
 		cfg.Logger.Warn("run ledger: the run's start could not be written", "lock", cfg.Name, "err", serr)
@@ -70,14 +70,14 @@ func run(cfg Config, s *Session, m *Mutex, c *child, clock clockError, slot *slo
 // supervise runs the child until it exits, the fence fires, or the
 // runtime limit is hit; it returns once the whole tree is dead, with how
 // the run ended.
-func supervise(cfg Config, s *Session, m *Mutex, c *child) (int, string, error) {
+func supervise(cfg Config, s *Session, m *Mutex, c *child, runID string) (int, string, error) {
 	log := cfg.Logger
 	err := c.start([]string{
 		"ZOOLOCKED_NAME=" + cfg.Name,
 		"ZOOLOCKED_TOKEN=" + strconv.FormatInt(m.Token(), 10),
 		"ZOOLOCKED_ZNODE=" + m.Node(),
 		"ZOOLOCKED_SESSION=" + fmt.Sprintf("0x%x", s.ID()),
-		"ZOOLOCKED_RUN_ID=" + RunID(cfg.Name, m.Token()),
+		"ZOOLOCKED_RUN_ID=" + runID,
 	})
 	if err != nil {
 		c.killNow()
