@@ -5,7 +5,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
 
 // Verdict is one guarantee checked against a history.
@@ -101,6 +101,9 @@ func Check(h *History, exp Expect) Report {
 	)
 	if len(h.Command) > 0 {
 		r.Verdicts = append(r.Verdicts, checkGracefulStop(h), checkJobFailures(h))
+	}
+	if v := checkMixedFleet(h); v != nil {
+		r.Verdicts = append(r.Verdicts, *v)
 	}
 	if exp.Runs.Max > 0 {
 		n := len(h.Intervals)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
 
 const sec = time.Second

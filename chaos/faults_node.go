@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"syscall"
 	"time"
-
-	"github.com/zoo-locked/zoo-locked/lock"
 )
 
 // PartitionNode cuts a client node (the holder, a waiter or a named node)
@@ -146,7 +144,7 @@ func (f *PauseWrapper) Start(ctx context.Context, on Stage) error {
 		return err
 	}
 	f.target = c.Name()
-	f.pids = append([]int{pid}, lock.Descendants(pid)...)
+	f.pids = append([]int{pid}, processTree(pid)...)
 	for _, p := range f.pids {
 		_ = syscall.Kill(p, syscall.SIGSTOP) // ESRCH: it just exited
 	}

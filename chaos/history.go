@@ -34,6 +34,9 @@ type Firing struct {
 	Start time.Duration `json:"start_ns"`
 	End   time.Duration `json:"end_ns"`
 	Exit  int           `json:"exit"`
+	// Wrapper is what fired: "zoo-locked", "zoo-locked HOSTS PATH" (the
+	// classic form), or a foreign recipe (RecipeC, RecipeCurator).
+	Wrapper string `json:"wrapper,omitempty"`
 }
 
 // LeaderChange records who led from At on (0: nobody).

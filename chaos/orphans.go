@@ -5,8 +5,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-
-	"github.com/zoo-locked/zoo-locked/lock"
 )
 
 // orphans lists living processes that carry the run's marker: every
@@ -25,7 +23,7 @@ func orphans(runID string) []int {
 		if err != nil || !bytes.Contains(env, marker) {
 			continue
 		}
-		if lock.Alive(pid) {
+		if living(pid) {
 			left = append(left, pid)
 		}
 	}

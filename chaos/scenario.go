@@ -23,6 +23,14 @@ type Scenario struct {
 	Limit int
 	// OncePer > 0 runs the wrappers with --once-per (one slot for the run).
 	OncePer time.Duration
+	// Foreign puts other recipes' wrappers on the lock path: node i runs
+	// Foreign[i] (RecipeC, RecipeCurator) where it is not "", the other
+	// nodes zoo-locked.
+	Foreign []string
+	// Migrate moves the foreign nodes onto zoo-locked one by one while the
+	// fleet fires, evenly over the run: each then fires zoo-locked's
+	// classic form, HOSTS PATH 'COMMAND', the line it had before.
+	Migrate bool
 	// Faults builds the schedule; rng is seeded from the run's seed, so one
 	// seed always gives one schedule.
 	Faults func(rng *rand.Rand, duration time.Duration) []Step

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"syscall"
+
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
 
 // Shim runs a user's job in place of the built-in one (`zoo-chaos shim`):
@@ -49,10 +51,7 @@ func Shim(witness, node string, argv []string) int {
 			}
 		case <-ended:
 			ws := job.ProcessState.Sys().(syscall.WaitStatus)
-			status := ws.ExitStatus()
-			if ws.Signaled() {
-				status = 128 + int(ws.Signal())
-			}
+			status := exitcode.OfWait(ws)
 			fmt.Fprintf(conn, "exit %d\n", status)
 			conn.Close()
 			if ws.Signaled() {

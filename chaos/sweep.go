@@ -7,13 +7,13 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-
-	"github.com/zoo-locked/zoo-locked/lock"
 )
 
-// leftZnodes lists contenders still under the lock parent once every
+// leftZnodes lists whatever is still under the lock path once every
 // wrapper has exited and the sessions of killed ones have had time to
-// expire (the "stuck" verdict).
+// expire (the "stuck" verdict). Nothing but contenders lives under a lock
+// path, whichever recipe wrote them, so every child left is stuck: the
+// verdict reads the path without the wrapper's notion of a contender.
 func leftZnodes(ctx context.Context, e *Ensemble, parent string, sessionTimeout time.Duration) []string {
 	// Sessions of the run's last wrappers expire only T after a leader
 	// serves again: after a late heal (quorum loss) the servers may still
@@ -35,7 +35,7 @@ func leftZnodes(ctx context.Context, e *Ensemble, parent string, sessionTimeout 
 		if errors.Is(err, zk.ErrNoNode) {
 			return nil
 		}
-		left := lock.SortContenders(children)
+		left := children
 		if err == nil && len(left) == 0 {
 			return nil
 		}

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/lock/fencerule"
 )
 
 // TrialConfig says how to run a scenario.
@@ -157,8 +159,8 @@ func Execute(ctx context.Context, sc Scenario, cfg TrialConfig) (*History, error
 
 	stopFiring := make(chan struct{})
 	var workers sync.WaitGroup
-	for _, n := range r.nodes {
-		workers.Go(func() { r.fire(n, stopFiring) })
+	for i, n := range r.nodes {
+		workers.Go(func() { r.fire(i, n, stopFiring) })
 	}
 	leadersDone := make(chan []LeaderChange)
 	stopLeaders := make(chan struct{})
@@ -193,16 +195,18 @@ loop:
 		h.Nodes = append(h.Nodes, n.name)
 		h.Firings = append(h.Firings, n.firings...)
 	}
-	h.LeftZnodes = leftZnodes(ctx, r.ensemble, "/zoo-locked/"+r.lockName, sc.SessionTimeout)
+	h.LeftZnodes = leftZnodes(ctx, r.ensemble, r.lockPath(), sc.SessionTimeout)
 	h.Orphans = orphans(r.runID)
 	h.WrapperLog = r.WrapperLog()
 	return h, nil
 }
 
 // fenceAfter is how long a holder may go unheard before its wrapper
-// fences the job: a fault shorter than that is ridden through.
+// fences the job: a fault shorter than that is ridden through. It sizes
+// faults only; the verdicts judge against the guarantee (the job dead
+// before the session can expire), not against this figure.
 func (r *Trial) fenceAfter() time.Duration {
-	return r.scenario.SessionTimeout - r.scenario.KillGrace
+	return fencerule.After(r.scenario.SessionTimeout, r.scenario.KillGrace)
 }
 
 // WrapperLog is what the wrappers wrote to stderr, each line stamped.

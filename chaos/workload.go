@@ -8,8 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
 
 // workNode is one simulated cron node of the workload: its links, and the
@@ -33,40 +34,87 @@ func (n *workNode) WrapperPid() int {
 	return n.cmd.Process.Pid
 }
 
-// wrapperArgs is the zoo-locked command line a node fires: the scenario's
-// wrapper settings around the witness job.
-func (r *Trial) wrapperArgs(n *workNode) []string {
+// Wrappers a node may fire.
+const (
+	WrapperZooLocked = "zoo-locked"
+	WrapperClassic   = "zoo-locked HOSTS PATH"
+)
+
+// lockPath is the znode every wrapper of the trial locks.
+func (r *Trial) lockPath() string { return "/zoo-locked/" + r.lockName }
+
+// wrapperOf says what node i fires now: its foreign recipe until the
+// migration reaches it, then zoo-locked's classic form.
+func (r *Trial) wrapperOf(i int) string {
 	sc := r.scenario
-	args := append([]string{"--zk", n.links.ConnectString(),
-		"--session-timeout", sc.SessionTimeout.String(), "--kill-grace", sc.KillGrace.String(),
-		"--connect-timeout", "5s", "--wait-timeout", "30s", "--log-level", "info"}, sc.WrapperArgs...)
+	if i >= len(sc.Foreign) || sc.Foreign[i] == "" {
+		return WrapperZooLocked
+	}
+	if sc.Migrate && r.since() >= sc.Duration*time.Duration(i+1)/time.Duration(len(sc.Foreign)+1) {
+		return WrapperClassic
+	}
+	return sc.Foreign[i]
+}
+
+// command is the process a node fires with wrapper: the scenario's
+// wrapper settings around the witness job.
+func (r *Trial) command(n *workNode, wrapper string) (string, []string) {
+	sc := r.scenario
+	job := r.jobArgv(n)
+	settings := []string{"--session-timeout", sc.SessionTimeout.String(), "--kill-grace", sc.KillGrace.String(),
+		"--connect-timeout", "5s", "--log-level", "info"}
+	switch wrapper {
+	case WrapperZooLocked:
+	case WrapperClassic:
+		return r.cfg.ZooLocked, append(settings, n.links.ConnectString(), r.lockPath(), shellQuote(job))
+	default:
+		return r.cfg.Job, append([]string{"foreign", "--recipe", wrapper, "--zk", n.links.ConnectString(), "--path", r.lockPath(), "--"}, job...)
+	}
+	args := append(append([]string{"--zk", n.links.ConnectString(), "--wait-timeout", "30s"}, settings...), sc.WrapperArgs...)
 	if sc.Limit > 1 {
 		args = append(args, "--limit", strconv.Itoa(sc.Limit))
 	}
 	if sc.OncePer > 0 {
 		args = append(args, "--once-per", sc.OncePer.String())
 	}
+	return r.cfg.ZooLocked, append(append(args, r.lockName, "--"), job...)
+}
+
+// jobArgv is the job a wrapper runs: the witness job, or the user's
+// command under the shim.
+func (r *Trial) jobArgv(n *workNode) []string {
+	sc := r.scenario
 	if len(r.cfg.Command) > 0 {
-		return append(append(args, r.lockName, "--", r.cfg.Job, "shim", "--witness", r.witness.Addr(), "--node", n.name, "--"), r.cfg.Command...)
+		return append([]string{r.cfg.Job, "shim", "--witness", r.witness.Addr(), "--node", n.name, "--"}, r.cfg.Command...)
 	}
-	args = append(args, r.lockName, "--", r.cfg.Job, "job", "--witness", r.witness.Addr(),
-		"--node", n.name, "--length", sc.JobLength.String())
+	job := []string{r.cfg.Job, "job", "--witness", r.witness.Addr(), "--node", n.name, "--length", sc.JobLength.String()}
 	if sc.Grandchild {
-		args = append(args, "--grandchild")
+		job = append(job, "--grandchild")
 	}
-	return args
+	return job
+}
+
+// shellQuote joins argv into one /bin/sh word list, each word quoted.
+func shellQuote(argv []string) string {
+	quoted := make([]string, len(argv))
+	for i, a := range argv {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(quoted, " ")
 }
 
 // fire is one simulated cron node: it fires the job through zoo-locked
 // again as soon as the previous firing ends, until told to stop.
-func (r *Trial) fire(n *workNode, stop <-chan struct{}) {
+func (r *Trial) fire(i int, n *workNode, stop <-chan struct{}) {
 	for {
 		select {
 		case <-stop:
 			return
 		default:
 		}
-		cmd := exec.Command(r.cfg.ZooLocked, r.wrapperArgs(n)...)
+		wrapper := r.wrapperOf(i)
+		name, args := r.command(n, wrapper)
+		cmd := exec.Command(name, args...)
 		cmd.Env = append(os.Environ(), "ZOOCHAOS_RUN="+r.runID)
 		cmd.Stdout = io.Discard
 		cmd.Stderr = &prefixWriter{r: r, prefix: n.name + ": "}
@@ -79,13 +127,10 @@ func (r *Trial) fire(n *workNode, stop <-chan struct{}) {
 		n.cmd = cmd
 		n.mu.Unlock()
 		_ = cmd.Wait() // the exit code is recorded below
-		code := cmd.ProcessState.ExitCode()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			code = 128 + int(ws.Signal())
-		}
+		code := exitcode.Of(cmd.ProcessState)
 		n.mu.Lock()
 		n.cmd = nil
-		n.firings = append(n.firings, Firing{Node: n.name, Start: start, End: r.since(), Exit: code})
+		n.firings = append(n.firings, Firing{Node: n.name, Start: start, End: r.since(), Exit: code, Wrapper: wrapper})
 		n.mu.Unlock()
 		// Cron fires on a schedule, not in a spin: a --once-per node that
 		// skips must not fire hundreds of times a second.

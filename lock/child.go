@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
 
 // child is the supervised job, seen from the wrapper: a keeper process
@@ -66,11 +68,7 @@ func prepareChild(argv []string, killGrace time.Duration) (*child, error) {
 		case err == nil:
 			c.status = 0
 		case errors.As(err, &exit):
-			ws := exit.Sys().(syscall.WaitStatus)
-			c.status = ws.ExitStatus()
-			if ws.Signaled() {
-				c.status = 128 + int(ws.Signal())
-			}
+			c.status = exitcode.OfWait(exit.Sys().(syscall.WaitStatus))
 		default:
 			c.err = fmt.Errorf("%w: keeper: %v", ErrInternal, err)
 		}

@@ -48,6 +48,13 @@ type goneError struct{}
 func (goneError) Error() string        { return "lock lost" }
 func (goneError) Is(target error) bool { return target == ErrLockLost }
 
+// HeldError: the lock is held and the caller asked not to wait. It wraps
+// ErrBusy and names the contender that holds it, whichever recipe wrote it.
+type HeldError struct{ Holder string }
+
+func (e *HeldError) Error() string { return "lock busy: held by " + e.Holder }
+func (e *HeldError) Unwrap() error { return ErrBusy }
+
 // InterruptedError: a signal ended the wait before the job started.
 type InterruptedError struct{ Signal syscall.Signal }
 

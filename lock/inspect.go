@@ -18,6 +18,9 @@ type Contender struct {
 	// Foreign says the znode's data is not a zoo-locked holder: some other
 	// client queued under the lock.
 	Foreign bool `json:"foreign,omitempty"`
+	// Recipe names who wrote it: zoo-locked, Curator, kazoo, "ZooKeeper C
+	// recipe, session 0x…", go-zookeeper, or a contender pattern.
+	Recipe string `json:"recipe"`
 }
 
 // LockStatus is what a lock looks like from outside: who holds it, who
@@ -35,8 +38,9 @@ type LockStatus struct {
 	Unreadable []string `json:"unreadable,omitempty"`
 }
 
-// Inspect reads the state of lock name under root without contending.
-func Inspect(conn *zk.Conn, root, name string) (LockStatus, error) {
+// Inspect reads the state of lock name under root without contending;
+// recipes says which children are contenders.
+func Inspect(conn *zk.Conn, root, name string, recipes Contenders) (LockStatus, error) {
 	st := LockStatus{Name: name, Holders: []Contender{}, Waiters: []Contender{}, Runs: []RunEntry{}}
 	if err := ValidateName(name); err != nil {
 		return st, err
@@ -50,7 +54,7 @@ func Inspect(conn *zk.Conn, root, name string) (LockStatus, error) {
 		return st, fmt.Errorf("list %s: %w", parent, err)
 	}
 	var queue []Contender
-	for _, c := range SortContenders(children) {
+	for _, c := range recipes.Order(children) {
 		data, stat, err := conn.Get(path.Join(parent, c))
 		if errors.Is(err, zk.ErrNoNode) {
 			continue // released while we looked
@@ -62,6 +66,9 @@ func Inspect(conn *zk.Conn, root, name string) (LockStatus, error) {
 		// A contender whose data is not ours still counts in the queue.
 		if json.Unmarshal(data, &ct.Holder) != nil || ct.Holder.Pid == 0 {
 			ct.Holder, ct.Foreign = Holder{}, true
+			ct.Recipe = recipes.Describe(c)
+		} else {
+			ct.Recipe = RecipeZooLocked
 		}
 		queue = append(queue, ct)
 	}
@@ -103,8 +110,9 @@ func Inspect(conn *zk.Conn, root, name string) (LockStatus, error) {
 	return st, nil
 }
 
-// List inspects every lock under root, sorted by name.
-func List(conn *zk.Conn, root string) ([]LockStatus, error) {
+// List inspects every lock under root, sorted by name; the records beside
+// each lock are not locks.
+func List(conn *zk.Conn, root string, recipes Contenders) ([]LockStatus, error) {
 	names, _, err := conn.Children(root)
 	if errors.Is(err, zk.ErrNoNode) {
 		return []LockStatus{}, nil
@@ -118,7 +126,7 @@ func List(conn *zk.Conn, root string) ([]LockStatus, error) {
 		if ValidateName(n) != nil {
 			continue
 		}
-		st, err := Inspect(conn, root, n)
+		st, err := Inspect(conn, root, n, recipes)
 		if errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrNoServer) || errors.Is(err, zk.ErrSessionExpired) {
 			return nil, err
 		}
@@ -134,7 +142,7 @@ func List(conn *zk.Conn, root string) ([]LockStatus, error) {
 // Reset deletes the --once-per record of lock name, so that its next
 // firing runs. It refuses, with ErrBusy, while anyone holds or waits for
 // the lock: the record belongs to the runs in flight.
-func Reset(conn *zk.Conn, root, name string) (deleted bool, err error) {
+func Reset(conn *zk.Conn, root, name string, recipes Contenders) (deleted bool, err error) {
 	if err := ValidateName(name); err != nil {
 		return false, err
 	}
@@ -146,10 +154,10 @@ func Reset(conn *zk.Conn, root, name string) (deleted bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("list %s: %w", parent, err)
 	}
-	if queue := SortContenders(children); len(queue) > 0 {
+	if queue := recipes.Order(children); len(queue) > 0 {
 		return false, fmt.Errorf("%w: %s has %d contenders (held); reset it when it is free", ErrBusy, name, len(queue))
 	}
-	err = conn.Delete(path.Join(parent, slotRecordName), -1)
+	err = conn.Delete(slotRecordPath(parent), -1)
 	switch {
 	case errors.Is(err, zk.ErrNoNode):
 		return false, nil

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 	"golang.org/x/sys/unix"
 )
 
@@ -235,10 +236,6 @@ func reap(events chan<- reapEvent) {
 			events <- reapEvent{pid: -1, last: true}
 			return
 		}
-		status := ws.ExitStatus()
-		if ws.Signaled() {
-			status = 128 + int(ws.Signal())
-		}
-		events <- reapEvent{pid: pid, status: status}
+		events <- reapEvent{pid: pid, status: exitcode.OfWait(ws)}
 	}
 }

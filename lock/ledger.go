@@ -12,11 +12,18 @@ import (
 	"github.com/go-zookeeper/zk"
 )
 
-// ledgerName is the persistent znode beside the contenders that holds the
-// lock's last runs: one place where an operator learns whether the job ran,
-// whichever node ran it. Being persistent, it keeps the lock's container
-// parent alive, so a lock that has run once pays no cold start again.
-const ledgerName = "runs"
+// ledgerSuffix names the persistent znode beside the lock path that holds
+// the lock's last runs: one place where an operator learns whether the job
+// ran, whichever node ran it. It is beside the path, not under it, so that
+// every recipe sharing the lock path sees only contenders there.
+const ledgerSuffix = "~runs"
+
+func ledgerPath(lockPath string) string { return lockPath + ledgerSuffix }
+
+// oldLedgerName is where releases before that kept the ledger, under the
+// lock path; the first write of the new ledger deletes it and the old
+// record in the same transaction.
+const oldLedgerName = "runs"
 
 // LedgerSize bounds the ledger: the last runs, a few hundred bytes each.
 const LedgerSize = 20
@@ -89,7 +96,7 @@ type ledger struct {
 
 func readLedger(conn *zk.Conn, parent string) (ledger, *zk.Stat, error) {
 	var l ledger
-	data, stat, err := conn.Get(path.Join(parent, ledgerName))
+	data, stat, err := conn.Get(ledgerPath(parent))
 	if errors.Is(err, zk.ErrNoNode) {
 		return l, nil, nil
 	}
@@ -97,7 +104,7 @@ func readLedger(conn *zk.Conn, parent string) (ledger, *zk.Stat, error) {
 		return l, nil, fmt.Errorf("read the run ledger of %s: %w", path.Base(parent), err)
 	}
 	if err := json.Unmarshal(data, &l); err != nil {
-		return l, stat, fmt.Errorf("%w: %s is not a zoo-locked ledger", ErrUnreadableRecord, path.Join(parent, ledgerName))
+		return l, stat, fmt.Errorf("%w: %s is not a zoo-locked ledger", ErrUnreadableRecord, ledgerPath(parent))
 	}
 	return l, stat, nil
 }
@@ -108,7 +115,7 @@ func readLedger(conn *zk.Conn, parent string) (ledger, *zk.Stat, error) {
 // writer (another --limit holder) makes it read and apply again.
 func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra ...any) error {
 	conn := m.s.Conn()
-	ledgerPath := path.Join(m.parent, ledgerName)
+	ledgerPath := ledgerPath(m.parent)
 	for attempt := 0; ; attempt++ {
 		l, stat, err := readLedger(conn, m.parent)
 		if err != nil && !errors.Is(err, ErrUnreadableRecord) {
@@ -129,6 +136,7 @@ func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra ...any) e
 		}
 		if stat == nil {
 			ops = append(ops, &zk.CreateRequest{Path: ledgerPath, Data: data, Acl: m.acl.node})
+			ops = append(ops, m.oldLayoutDeletes()...)
 		} else {
 			ops = append(ops, &zk.SetDataRequest{Path: ledgerPath, Data: data, Version: stat.Version})
 		}
@@ -174,4 +182,19 @@ func (m *Mutex) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guard
 		end(&e)
 		l.Runs = append(l.Runs, e)
 	}, guarded, extra...)
+}
+
+// oldLayoutDeletes removes what releases before the ledger moved kept under
+// the lock path, in the transaction that first writes the new ledger: the
+// C recipe orders every child by the text after its last '-' and breaks
+// on these. Reads only, once per lock.
+func (m *Mutex) oldLayoutDeletes() []any {
+	var ops []any
+	for _, name := range []string{oldLedgerName, oldSlotRecordName} {
+		p := path.Join(m.parent, name)
+		if ok, _, err := m.s.Conn().Exists(p); err == nil && ok {
+			ops = append(ops, &zk.DeleteRequest{Path: p, Version: -1})
+		}
+	}
+	return ops
 }

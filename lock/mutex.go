@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
-	"sort"
 	"strings"
 	"time"
 
@@ -54,6 +53,9 @@ type MutexConfig struct {
 	EndsSession bool
 	// Clock reads this host's wall clock (default time.Now); tests skew it.
 	Clock func() time.Time
+	// Contenders says which children of the lock path queue for it: every
+	// common recipe's, so that a fleet part on another tool stays excluded.
+	Contenders Contenders
 }
 
 // NewMutex prepares a contender on session s.
@@ -120,7 +122,7 @@ func (m *Mutex) contend(ctx context.Context, wait bool) error {
 			return nil
 		}
 		if !wait {
-			return m.abandon(ErrBusy)
+			return m.abandon(&HeldError{Holder: path.Base(ahead[0])})
 		}
 		// Only a departure among our `limit` nearest predecessors can bring
 		// us under the limit: one further ahead leaves as many ahead of us
@@ -281,10 +283,12 @@ func (m *Mutex) findOurs() (string, error) {
 // createWithParents makes the lock's parent — and the root above it when
 // that is missing too — and our contender in one transaction: a lock's
 // first run then costs one write more than the next, where creating each
-// in turn costs two (a failed write is a write). The parents are container
-// znodes. go-zookeeper cannot read the answer to a container create inside
-// a multi: the server applies it and the client reports ErrAPIError, so
-// the caller then looks for its guid, as after a lost reply
+// in turn costs two (a failed write is a write). The lock path is
+// persistent: its records live beside it, not under it, so only it being
+// persistent spares the next run the parent's create. The root above is a
+// container; go-zookeeper cannot read the answer to a container create
+// inside a multi: the server applies it and the client reports ErrAPIError,
+// so the caller then looks for its guid, as after a lost reply
 // (TestFirstRunCostsOneWriteMore runs this against a real server).
 func (m *Mutex) createWithParents(name string) (string, error) {
 	var err error
@@ -296,7 +300,7 @@ func (m *Mutex) createWithParents(name string) (string, error) {
 			}
 		}
 		ops = append(ops,
-			&zk.CreateRequest{Path: m.parent, Acl: m.acl.parent, Flags: zk.FlagContainer},
+			&zk.CreateRequest{Path: m.parent, Acl: m.acl.parent},
 			&zk.CreateRequest{Path: name, Data: m.cfg.Data, Acl: m.acl.node, Flags: zk.FlagEphemeral | zk.FlagSequence})
 		var res []zk.MultiResponse
 		res, err = m.s.Conn().Multi(ops...)
@@ -319,6 +323,9 @@ func (m *Mutex) createWithParents(name string) (string, error) {
 func (m *Mutex) rootPaths() []string {
 	var paths []string
 	p := ""
+	if path.Dir(m.parent) == "/" {
+		return nil
+	}
 	for _, part := range strings.Split(strings.Trim(path.Dir(m.parent), "/"), "/") {
 		p += "/" + part
 		paths = append(paths, p)
@@ -326,12 +333,12 @@ func (m *Mutex) rootPaths() []string {
 	return paths
 }
 
-// ensureParent creates the lock's parent, and the root above it when that
-// is missing too, as container znodes, which the server removes once their
-// last child is gone. The parent is tried first: the root usually exists,
-// and every failed create is a quorum write.
+// ensureParent creates the lock's path, persistent, and the root above it
+// when that is missing too, as container znodes. The lock path is tried
+// first: the root usually exists, and every failed create is a quorum
+// write.
 func (m *Mutex) ensureParent() error {
-	err := m.createContainer(m.parent, m.acl.parent)
+	err := m.createPersistent(m.parent, m.acl.parent)
 	if !errors.Is(err, zk.ErrNoNode) {
 		return err
 	}
@@ -340,7 +347,18 @@ func (m *Mutex) ensureParent() error {
 			return err
 		}
 	}
-	return m.createContainer(m.parent, m.acl.parent)
+	return m.createPersistent(m.parent, m.acl.parent)
+}
+
+func (m *Mutex) createPersistent(p string, acl []zk.ACL) error {
+	_, err := m.s.Conn().Create(p, nil, 0, acl)
+	switch {
+	case err == nil, errors.Is(err, zk.ErrNodeExists):
+		return nil
+	case errors.Is(err, zk.ErrNoNode):
+		return err
+	}
+	return fmt.Errorf("create %s: %w", p, err)
 }
 
 func (m *Mutex) createContainer(p string, acl []zk.ACL) error {
@@ -362,7 +380,7 @@ func (m *Mutex) ahead() ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list contenders of %s: %w", m.parent, err)
 	}
-	ordered := SortContenders(children)
+	ordered := m.cfg.Contenders.Order(children)
 	ours := path.Base(m.node)
 	for i, c := range ordered {
 		if c == ours {
@@ -374,19 +392,6 @@ func (m *Mutex) ahead() ([]string, error) {
 		}
 	}
 	return nil, fmt.Errorf("%w: contender %s vanished", ErrLockLost, m.node)
-}
-
-// SortContenders orders contender znode names by their sequence number (the
-// guid prefix differs per contender, so a plain sort would be wrong).
-func SortContenders(names []string) []string {
-	out := make([]string, 0, len(names))
-	for _, n := range names {
-		if len(n) > 10 && strings.Contains(n, "-lock-") {
-			out = append(out, n)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i][len(out[i])-10:] < out[j][len(out[j])-10:] })
-	return out
 }
 
 func (m *Mutex) abandon(err error) error {

@@ -27,6 +27,8 @@ func ValidateName(name string) error {
 		return fmt.Errorf("%w: lock name %q contains '/'; use a flat name such as %q", ErrUsage, name, strings.ReplaceAll(name, "/", "-"))
 	case strings.HasPrefix(name, contenderPrefix):
 		return fmt.Errorf("%w: lock name %q starts with the reserved %q", ErrUsage, name, contenderPrefix)
+	case strings.Contains(name, "~"):
+		return fmt.Errorf("%w: lock name %q contains '~', which marks the records kept beside a lock (NAME~runs, NAME~last-run)", ErrUsage, name)
 	}
 	for _, r := range name {
 		if r == unicode.ReplacementChar || !unicode.IsPrint(r) || unicode.IsSpace(r) {

@@ -81,19 +81,6 @@ func TestParseConnectString(t *testing.T) {
 	}
 }
 
-func TestSortContendersBySequenceNotGuid(t *testing.T) {
-	got := SortContenders([]string{
-		"_c_ffff-lock-0000000003",
-		"_c_0000-lock-0000000010",
-		"stray",
-		"_c_aaaa-lock-0000000001",
-	})
-	want := "_c_aaaa-lock-0000000001 _c_ffff-lock-0000000003 _c_0000-lock-0000000010"
-	if strings.Join(got, " ") != want {
-		t.Fatalf("got %v", got)
-	}
-}
-
 func FuzzParseConnectString(f *testing.F) {
 	for _, s := range []string{"zk1:2181", "a,b:1/c", "[::1]:2181/x", "", ",", "/", "h:65536"} {
 		f.Add(s)

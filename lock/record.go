@@ -10,10 +10,17 @@ import (
 	"github.com/go-zookeeper/zk"
 )
 
-// slotRecordName is the persistent znode beside the contenders that holds
-// the last successful run of a --once-per job. Being persistent, it keeps
-// the lock's container parent alive, which is what a record needs.
-const slotRecordName = "last-run"
+// slotRecordSuffix names the persistent znode beside the lock path (never
+// under it: a lock path holds only contenders, which every recipe sharing
+// it can then read) that holds the last successful run of a --once-per
+// job: /zoo-locked/invoices~last-run for the lock /zoo-locked/invoices.
+const slotRecordSuffix = "~last-run"
+
+// oldSlotRecordName is where releases before that kept the record, under
+// the lock path; it is read until the first run writes the new one.
+const oldSlotRecordName = "last-run"
+
+func slotRecordPath(lockPath string) string { return lockPath + slotRecordSuffix }
 
 // SlotRecord is the last successful run of a --once-per job.
 type SlotRecord struct {
@@ -45,7 +52,12 @@ func (r *SlotRecord) schedule() string {
 // readSlotRecord returns the record, nil when there is none, or an error
 // wrapping ErrUnreadableRecord when the znode holds something else.
 func readSlotRecord(conn *zk.Conn, parent string) (*SlotRecord, error) {
-	data, _, err := conn.Get(path.Join(parent, slotRecordName))
+	recPath := slotRecordPath(parent)
+	data, _, err := conn.Get(recPath)
+	if errors.Is(err, zk.ErrNoNode) {
+		recPath = path.Join(parent, oldSlotRecordName)
+		data, _, err = conn.Get(recPath)
+	}
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil, nil
 	}
@@ -55,7 +67,7 @@ func readSlotRecord(conn *zk.Conn, parent string) (*SlotRecord, error) {
 	var rec SlotRecord
 	if err := json.Unmarshal(data, &rec); err != nil || rec.schedule() == "" {
 		return nil, fmt.Errorf("%w: %s holds %d bytes that are not a zoo-locked record (%.40q)", ErrUnreadableRecord,
-			path.Join(parent, slotRecordName), len(data), data)
+			recPath, len(data), data)
 	}
 	return &rec, nil
 }
@@ -72,7 +84,7 @@ func (m *Mutex) slotRecordOp(rec SlotRecord) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	recPath := path.Join(m.parent, slotRecordName)
+	recPath := slotRecordPath(m.parent)
 	exists, _, err := m.s.Conn().Exists(recPath)
 	if err != nil {
 		return nil, fmt.Errorf("record run: %w", err)

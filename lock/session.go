@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zoo-locked/zoo-locked/lock/fencerule"
 )
 
 // SessionConfig is what a Session needs; durations are as the user asked,
@@ -126,7 +128,7 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 		conn.Close()
 		return nil, errors.New("negotiated session timeout not reported by the zookeeper client (library changed?)")
 	}
-	if span := s.Timeout() - cfg.KillGrace - fenceMargin(s.Timeout()); span < s.heartbeatInterval()*2 {
+	if span := fencerule.After(s.Timeout(), cfg.KillGrace); span < s.heartbeatInterval()*2 {
 		conn.Close()
 		return nil, &GraceTooLongError{Granted: s.Timeout(), KillGrace: cfg.KillGrace}
 	}
@@ -200,16 +202,10 @@ func (s *Session) fenceAt() time.Time {
 	return fenceDeadline(s.lastAck, s.Timeout(), s.cfg.KillGrace)
 }
 
-// fenceMargin absorbs what lies between our SIGKILL and the tree being
-// gone (signal delivery, scheduling) and the server's tick granularity.
-func fenceMargin(timeout time.Duration) time.Duration {
-	return min(max(timeout/10, 50*time.Millisecond), time.Second)
-}
-
-// fenceDeadline is the fence rule of docs/DESIGN.md: ZooKeeper cannot expire the session before
-// lastAck + T, so SIGKILL (sent killGrace after SIGTERM) must land before.
+// fenceDeadline applies the fence rule (package fencerule) to the last
+// answered request.
 func fenceDeadline(lastAck time.Time, timeout, killGrace time.Duration) time.Time {
-	return lastAck.Add(timeout - killGrace - fenceMargin(timeout))
+	return lastAck.Add(fencerule.After(timeout, killGrace))
 }
 
 func (s *Session) heartbeatInterval() time.Duration { return s.Timeout() / 6 }

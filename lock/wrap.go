@@ -21,6 +21,8 @@ type Config struct {
 	MaxRuntime  time.Duration // 0: no limit
 	// Limit is how many may hold the lock at once (default 1).
 	Limit int
+	// Contenders says which children of the lock path queue for it.
+	Contenders Contenders
 	// OncePer, when set, runs the command at most once per slot of the
 	// schedule across everyone using the lock: see SlotRecord.
 	OncePer Schedule
@@ -173,7 +175,7 @@ func acquire(ctx context.Context, cfg Config) (*Session, *Mutex, error) {
 		holder.Limit = max(cfg.Limit, 1)
 		m, err := NewMutex(s, MutexConfig{
 			Root: cfg.Root, Name: cfg.Name, Limit: cfg.Limit, Data: holder.marshal(),
-			Logger: cfg.Logger, EndsSession: true, Clock: cfg.Clock,
+			Logger: cfg.Logger, EndsSession: true, Clock: cfg.Clock, Contenders: cfg.Contenders,
 		})
 		if err != nil {
 			s.Close()

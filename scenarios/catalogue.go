@@ -11,7 +11,7 @@ import (
 )
 
 // Session settings every scenario runs with (the test ensemble grants up
-// to 4 s): the fence fires at lastAck + 3 s − 0.5 s − 0.3 s = 2.2 s.
+// to 4 s); fencerule.After gives the fence deadline they imply.
 const (
 	sessionTimeout = 3 * time.Second
 	killGrace      = 500 * time.Millisecond
@@ -97,6 +97,12 @@ func All() []chaos.Scenario {
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
 				return []chaos.Step{{At: 500 * time.Millisecond, For: sessionTimeout + 2*time.Second, Fault: &chaos.PartitionNode{Target: chaos.Holder, BeforeJobEnd: 300 * time.Millisecond}}}
 			}},
+		{Name: "mixed-fleet-c", Doc: "Two nodes still fire the replaced C tool (ZooKeeper's C lock recipe, tried once) and one zoo-locked, on one lock path: never two jobs at once, and the C tool never breaks on what zoo-locked leaves.",
+			Foreign: []string{chaos.RecipeC, chaos.RecipeC}},
+		{Name: "mixed-fleet-curator", Doc: "One node takes the lock with Curator's InterProcessMutex and two with zoo-locked, on one lock path, all waiting: one queue, never two jobs at once.",
+			Foreign: []string{chaos.RecipeCurator}},
+		{Name: "rolling-migration", Doc: "Three nodes start on the replaced C tool; while the fleet fires, each in turn switches to zoo-locked with its crontab line unchanged (HOSTS PATH 'COMMAND'): never a double run at any point of the move.",
+			Duration: 20 * time.Second, Foreign: []string{chaos.RecipeC, chaos.RecipeC, chaos.RecipeC}, Migrate: true},
 		{Name: "demo", Doc: "The invoice job on three nodes with one holder crash and one partition: what make demo shows.",
 			Grandchild: true, JobLength: 2 * time.Second, Duration: 14 * time.Second,
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {

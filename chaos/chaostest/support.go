@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +17,6 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
-	"github.com/zoo-locked/zoo-locked/lock"
 )
 
 var zooLocked, zooChaos string
@@ -116,14 +116,17 @@ func Connect(t testing.TB, connectString string) *zk.Conn {
 	}
 }
 
-// Contenders lists, in queue order, the contender znodes under parent.
+// Contenders lists, in queue order, the children of a lock path: nothing
+// but contenders lives there, each ending in its ten-digit sequence.
 func Contenders(t testing.TB, c *zk.Conn, parent string) []string {
 	t.Helper()
 	children, _, err := c.Children(parent)
 	if err != nil && !errors.Is(err, zk.ErrNoNode) {
 		t.Fatal(err)
 	}
-	return lock.SortContenders(children)
+	seq := func(n string) string { return n[max(0, len(n)-10):] }
+	slices.SortFunc(children, func(a, b string) int { return strings.Compare(seq(a), seq(b)) })
+	return children
 }
 
 // Eventually polls cond every 20 ms until it holds, and fails the test

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -51,6 +52,8 @@ func run(args []string) int {
 		return job(args[1:])
 	case "shim":
 		return shim(args[1:])
+	case "foreign":
+		return foreign(args[1:])
 	}
 	fmt.Fprintf(os.Stderr, "zoo-chaos: unknown command %q (see zoo-chaos --help)\n", args[0])
 	return 64
@@ -80,6 +83,22 @@ func shim(args []string) int {
 		return 64
 	}
 	return chaos.Shim(*witness, *node, fs.Args())
+}
+
+// foreign fires another recipe's lock for mixed-fleet scenarios; not for
+// users.
+func foreign(args []string) int {
+	fs := pflag.NewFlagSet("foreign", pflag.ContinueOnError)
+	recipe := fs.String("recipe", "", "")
+	servers := fs.String("zk", "", "")
+	lockPath := fs.String("path", "", "")
+	try := fs.Bool("try", false, "")
+	if err := fs.Parse(args); err != nil || (*recipe != chaos.RecipeC && *recipe != chaos.RecipeCurator) ||
+		*servers == "" || !strings.HasPrefix(*lockPath, "/") || fs.NArg() == 0 {
+		fmt.Fprintln(os.Stderr, "zoo-chaos foreign: internal use by scenarios only")
+		return 64
+	}
+	return chaos.ForeignLock{Recipe: *recipe, Servers: strings.Split(*servers, ","), Path: *lockPath, Command: fs.Args(), Try: *try}.Run()
 }
 
 // parseFlags parses a command's flags. --help prints the command's synopsis

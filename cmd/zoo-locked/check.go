@@ -41,7 +41,7 @@ func check(o options, out io.Writer) int {
 		v = unknown(v, "cannot reach ZooKeeper: "+err.Error())
 	} else {
 		defer s.Close()
-		st, err := lock.Inspect(s.Conn(), o.cfg.Root, o.cfg.Name)
+		st, err := lock.Inspect(s.Conn(), o.cfg.Root, o.cfg.Name, o.cfg.Contenders)
 		if err != nil {
 			v = unknown(v, "cannot read the lock: "+err.Error())
 		} else {

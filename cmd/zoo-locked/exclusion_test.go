@@ -130,22 +130,23 @@ func TestLimitTwoOfSix(t *testing.T) {
 	assertNoContenders(t, "limit")
 }
 
-// TestEmptyLockParentIsRemoved: lock parents are container znodes, which
-// the server deletes once their last child is gone. A lock that has run
-// keeps its ledger (and so its parent); without it, the parent goes.
-func TestEmptyLockParentIsRemoved(t *testing.T) {
+// TestRecordsLiveBesideTheLockPath: after a run, the lock path holds
+// nothing (every recipe sharing it sees only contenders there) and stays,
+// so the next run pays no parent create; the ledger and the slot record
+// are its siblings NAME~runs and NAME~last-run.
+func TestRecordsLiveBesideTheLockPath(t *testing.T) {
 	w := newWitness(t)
-	if code := runOnce(t, w, "reap", 0, 100*time.Millisecond, "reaped"); code != 0 {
+	if code := runOnce(t, w, "beside", 0, 100*time.Millisecond, "--once-per", "1h", "beside"); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	c := zkClient(t)
-	// The server shows clients no container flag; that the parent goes
-	// once its ledger does is what proves it one.
-	if err := c.Delete("/zoo-locked/reaped/runs", -1); err != nil {
-		t.Fatal(err)
+	children, _, err := c.Children("/zoo-locked/beside")
+	if err != nil || len(children) != 0 {
+		t.Fatalf("under the lock path after the run: %v, %v; want nothing", children, err)
 	}
-	eventually(t, 10*time.Second, "empty parent removed", func() bool {
-		exists, _, err := c.Exists("/zoo-locked/reaped")
-		return err == nil && !exists
-	})
+	for _, sibling := range []string{"/zoo-locked/beside~runs", "/zoo-locked/beside~last-run"} {
+		if ok, _, err := c.Exists(sibling); err != nil || !ok {
+			t.Fatalf("%s: exists=%v err=%v", sibling, ok, err)
+		}
+	}
 }

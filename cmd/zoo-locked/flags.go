@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -12,9 +13,9 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/ping"
 	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
 
 // options is the command line, parsed and validated.
@@ -37,6 +38,9 @@ type options struct {
 	help                 bool
 	// sources say where each setting came from (zoo-locked config).
 	sources []source
+	// classic says the command line is the replaced C tool's: HOSTS PATH
+	// 'COMMAND', tried once, "LOCKED by <znode>" and 0 when busy.
+	classic bool
 	// man prints zoo-locked(1) (hidden: make deb uses it).
 	man bool
 	// testSignalAtGrant and clockSkew: see the hidden flags.
@@ -71,6 +75,7 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	durations["splay"] = fs.Duration("splay", 0, "wait a random time in [0, DUR) before connecting, so a fleet firing at :00 does not reach the ensemble at once (a --once-per slot is still judged from the firing)")
 	fs.StringVar(&o.pingURL, "ping-url", "", "Healthchecks-style URL: the node that runs the job sends URL/start, then URL or URL/<exit status> (79: fenced), with ?rid=<run id>; skipping nodes send nothing")
 	fs.StringVar(&o.metricsFile, "metrics-file", "", "write node_exporter textfile metrics here after every firing (last start/end/success, duration, exit, lock wait, firings by outcome)")
+	fs.StringSliceVar(&o.cfg.Contenders.Extra, "contender-pattern", nil, "also queue behind children of the lock path whose name ends in PATTERN and a ten-digit sequence (repeatable; zoo-locked, Curator, go-zookeeper, kazoo and ZooKeeper's C recipe are always seen), as kazoo's extra_lock_patterns")
 	fs.BoolVar(&o.shell, "shell", false, "run COMMAND with sh -c (one string) instead of executing argv directly")
 	fs.String("log-level", "warn", "debug, info, warn or error (messages go to stderr)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
@@ -138,6 +143,15 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	if o.subcommand == "config" {
 		return o, nil
 	}
+	if o.subcommand == "" && isClassicForm(fs.Args()) {
+		// The crontab line's own hosts win over the environment and the
+		// file, as a flag would.
+		o.classic = true
+		if err := fs.Set("zk", fs.Args()[0]); err != nil {
+			return o, usageErr("HOSTS %q: %v", fs.Args()[0], err)
+		}
+		o.cfg.NoWait = true
+	}
 	for name, d := range durations {
 		f := fs.Lookup(name)
 		optional := name == "wait-timeout" || name == "max-runtime" || name == "splay" || name == "max-age"
@@ -183,6 +197,9 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	if cfg.Session.KillGrace >= cfg.Session.SessionTimeout/2 {
 		return o, usageErr("--kill-grace %v must be under half the --session-timeout %v", cfg.Session.KillGrace, cfg.Session.SessionTimeout)
 	}
+	if o.classic && cfg.WaitTimeout > 0 {
+		return o, usageErr("--wait-timeout does not apply to the form HOSTS PATH 'COMMAND', which tries once; use NAME -- COMMAND to wait")
+	}
 	if cfg.NoWait && cfg.WaitTimeout > 0 {
 		return o, usageErr("--no-wait and --wait-timeout exclude each other")
 	}
@@ -221,7 +238,15 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	cfg.Session.Servers = cs.Servers
 	cfg.Root = cs.Chroot + root
 
+	for _, p := range cfg.Contenders.Extra {
+		if err := lock.ValidateContenderPattern(p); err != nil {
+			return o, usageErr("--contender-pattern: %s", trimUsage(err))
+		}
+	}
 	rest := fs.Args()
+	if o.classic {
+		return o, classicCommand(&o, cs.Chroot, rest[1], rest[2])
+	}
 	switch o.subcommand {
 	case "list":
 		if len(rest) != 0 {
@@ -303,4 +328,38 @@ func newLogger(o options) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, h))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, h))
+}
+
+// isClassicForm tells the replaced C tool's calling convention, HOSTS PATH
+// 'COMMAND', from NAME COMMAND ARGS: three words, no "--", an absolute
+// PATH, and HOSTS a list of host:port whose every port is given (a lock
+// NAME has no '/' and no such list).
+func isClassicForm(rest []string) bool {
+	if len(rest) != 3 || rest[1] == "--" || rest[2] == "--" || !strings.HasPrefix(rest[1], "/") {
+		return false
+	}
+	hosts, _, _ := strings.Cut(rest[0], "/")
+	for _, h := range strings.Split(hosts, ",") {
+		i := strings.LastIndexByte(h, ':')
+		if i <= 0 || i == len(h)-1 || strings.Trim(h[i+1:], "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// classicCommand fills the lock and the command of the classic form: the
+// lock is PATH itself (its parent the root), COMMAND runs with /bin/sh -c
+// as popen ran it.
+func classicCommand(o *options, chroot, lockPath, command string) error {
+	if err := lock.ValidateRoot(lockPath); err != nil || lockPath == "/" {
+		return usageErr("PATH %q: want the lock's absolute znode path, such as /cron/invoices", lockPath)
+	}
+	o.cfg.Root = path.Join(chroot, path.Dir(lockPath))
+	o.cfg.Name = path.Base(lockPath)
+	if err := lock.ValidateName(o.cfg.Name); err != nil {
+		return usageErr("PATH %q: %s", lockPath, trimUsage(err))
+	}
+	o.cfg.Command = []string{"/bin/sh", "-c", command}
+	return nil
 }

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
 	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
 
 func noEnv(string) string { return "" }
@@ -38,6 +38,44 @@ func TestParseArgsFlagsAfterNameBelongToCommand(t *testing.T) {
 	}
 	if o.cfg.NoWait || strings.Join(o.cfg.Command, " ") != "ls --no-wait" {
 		t.Fatalf("parsed %+v", o.cfg)
+	}
+}
+
+// TestParseArgsClassicForm: the replaced tool's HOSTS PATH 'COMMAND' is
+// told from NAME COMMAND ARGS by its absolute PATH and its host:port list.
+func TestParseArgsClassicForm(t *testing.T) {
+	o, err := parseArgs([]string{"--session-timeout", "20s", "zk1:2181,zk2:2181", "/cron/invoices", "rake invoices"},
+		envWith(map[string]string{"ZOOLOCKED_ZK": "elsewhere:2181", "ZOOLOCKED_KILL_GRACE": "3s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := o.cfg
+	if !o.classic || !c.NoWait || c.Root != "/cron" || c.Name != "invoices" || strings.Join(c.Session.Servers, ",") != "zk1:2181,zk2:2181" ||
+		strings.Join(c.Command, "|") != "/bin/sh|-c|rake invoices" || c.Session.SessionTimeout != 20*time.Second || c.Session.KillGrace != 3*time.Second {
+		t.Fatalf("parsed %+v classic=%v", c, o.classic)
+	}
+	if o, err := parseArgs([]string{"zk1:2181/chroot", "/invoices", "true"}, noEnv); err != nil || o.cfg.Root != "/chroot" || o.cfg.Name != "invoices" {
+		t.Fatalf("a lock at the top: %+v, %v", o.cfg, err)
+	}
+	for _, args := range [][]string{
+		{"--zk", "zk1", "backup", "/usr/bin/backup", "--full"}, // a NAME has no port
+		{"--zk", "zk1", "zk1:2181", "--", "/bin/echo", "hi"},   // "--" says NAME -- COMMAND
+		{"--zk", "zk1", "db:main", "/usr/bin/dump", "x"},       // no port after ':'
+	} {
+		o, err := parseArgs(args, noEnv)
+		if err != nil || o.classic {
+			t.Errorf("parseArgs(%q): classic=%v err=%v; want the NAME form", args, o.classic, err)
+		}
+	}
+	for _, args := range [][]string{
+		{"zk1:2181", "/cron/", "true"},
+		{"zk1:2181", "/cron/a b", "true"},
+		{"zk1:2181", "/", "true"},
+		{"--wait-timeout", "5s", "zk1:2181", "/cron/invoices", "true"},
+	} {
+		if _, err := parseArgs(args, noEnv); !errors.Is(err, lock.ErrUsage) {
+			t.Errorf("parseArgs(%q) = %v, want a usage error", args, err)
+		}
 	}
 }
 

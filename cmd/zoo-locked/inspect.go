@@ -10,8 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
 	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
 
 // Exit codes of status, for monitoring scripts.
@@ -32,7 +32,7 @@ func inspect(o options, out io.Writer) int {
 	case "list":
 		return list(o, s, out)
 	case "reset":
-		deleted, err := lock.Reset(s.Conn(), o.cfg.Root, o.cfg.Name)
+		deleted, err := lock.Reset(s.Conn(), o.cfg.Root, o.cfg.Name, o.cfg.Contenders)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "zoo-locked: reset: %v\n", err)
 			return exitCode(lock.Result{}, err, exitcode.Busy)
@@ -44,7 +44,7 @@ func inspect(o options, out io.Writer) int {
 		}
 		return 0
 	}
-	st, err := lock.Inspect(s.Conn(), o.cfg.Root, o.cfg.Name)
+	st, err := lock.Inspect(s.Conn(), o.cfg.Root, o.cfg.Name, o.cfg.Contenders)
 	if err != nil {
 		return exitCode(lock.Result{}, err, exitcode.Busy)
 	}
@@ -83,7 +83,7 @@ func inspect(o options, out io.Writer) int {
 }
 
 func list(o options, s *lock.Session, out io.Writer) int {
-	locks, err := lock.List(s.Conn(), o.cfg.Root)
+	locks, err := lock.List(s.Conn(), o.cfg.Root, o.cfg.Contenders)
 	if err != nil {
 		return exitCode(lock.Result{}, err, exitcode.Busy)
 	}
@@ -99,7 +99,7 @@ func list(o options, s *lock.Session, out io.Writer) int {
 			holder = fmt.Sprintf("%s:%d", h.Holder.Host, h.Holder.Pid)
 			since = h.Holder.Start.Format(time.RFC3339)
 			if h.Foreign {
-				holder, since = "(not zoo-locked)", "-"
+				holder, since = h.Recipe, "-"
 			}
 			token = fmt.Sprint(h.Token)
 			if len(l.Holders) > 1 {
@@ -118,7 +118,7 @@ func list(o options, s *lock.Session, out io.Writer) int {
 
 func describe(c lock.Contender) string {
 	if c.Foreign {
-		return fmt.Sprintf("holder not written by zoo-locked: znode=%s token=%d", c.Znode, c.Token)
+		return fmt.Sprintf("%s (not zoo-locked): znode=%s token=%d", c.Recipe, c.Znode, c.Token)
 	}
 	return fmt.Sprintf("host=%s pid=%d since=%s token=%d command=%q", c.Holder.Host, c.Holder.Pid,
 		c.Holder.Start.Format(time.RFC3339), c.Token, strings.Join(c.Holder.Command, " "))

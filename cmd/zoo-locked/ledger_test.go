@@ -219,9 +219,17 @@ func TestFirstRunCostsOneWriteMore(t *testing.T) {
 		return after - before
 	}
 	fire("first-run-root") // the root exists from here on, as on any ensemble in use
-	first := fire("first-run")
-	second := fire("first-run")
-	t.Logf("writes: %d for the first run, %d for the second", first, second)
+	// The shared ensemble may write meanwhile (an earlier test's session
+	// expiring): such writes only add, so the least of three tries counts.
+	var first, second int64
+	for try := range 3 {
+		name := fmt.Sprintf("first-run-%d", try)
+		first, second = fire(name), fire(name)
+		t.Logf("writes: %d for the first run, %d for the second", first, second)
+		if first <= second+1 {
+			break
+		}
+	}
 	if first > second+1 {
 		t.Fatalf("the first run cost %d writes, the second %d: want at most one more", first, second)
 	}
@@ -229,7 +237,7 @@ func TestFirstRunCostsOneWriteMore(t *testing.T) {
 	if n := fire("--root", root, "first-run"); n > second+2 {
 		t.Fatalf("a first run under a new root cost %d writes, want at most %d", n, second+2)
 	}
-	if st, err := lock.Inspect(zkClient(t), root, "first-run"); err != nil || len(st.Runs) != 1 || st.Runs[0].State != "ok" {
+	if st, err := lock.Inspect(zkClient(t), root, "first-run", lock.Contenders{}); err != nil || len(st.Runs) != 1 || st.Runs[0].State != "ok" {
 		t.Fatalf("the run under the new root: %+v, %v", st.Runs, err)
 	}
 }

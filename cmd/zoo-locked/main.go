@@ -13,10 +13,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/exitcode"
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/metrics"
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/ping"
 	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -74,6 +74,12 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "zoo-locked: if nothing but zoo-locked writes under this lock, clear the record with: zoo-locked reset %s\n", o.cfg.Name)
 	}
 	code := exitCode(res, err, o.busyExitCode)
+	var held *lock.HeldError
+	if o.classic && errors.As(err, &held) {
+		// What the replaced tool printed, and its status: scripts read both.
+		fmt.Printf("LOCKED by %s\n", held.Holder)
+		code = 0
+	}
 	if pinger != nil && res.Ran {
 		pinger.Finish(code)
 	}

@@ -49,7 +49,7 @@ func TestOncePerFailedRunIsRetried(t *testing.T) {
 		t.Fatalf("%d runs, want 2 (the failed one and its retry)", n)
 	}
 	c := zkClient(t)
-	st, err := lock.Inspect(c, "/zoo-locked", "once-retry")
+	st, err := lock.Inspect(c, "/zoo-locked", "once-retry", lock.Contenders{})
 	if err != nil || st.LastRun == nil || st.LastRun.Host == "" || st.LastRun.Token <= 0 {
 		t.Fatalf("last run %+v, %v", st.LastRun, err)
 	}
@@ -94,7 +94,7 @@ func boundaryAt(b time.Time, period time.Duration) []string {
 // lastRun reads a lock's record.
 func lastRun(t *testing.T, name string) *lock.SlotRecord {
 	t.Helper()
-	st, err := lock.Inspect(zkClient(t), "/zoo-locked", name)
+	st, err := lock.Inspect(zkClient(t), "/zoo-locked", name, lock.Contenders{})
 	if err != nil || st.LastRun == nil {
 		t.Fatalf("record of %s: %+v, %v", name, st.LastRun, err)
 	}

@@ -1,7 +1,12 @@
 // Package exitcode is zoo-locked's exit-code table (docs/DESIGN.md, "Exit
-// codes"), in its own package so that the chaos checker reads the same
+// codes"), in a package of its own under lock so that the chaos harness reads the same
 // numbers the command exits with. The job's own status passes through.
 package exitcode
+
+import (
+	"os"
+	"syscall"
+)
 
 const (
 	// Usage: bad flags or arguments (sysexits EX_USAGE).
@@ -24,3 +29,17 @@ const (
 	// Signal is added to a signal's number: killed by signal n exits 128+n.
 	Signal = 128
 )
+
+// Of is the status a shell would report for a process that has exited:
+// its exit code, or Signal+n when signal n killed it.
+func Of(state *os.ProcessState) int {
+	return OfWait(state.Sys().(syscall.WaitStatus))
+}
+
+// OfWait is Of for a status read with wait4.
+func OfWait(ws syscall.WaitStatus) int {
+	if ws.Signaled() {
+		return Signal + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
