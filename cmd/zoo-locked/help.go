@@ -17,6 +17,7 @@ func page() manual.Page {
 		Summary: "run a command under a ZooKeeper lock, on one node of a fleet at a time",
 		Synopsis: []manual.Usage{
 			{Form: "[flags] NAME -- COMMAND [ARGS...]"},
+			{Form: "[flags] HOSTS PATH 'COMMAND'", What: "the replaced C tool's form: lock PATH (absolute), try once, COMMAND through /bin/sh -c; busy prints LOCKED by <znode> and exits 0"},
 			{Form: "[flags] status NAME", What: "who holds NAME, who waits, its last runs"},
 			{Form: "[flags] list", What: "every lock under --root"},
 			{Form: "[flags] reset NAME", What: "delete NAME's --once-per record (refused while held)"},
@@ -28,6 +29,9 @@ func page() manual.Page {
 				"The job gets SIGTERM, then SIGKILL, before ZooKeeper can give the lock to anyone else if this node loses the ensemble; " +
 				"it gets ZOOLOCKED_NAME, ZOOLOCKED_TOKEN (a fencing token greater than every earlier holder's), ZOOLOCKED_ZNODE, " +
 				"ZOOLOCKED_SESSION and ZOOLOCKED_RUN_ID in its environment.",
+			"The lock is the znode --root/NAME; its contenders are its only children, so the ZooKeeper lock recipes of Curator, kazoo " +
+				"(with extra_lock_patterns=(\"-lock-\",)) and ZooKeeper's C client queue with zoo-locked on the same path, and zoo-locked queues behind theirs. " +
+				"Its run ledger and --once-per record live beside it, as NAME~runs and NAME~last-run.",
 			"Every flag can also be set by its environment variable, or by the same KEY=value line in the config file " +
 				"(/etc/zoo-locked.conf, or the file ZOOLOCKED_CONFIG names): a flag wins over the environment, the environment over the file, " +
 				"the file over the default.",
