@@ -1,24 +1,32 @@
 package lock
 
 import (
+	"context"
 	"crypto/sha1"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 )
 
-// ledgerSuffix names the persistent znode beside the lock path that holds
-// the lock's last runs: one place where an operator learns whether the job
-// ran, whichever node ran it. It is beside the path, not under it, so that
-// every recipe sharing the lock path sees only contenders there.
-const ledgerSuffix = "~runs"
+// recordsSuffix names the persistent znode beside the lock path that holds
+// the lock's records: /zoo-locked/invoices~ for the lock
+// /zoo-locked/invoices. Beside the path, not under it, so that every recipe
+// sharing the lock path sees only contenders there; a znode of its own,
+// with the lock's ACL, so that under --auth-file only the lock's owner may
+// change or delete them.
+const recordsSuffix = "~"
 
-func ledgerPath(lockPath string) string { return lockPath + ledgerSuffix }
+func recordsPath(lockPath string) string { return lockPath + recordsSuffix }
+
+// The ledger holds the lock's last runs: one place where an operator learns
+// whether the job ran, whichever node ran it.
+func ledgerPath(lockPath string) string { return recordsPath(lockPath) + "/runs" }
 
 // oldLedgerName is where releases before that kept the ledger, under the
 // lock path; the first write of the new ledger deletes it and the old
@@ -117,7 +125,12 @@ func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra ...any) e
 	conn := m.s.Conn()
 	ledgerPath := ledgerPath(m.parent)
 	for attempt := 0; ; attempt++ {
-		l, stat, err := readLedger(conn, m.parent)
+		var l ledger
+		var stat *zk.Stat
+		err := m.s.retry(context.Background(), "read the run ledger", func() (err error) {
+			l, stat, err = readLedger(conn, m.parent)
+			return err
+		})
 		if err != nil && !errors.Is(err, ErrUnreadableRecord) {
 			return err
 		}
@@ -135,14 +148,22 @@ func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra ...any) e
 			ops = append(ops, &zk.CheckVersionRequest{Path: m.node, Version: -1})
 		}
 		if stat == nil {
+			ops = append(ops, m.recordsCreate()...)
 			ops = append(ops, &zk.CreateRequest{Path: ledgerPath, Data: data, Acl: m.acl.node})
 			ops = append(ops, m.oldLayoutDeletes()...)
 		} else {
 			ops = append(ops, &zk.SetDataRequest{Path: ledgerPath, Data: data, Version: stat.Version})
 		}
 		ops = append(ops, extra...)
-		_, err = conn.Multi(ops...)
-		raced := errors.Is(err, zk.ErrBadVersion) || (stat == nil && errors.Is(err, zk.ErrNodeExists))
+		// Made again after a dropped connection, a transaction that took
+		// effect fails its version check or its create, and is read and
+		// made anew like one that raced another holder: every change is
+		// idempotent.
+		err = m.s.retry(context.Background(), "write the run ledger", func() error {
+			_, err := conn.Multi(ops...)
+			return err
+		})
+		raced := errors.Is(err, zk.ErrBadVersion) || errors.Is(err, zk.ErrNodeExists)
 		if err == nil || !raced || attempt >= 5 {
 			if err != nil {
 				return fmt.Errorf("write the run ledger of %s: %w", path.Base(m.parent), err)
@@ -154,7 +175,11 @@ func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra ...any) e
 
 // recordStart adds a run to the ledger as the job starts.
 func (m *Mutex) recordStart(e RunEntry) error {
-	return m.updateLedger(func(l *ledger) { l.Runs = append(l.Runs, e) }, true)
+	return m.updateLedger(func(l *ledger) {
+		if !slices.ContainsFunc(l.Runs, func(r RunEntry) bool { return r.ID == e.ID }) {
+			l.Runs = append(l.Runs, e)
+		}
+	}, true)
 }
 
 // recordEnd completes run id in the ledger, and with rec writes the slot
@@ -197,4 +222,13 @@ func (m *Mutex) oldLayoutDeletes() []any {
 		}
 	}
 	return ops
+}
+
+// recordsCreate makes the records' znode in the transaction that first
+// writes the ledger, when it is missing: no write of its own.
+func (m *Mutex) recordsCreate() []any {
+	if ok, _, err := m.s.Conn().Exists(recordsPath(m.parent)); err == nil && ok {
+		return nil
+	}
+	return []any{&zk.CreateRequest{Path: recordsPath(m.parent), Acl: m.acl.parent}}
 }

@@ -107,10 +107,10 @@ func (m *Mutex) contend(ctx context.Context, wait bool) error {
 	// The token never changes: it is read once, alongside the first
 	// listing, so a holder that finds itself first pays one round trip.
 	token := make(chan error, 1)
-	go func() { token <- m.readToken() }()
+	go func() { token <- m.readToken(ctx) }()
 	for {
 		sent := time.Now()
-		ahead, err := m.ahead()
+		ahead, err := m.ahead(ctx)
 		if err != nil {
 			return m.abandon(err)
 		}
@@ -127,7 +127,7 @@ func (m *Mutex) contend(ctx context.Context, wait bool) error {
 		// Only a departure among our `limit` nearest predecessors can bring
 		// us under the limit: one further ahead leaves as many ahead of us
 		// within reach as before.
-		woke, gone, err := m.watch(ahead[len(ahead)-m.limit:])
+		woke, gone, err := m.watch(ctx, ahead[len(ahead)-m.limit:])
 		if err != nil {
 			return m.abandon(err)
 		}
@@ -144,8 +144,12 @@ func (m *Mutex) contend(ctx context.Context, wait bool) error {
 	}
 }
 
-func (m *Mutex) readToken() error {
-	_, stat, err := m.s.Conn().Exists(m.node)
+func (m *Mutex) readToken(ctx context.Context) error {
+	var stat *zk.Stat
+	err := m.s.retry(ctx, "read token", func() (err error) {
+		_, stat, err = m.s.Conn().Exists(m.node)
+		return err
+	})
 	switch {
 	case err != nil:
 		return fmt.Errorf("read token of %s: %w", m.node, err)
@@ -159,10 +163,15 @@ func (m *Mutex) readToken() error {
 
 // watch sets a watch on each znode and returns a channel that receives
 // when any of them fires; gone says one had already vanished.
-func (m *Mutex) watch(nodes []string) (woke <-chan struct{}, gone bool, err error) {
+func (m *Mutex) watch(ctx context.Context, nodes []string) (woke <-chan struct{}, gone bool, err error) {
 	ch := make(chan struct{}, len(nodes))
 	for _, n := range nodes {
-		exists, _, events, err := m.s.Conn().ExistsW(n)
+		var exists bool
+		var events <-chan zk.Event
+		err := m.s.retry(ctx, "watch predecessor", func() (err error) {
+			exists, _, events, err = m.s.Conn().ExistsW(n)
+			return err
+		})
 		if err != nil {
 			return nil, false, fmt.Errorf("watch %s: %w", n, err)
 		}
@@ -250,8 +259,21 @@ func (m *Mutex) create(ctx context.Context) error {
 				return fmt.Errorf("create contender under %s: %w", m.parent, err)
 			}
 		}
+		if connectionDropped(err) {
+			// Not an attempt: the session may be alive, and the create with it.
+			attempt--
+		}
 		if attempt > 20 {
 			return fmt.Errorf("create contender under %s: %w", m.parent, err)
+		}
+		if connectionDropped(err) {
+			if werr := m.s.awaitSession(ctx); werr != nil {
+				if ctx.Err() != nil {
+					return fmt.Errorf("%w: %v", ErrBusy, werr)
+				}
+				return werr
+			}
+			continue
 		}
 		select {
 		case <-ctx.Done():
@@ -375,8 +397,12 @@ func (m *Mutex) createContainer(p string, acl []zk.ACL) error {
 }
 
 // ahead lists, in queue order, the contenders before ours.
-func (m *Mutex) ahead() ([]string, error) {
-	children, _, err := m.s.Conn().Children(m.parent)
+func (m *Mutex) ahead(ctx context.Context) ([]string, error) {
+	var children []string
+	err := m.s.retry(ctx, "list contenders", func() (err error) {
+		children, _, err = m.s.Conn().Children(m.parent)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list contenders of %s: %w", m.parent, err)
 	}

@@ -28,7 +28,7 @@ func ValidateName(name string) error {
 	case strings.HasPrefix(name, contenderPrefix):
 		return fmt.Errorf("%w: lock name %q starts with the reserved %q", ErrUsage, name, contenderPrefix)
 	case strings.Contains(name, "~"):
-		return fmt.Errorf("%w: lock name %q contains '~', which marks the records kept beside a lock (NAME~runs, NAME~last-run)", ErrUsage, name)
+		return fmt.Errorf("%w: lock name %q contains '~', which marks the records kept beside a lock (NAME~)", ErrUsage, name)
 	}
 	for _, r := range name {
 		if r == unicode.ReplacementChar || !unicode.IsPrint(r) || unicode.IsSpace(r) {

@@ -1,6 +1,7 @@
 package lock
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,17 +11,14 @@ import (
 	"github.com/go-zookeeper/zk"
 )
 
-// slotRecordSuffix names the persistent znode beside the lock path (never
-// under it: a lock path holds only contenders, which every recipe sharing
-// it can then read) that holds the last successful run of a --once-per
-// job: /zoo-locked/invoices~last-run for the lock /zoo-locked/invoices.
-const slotRecordSuffix = "~last-run"
+// The slot record holds the last successful run of a --once-per job,
+// among the lock's records (recordsPath).
 
 // oldSlotRecordName is where releases before that kept the record, under
 // the lock path; it is read until the first run writes the new one.
 const oldSlotRecordName = "last-run"
 
-func slotRecordPath(lockPath string) string { return lockPath + slotRecordSuffix }
+func slotRecordPath(lockPath string) string { return recordsPath(lockPath) + "/last-run" }
 
 // SlotRecord is the last successful run of a --once-per job.
 type SlotRecord struct {
@@ -73,8 +71,12 @@ func readSlotRecord(conn *zk.Conn, parent string) (*SlotRecord, error) {
 }
 
 // lastRun reads the lock's last run record, or nil when there is none.
-func (m *Mutex) lastRun() (*SlotRecord, error) {
-	return readSlotRecord(m.s.Conn(), m.parent)
+func (m *Mutex) lastRun() (rec *SlotRecord, err error) {
+	err = m.s.retry(context.Background(), "read the slot record", func() (err error) {
+		rec, err = readSlotRecord(m.s.Conn(), m.parent)
+		return err
+	})
+	return rec, err
 }
 
 // slotRecordOp is the write of rec as the last run, for a transaction:
@@ -85,7 +87,11 @@ func (m *Mutex) slotRecordOp(rec SlotRecord) (any, error) {
 		return nil, err
 	}
 	recPath := slotRecordPath(m.parent)
-	exists, _, err := m.s.Conn().Exists(recPath)
+	var exists bool
+	err = m.s.retry(context.Background(), "find the slot record", func() (err error) {
+		exists, _, err = m.s.Conn().Exists(recPath)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("record run: %w", err)
 	}

@@ -53,6 +53,7 @@ type Session struct {
 	lastAck time.Time // send time of the latest answered request, monotonic
 	guarded string    // znode the heartbeat proves still exists
 	acked   chan struct{}
+	up      chan struct{} // closed at the next StateHasSession (reconnect.go)
 
 	lostOnce sync.Once
 	done     chan struct{}
@@ -91,6 +92,7 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 			case zk.StateHasSession:
 				connectedOnce.Do(func() { close(connected) })
 				s.onSession()
+				s.signalUp()
 			case zk.StateExpired:
 				s.lose(ErrLockGone, "session expired")
 			}

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/lock"
 )
 
 func TestExclusionFiveContenders(t *testing.T) {
@@ -133,7 +137,7 @@ func TestLimitTwoOfSix(t *testing.T) {
 // TestRecordsLiveBesideTheLockPath: after a run, the lock path holds
 // nothing (every recipe sharing it sees only contenders there) and stays,
 // so the next run pays no parent create; the ledger and the slot record
-// are its siblings NAME~runs and NAME~last-run.
+// are in its sibling NAME~.
 func TestRecordsLiveBesideTheLockPath(t *testing.T) {
 	w := newWitness(t)
 	if code := runOnce(t, w, "beside", 0, 100*time.Millisecond, "--once-per", "1h", "beside"); code != 0 {
@@ -144,9 +148,43 @@ func TestRecordsLiveBesideTheLockPath(t *testing.T) {
 	if err != nil || len(children) != 0 {
 		t.Fatalf("under the lock path after the run: %v, %v; want nothing", children, err)
 	}
-	for _, sibling := range []string{"/zoo-locked/beside~runs", "/zoo-locked/beside~last-run"} {
+	for _, sibling := range []string{"/zoo-locked/beside~/runs", "/zoo-locked/beside~/last-run"} {
 		if ok, _, err := c.Exists(sibling); err != nil || !ok {
 			t.Fatalf("%s: exists=%v err=%v", sibling, ok, err)
 		}
+	}
+}
+
+// TestOldLayoutMovesBeside: a lock last run by a release that kept its
+// records under the lock path still skips a slot that ran, and its first
+// run now moves the records out, so that the C recipe, which cannot order
+// them, sees only contenders.
+func TestOldLayoutMovesBeside(t *testing.T) {
+	c := zkClient(t)
+	now := time.Now().UTC()
+	rec, _ := json.Marshal(lock.SlotRecord{Host: "old", Pid: 1, Schedule: lock.Every{Period: time.Hour}.String(),
+		SlotStart: now.Truncate(time.Hour), SlotEnd: now.Truncate(time.Hour).Add(time.Hour), Start: now, End: now, Token: 1})
+	for p, data := range map[string][]byte{
+		"/zoo-locked/upgraded":          nil,
+		"/zoo-locked/upgraded/runs":     []byte(`{"runs":[]}`),
+		"/zoo-locked/upgraded/last-run": rec,
+	} {
+		if _, err := c.Create(p, data, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			t.Fatal(err)
+		}
+	}
+	w := newWitness(t)
+	skip := startWrapper(t, "upgraded", []string{w.jobEnv("upgraded", 0, 0)}, append([]string{"--once-per", "1h", "upgraded"}, selfJob()...)...)
+	if code := skip.wait(t, 20*time.Second); code != 0 || len(w.Ended()) != 0 {
+		t.Fatalf("the old record's slot ran again: exit %d, %d runs\n%s", code, len(w.Ended()), skip.stderr)
+	}
+	if code := runOnce(t, w, "upgraded", 0, 0, "upgraded"); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if children, _, err := c.Children("/zoo-locked/upgraded"); err != nil || len(children) != 0 {
+		t.Fatalf("under the lock path after the first run: %v, %v; want nothing", children, err)
+	}
+	if ok, _, _ := c.Exists("/zoo-locked/upgraded~/runs"); !ok {
+		t.Fatal("no ledger beside the lock path")
 	}
 }

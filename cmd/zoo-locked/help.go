@@ -31,7 +31,7 @@ func page() manual.Page {
 				"ZOOLOCKED_SESSION and ZOOLOCKED_RUN_ID in its environment.",
 			"The lock is the znode --root/NAME; its contenders are its only children, so the ZooKeeper lock recipes of Curator, kazoo " +
 				"(with extra_lock_patterns=(\"-lock-\",)) and ZooKeeper's C client queue with zoo-locked on the same path, and zoo-locked queues behind theirs. " +
-				"Its run ledger and --once-per record live beside it, as NAME~runs and NAME~last-run.",
+				"Its run ledger and --once-per record live beside it, in NAME~.",
 			"Every flag can also be set by its environment variable, or by the same KEY=value line in the config file " +
 				"(/etc/zoo-locked.conf, or the file ZOOLOCKED_CONFIG names): a flag wins over the environment, the environment over the file, " +
 				"the file over the default.",

@@ -79,7 +79,10 @@ func TestInspectionNeverGoesBlind(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.Create("/zoo-locked/blind-record~last-run", []byte("not a record"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+	if _, err := c.Create("/zoo-locked/blind-record~", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/zoo-locked/blind-record~/last-run", []byte("not a record"), 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Create("/zoo-locked/blind-foreign/_c_0123-lock-", []byte("someone else"), zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll)); err != nil {

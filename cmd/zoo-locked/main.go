@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/metrics"
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/ping"
 	"github.com/zoo-locked/zoo-locked/lock"
@@ -150,6 +151,10 @@ func exitCode(res lock.Result, err error, busyCode int) int {
 		return exitcode.Usage
 	case errors.Is(err, lock.ErrUnavailable):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
+		return exitcode.Unavailable
+	case errors.Is(err, zk.ErrConnectionClosed), errors.Is(err, zk.ErrNoServer):
+		// What status, list and check met: ZooKeeper, not zoo-locked, failed.
+		fmt.Fprintf(os.Stderr, "zoo-locked: %v (the connection to ZooKeeper dropped; try again)\n", err)
 		return exitcode.Unavailable
 	case errors.Is(err, lock.ErrBusy):
 		return busyCode

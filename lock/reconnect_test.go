@@ -1,0 +1,247 @@
+package lock
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+)
+
+// A dropped connection is never an internal error: at each step that sends
+// a request, the connection is made to drop with that request in flight
+// (its answer is lost with the connection), on a real ensemble, and the
+// step must carry on once the session is back, as if nothing happened.
+
+// dropAt arms the test hook: the n-th request of step goes out on links
+// that close the connection at the next answer; the links heal once the
+// wrapper has seen the drop. It returns a func that says whether the drop
+// happened.
+func dropAt(t *testing.T, node *chaos.Node, logs *syncBuffer, step string, n int) (dropped func() bool) {
+	t.Helper()
+	var mu sync.Mutex
+	seen, armed := 0, false
+	testHook = func(s string) {
+		if s != step {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if seen++; seen != n {
+			return
+		}
+		if err := node.LoseReplies(context.Background()); err != nil {
+			t.Error(err)
+			return
+		}
+		armed = true
+		go func() {
+			// The request's answer closes the connection; every reconnect
+			// fails the same way until the links heal.
+			deadline := time.Now().Add(10 * time.Second)
+			for !strings.Contains(logs.String(), "connection dropped with a request in flight") && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if err := node.Heal(context.Background()); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	t.Cleanup(func() { testHook = nil })
+	return func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return armed && strings.Contains(logs.String(), "request="+quoteIfNeeded(step))
+	}
+}
+
+func quoteIfNeeded(s string) string {
+	if strings.ContainsAny(s, " =") {
+		return fmt.Sprintf("%q", s)
+	}
+	return s
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
+	e := chaostest.Ensemble(t, chaos.Options{Backend: chaos.BackendProcess})
+	node, err := e.Node("lossy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	observer := chaostest.Connect(t, e.ClientAddr(1))
+	connect := func(t *testing.T, logs *syncBuffer) *Session {
+		t.Helper()
+		s, err := Connect(context.Background(), SessionConfig{
+			Servers: strings.Split(node.ConnectString(), ","), SessionTimeout: 4 * time.Second,
+			ConnectTimeout: 10 * time.Second, KillGrace: 200 * time.Millisecond,
+			Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	}
+	mutex := func(t *testing.T, s *Session, name string) *Mutex {
+		t.Helper()
+		m, err := NewMutex(s, MutexConfig{Root: "/dropped", Name: name, Data: []byte("{}"), Logger: s.log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	// holdElsewhere queues a contender of another session first, and
+	// returns the func that releases it.
+	holdElsewhere := func(t *testing.T, name string) func() {
+		t.Helper()
+		for _, p := range []string{"/dropped", "/dropped/" + name} {
+			if _, err := observer.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+				t.Fatal(err)
+			}
+		}
+		other := chaostest.Connect(t, e.ClientAddr(2))
+		if _, err := other.Create("/dropped/"+name+"/_c_00000000000000000000000000000000-lock-", nil, zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+		return other.Close
+	}
+
+	for _, tc := range []struct {
+		step string
+		n    int
+		// run takes its steps on s; it must succeed despite the drop.
+		run func(t *testing.T, s *Session, logs *syncBuffer, name string)
+	}{
+		{"list contenders", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
+			if err := mutex(t, s, name).TryLock(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"read token", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
+			if m := mutex(t, s, name); m.TryLock(context.Background()) != nil || m.Token() == 0 {
+				t.Fatalf("token %d", m.Token())
+			}
+		}},
+		{"watch predecessor", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
+			release := holdElsewhere(t, name)
+			locked := make(chan error, 1)
+			go func() { locked <- mutex(t, s, name).Lock(context.Background()) }()
+			chaostest.Eventually(t, 15*time.Second, "waiter watching its predecessor", func() bool {
+				return strings.Contains(logs.String(), "waiting for predecessor")
+			})
+			release()
+			if err := <-locked; err != nil {
+				t.Fatal(err)
+			}
+		}},
+		// The waiter's predecessor has gone; its next listing is in flight
+		// when the connection drops (what a fleet's waiter met).
+		{"list contenders", 2, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
+			release := holdElsewhere(t, name)
+			locked := make(chan error, 1)
+			go func() { locked <- mutex(t, s, name).Lock(context.Background()) }()
+			chaostest.Eventually(t, 15*time.Second, "waiter watching its predecessor", func() bool {
+				return strings.Contains(logs.String(), "waiting for predecessor")
+			})
+			release()
+			if err := <-locked; err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"read the slot record", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
+			m := mutex(t, s, name)
+			if err := m.TryLock(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.lastRun(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		// The ledger's write is applied and its answer lost: made again, it
+		// must not enter the run twice.
+		{"write the run ledger", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
+			m := mutex(t, s, name)
+			if err := m.TryLock(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			l, _, err := readLedger(observer, m.parent)
+			if err != nil || len(l.Runs) != 1 {
+				b, _ := json.Marshal(l)
+				t.Fatalf("ledger after a start whose answer was lost: %s, %v; want the run once", b, err)
+			}
+		}},
+		{"read the run ledger", 2, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
+			m := mutex(t, s, name)
+			if err := m.TryLock(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			exit := 0
+			rec := SlotRecord{Schedule: "1h", Token: m.Token()}
+			if err := m.recordEnd("run-1", func(e *RunEntry) { e.Exit = &exit; e.Ending = EndExited; now := time.Now(); e.End = &now }, &rec, true); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"find the slot record", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
+			m := mutex(t, s, name)
+			if err := m.TryLock(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.slotRecordOp(SlotRecord{Schedule: "1h"}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(fmt.Sprintf("%s %d", tc.step, tc.n), func(t *testing.T) {
+			// Now and then a ping's answer is the one the links lose, before
+			// the request went out: the request then waits for the heal
+			// instead of being in flight, and the step is tried again.
+			for attempt := range 3 {
+				var logs syncBuffer
+				s := connect(t, &logs)
+				dropped := dropAt(t, node, &logs, tc.step, tc.n)
+				tc.run(t, s, &logs, fmt.Sprintf("%s-%d-%d", strings.ReplaceAll(tc.step, " ", "-"), tc.n, attempt))
+				if dropped() {
+					return
+				}
+				t.Logf("attempt %d: the drop did not catch the request in flight; again", attempt)
+				testHook = nil
+				if err := node.Heal(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Fatal("the connection never dropped with the request in flight: nothing was tested")
+		})
+	}
+}
