@@ -51,7 +51,7 @@ demo: image build
 	$(BIN)/zoo-chaos run demo --report demo-report
 
 deps:
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap zookeeper default-jre-headless chromium python3-kazoo
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap zookeeper default-jre-headless chromium python3-kazoo gcc libzookeeper-mt-dev
 
 # Removes the binaries and whatever a killed test left in the engine.
 clean:

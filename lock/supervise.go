@@ -12,7 +12,7 @@ import (
 // run runs the job under the held lock, with its ledger entry written as
 // it starts and completed as it ends (with the slot record, for a
 // successful --once-per run, in the same transaction).
-func run(cfg Config, s *Session, m *Mutex, c *child, clock clockError, slot *slotRun) (Result, error) {
+func run(cfg Config, s *Session, m *Mutex, c *child, clock clockError, slot *slotRun, timing *stopwatch) (Result, error) {
 	host, _ := os.Hostname() // an empty host is still a valid entry
 	entry := RunEntry{ID: RunID(cfg.Name, m.Token()), Host: host, Pid: os.Getpid(), Token: m.Token(), Start: clock.now()}
 	if slot != nil {
@@ -28,9 +28,11 @@ func run(cfg Config, s *Session, m *Mutex, c *child, clock clockError, slot *slo
 	go func() { started <- m.recordStart(entry) }()
 	status, ending, err := supervise(cfg, s, m, c, entry.ID)
 	res.Status, res.Ending, res.End = status, ending, cfg.Clock()
+	timing.lap("job")
 	if serr := <-started; serr != nil {
 		cfg.Logger.Warn("run ledger: the run's start could not be written", "lock", cfg.Name, "err", serr)
 	}
+	timing.lap("ledger start (beside the job)")
 	end := clock.now()
 	complete := func(e *RunEntry) {
 		*e = entry
@@ -55,7 +57,9 @@ func run(cfg Config, s *Session, m *Mutex, c *child, clock clockError, slot *slo
 		}
 		return res, err
 	}
-	if werr := m.recordEnd(entry.ID, complete, rec, true); werr != nil {
+	werr := m.recordEnd(entry.ID, complete, rec, true)
+	timing.lap("ledger end")
+	if werr != nil {
 		if rec != nil {
 			cfg.Logger.Error("job succeeded but its run could not be recorded; another node may run it again this slot", "lock", cfg.Name, "err", werr)
 		} else {

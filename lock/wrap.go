@@ -97,6 +97,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	}
 	w := watchWait(ctx, cfg.Signals)
 	waitStart := time.Now()
+	timing := newStopwatch()
 
 	// The keeper starts while we connect and contend; neither waits on
 	// the other.
@@ -107,12 +108,14 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 		c, err = prepareChild(cfg.Command, cfg.Session.KillGrace)
 		prepared <- err
 	}()
-	s, m, err := acquire(w.ctx, cfg)
+	s, m, err := acquire(w.ctx, cfg, timing)
 	if err == nil && cfg.SignalAtGrant != 0 {
 		w.deliverForTest(cfg.SignalAtGrant)
 	}
 	sig := w.stop()
-	if perr := <-prepared; perr != nil {
+	perr := <-prepared
+	timing.lap("keeper ready")
+	if perr != nil {
 		if s != nil {
 			s.Close()
 		}
@@ -139,19 +142,23 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 		slot = &slotRun{fired: clock.onEnsemble(cfg.Fired)}
 		slot.start, slot.end = slotOf(cfg.OncePer, slot.fired)
 		done, err := ranThisSlot(cfg, m, *slot)
+		timing.lap("slot record")
 		if err != nil || done {
 			c.abort()
 			releaseLock(cfg, s)
 			return Result{SlotDone: done, Waited: waited}, err
 		}
 	}
-	res, err := run(cfg, s, m, c, clock, slot)
+	res, err := run(cfg, s, m, c, clock, slot, timing)
 	res.Waited = waited
 	if err != nil {
 		// The tree is dead; the lock is gone or going with the session.
+		timing.log(cfg.Logger, cfg.Name)
 		return res, err
 	}
 	releaseLock(cfg, s)
+	timing.lap("release")
+	timing.log(cfg.Logger, cfg.Name)
 	cfg.Logger.Info("released", "lock", cfg.Name, "status", res.Status)
 	return res, nil
 }
@@ -165,12 +172,13 @@ func releaseLock(cfg Config, s *Session) {
 
 // acquire connects and contends, starting over with a new session when a
 // waiter's session is lost.
-func acquire(ctx context.Context, cfg Config) (*Session, *Mutex, error) {
+func acquire(ctx context.Context, cfg Config, timing *stopwatch) (*Session, *Mutex, error) {
 	for {
 		s, err := Connect(ctx, cfg.Session)
 		if err != nil {
 			return nil, nil, err
 		}
+		timing.lap("connect")
 		holder := thisProcess(cfg.Command, cfg.Version, cfg.Clock())
 		holder.Limit = max(cfg.Limit, 1)
 		m, err := NewMutex(s, MutexConfig{
@@ -186,6 +194,7 @@ func acquire(ctx context.Context, cfg Config) (*Session, *Mutex, error) {
 		} else {
 			err = m.Lock(ctx)
 		}
+		timing.lap("contend")
 		if err == nil {
 			s.guard(m.Node(), m.Granted())
 			// A lost session between the grant and now means someone else

@@ -32,45 +32,44 @@ func benchZooLocked(b *testing.B, args ...string) *exec.Cmd {
 	return exec.Command(zooLocked, full...)
 }
 
-// BenchmarkCycle compares one `zoo-locked NAME -- true` with its baseline
-// in the same run: a bare go-zookeeper program, started as a process as
-// the wrapper is (testdata/bareclient), doing connect + create + get
-// children + exec + close. Each wrapper cycle is paired with the
-// bare cycle that follows it, and "ratio" is the median of the pair ratios
-// (target ≤ 1.3): neighbours in time share the machine's load, which on two
-// cores moves single cycles by more than the overhead measured.
+// BenchmarkCycle compares one `zoo-locked NAME -- true` with its two
+// baselines in the same run, each started as a process as the wrapper is:
+// a bare go-zookeeper program (testdata/bareclient: connect, create, get
+// children, exec, close) and a C program on ZooKeeper's C client, the
+// replaced tool's library (testdata/cbaseline: the same, the command
+// through /bin/sh as popen ran it). Cycles run in interleaved triples, so
+// that neighbours in time share the machine's load; every figure is a
+// median: of the cycles for the times, of the per-triple ratios for the
+// ratios (target: ≤ 1.2 against the bare program).
 //
-// Both run in steady state, the lock's parent present as the baseline's
-// is: a persistent child that is not a contender keeps the test servers'
-// 1 s container reaper away. "cold-ms/cycle" is the wrapper after a reap,
-// when it also creates the parents (production reaps after 60 s idle).
+// The lock path is warm, as in steady state (a lock path is persistent);
+// "cold-ms/cycle" and "cold-writes" are a lock name's first run.
 func BenchmarkCycle(b *testing.B) {
 	ensemble := chaostest.SharedEnsemble(b)
 	servers := strings.Split(ensemble.ConnectString(), ",")
-	keepParent(b, servers, "/zoo-locked/bench-cycle")
 	keepParent(b, servers, bareParent)
-	wrapperCycle := func(name string) time.Duration {
+	keepParent(b, servers, cParent)
+	timed := func(cmd *exec.Cmd) time.Duration {
 		start := time.Now()
-		cmd := benchWrapper(b, name, "true")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("wrapper: %v\n%s", err, out)
+			b.Fatalf("%s: %v\n%s", cmd.Path, err, out)
 		}
 		return time.Since(start)
 	}
-	// Each op is several pairs, so that `make bench`'s few ops still give
-	// the median something to work with.
-	const pairsPerOp = 10
-	var wrapperTime, bareTime time.Duration
-	var ratios []float64
+	wrapperCycle := func(name string) time.Duration { return timed(benchWrapper(b, name, "true")) }
+	cBaseline := cBaselineBinary(b)
+	wrapperCycle("bench-cycle") // the lock path exists from here on
+	// Each op is several triples, so that `make bench`'s few ops still give
+	// the medians something to work with.
+	const triplesPerOp = 10
+	var wrapper, bare, c, vsBare, vsC []float64
 	for b.Loop() {
-		for range pairsPerOp {
-			w := wrapperCycle("bench-cycle")
-			start := time.Now()
-			bareCycle(b, servers)
-			bare := time.Since(start)
-			wrapperTime += w
-			bareTime += bare
-			ratios = append(ratios, float64(w)/float64(bare))
+		for range triplesPerOp {
+			w := timed(benchWrapper(b, "bench-cycle", "true"))
+			g := timed(exec.Command(bareClient(b), strings.Join(servers, ","), bareParent, "true"))
+			k := timed(exec.Command(cBaseline, strings.Join(servers, ","), cParent, "true"))
+			wrapper, bare, c = append(wrapper, ms(w)), append(bare, ms(g)), append(c, ms(k))
+			vsBare, vsC = append(vsBare, float64(w)/float64(g)), append(vsC, float64(w)/float64(k))
 		}
 	}
 	b.StopTimer()
@@ -81,29 +80,45 @@ func BenchmarkCycle(b *testing.B) {
 	doneZxid, _ := ensembleCounters(b, ensemble)
 	b.ReportMetric(float64(coldZxid-warmZxid), "warm-writes")
 	b.ReportMetric(float64(doneZxid-coldZxid), "cold-writes")
-	start := processStart(b)
-	slices.Sort(ratios)
-	b.ReportMetric(float64(wrapperTime.Microseconds())/float64(len(ratios))/1000, "wrapper-ms/cycle")
-	b.ReportMetric(float64(bareTime.Microseconds())/float64(len(ratios))/1000, "bare-ms/cycle")
-	b.ReportMetric(float64(cold.Microseconds())/1000, "cold-ms/cycle")
-	b.ReportMetric(float64(start.Microseconds())/1000, "start-ms")
-	b.ReportMetric(ratios[len(ratios)/2], "ratio")
+	b.ReportMetric(median(wrapper), "wrapper-ms/cycle")
+	b.ReportMetric(median(bare), "bare-ms/cycle")
+	b.ReportMetric(median(c), "c-ms/cycle")
+	b.ReportMetric(ms(cold), "cold-ms/cycle")
+	b.ReportMetric(median(vsBare), "ratio")
+	b.ReportMetric(median(vsC), "ratio-vs-c")
 }
 
-// processStart is what one start of the binary costs on this machine
-// (`zoo-locked --version`, median of 20): the baseline pays one, the
-// wrapper one on its path and one for its keeper beside it.
-func processStart(b *testing.B) time.Duration {
-	var starts []time.Duration
-	for range 20 {
-		start := time.Now()
-		if err := exec.Command(benchWrapper(b, "").Path, "--version").Run(); err != nil {
-			b.Fatal(err)
+// BenchmarkProcessStart is what one start of the wrapper's binary costs
+// (`zoo-locked --version`; the keeper is the same binary, started the same
+// way), as a median ratio to an empty static Go program started beside it.
+func BenchmarkProcessStart(b *testing.B) {
+	empty := emptyProgram(b)
+	zooLocked, _ := chaostest.Binaries(b)
+	var starts, ratios []float64
+	for b.Loop() {
+		for range 20 {
+			start := time.Now()
+			if err := exec.Command(zooLocked, "--version").Run(); err != nil {
+				b.Fatal(err)
+			}
+			ours := time.Since(start)
+			start = time.Now()
+			if err := exec.Command(empty).Run(); err != nil {
+				b.Fatal(err)
+			}
+			starts, ratios = append(starts, ms(ours)), append(ratios, float64(ours)/float64(time.Since(start)))
 		}
-		starts = append(starts, time.Since(start))
 	}
-	slices.Sort(starts)
-	return starts[len(starts)/2]
+	b.ReportMetric(median(starts), "start-ms")
+	b.ReportMetric(median(ratios), "start/empty-program")
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func median(xs []float64) float64 {
+	sorted := slices.Clone(xs)
+	slices.Sort(sorted)
+	return sorted[len(sorted)/2]
 }
 
 // keepParent gives the lock parent a persistent child that is not a
@@ -184,9 +199,12 @@ func vmHWM(b *testing.B, pid int) int64 {
 	return 0
 }
 
-// bareParent is where the baseline contends; keepParent makes it first,
-// outside the timed cycles.
-const bareParent = "/bench-bare"
+// bareParent and cParent are where the baselines contend; keepParent makes
+// them first, outside the timed cycles.
+const (
+	bareParent = "/bench-bare"
+	cParent    = "/bench-c"
+)
 
 func bareCycle(b *testing.B, servers []string) {
 	if out, err := exec.Command(bareClient(b), strings.Join(servers, ","), bareParent, "true").CombinedOutput(); err != nil {
@@ -280,4 +298,56 @@ func BenchmarkHandoff(b *testing.B) {
 	per := handoff / time.Duration(b.N*waiters)
 	b.ReportMetric(float64(per.Microseconds())/1000, "handoff-ms")
 	b.ReportMetric(float64(per)/float64(bare/time.Duration(b.N)), "handoff/bare-cycle")
+}
+
+var cBuild, emptyBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// cBaselineBinary compiles testdata/cbaseline against Debian's
+// libzookeeper-mt-dev once.
+func cBaselineBinary(b *testing.B) string {
+	cBuild.once.Do(func() {
+		dir, err := os.MkdirTemp("", "zoo-locked-cbaseline-")
+		if err != nil {
+			cBuild.err = err
+			return
+		}
+		cBuild.path = filepath.Join(dir, "cbaseline")
+		if out, err := exec.Command("gcc", "-O2", "-o", cBuild.path, "testdata/cbaseline/cbaseline.c", "-lzookeeper_mt").CombinedOutput(); err != nil {
+			cBuild.err = fmt.Errorf("build the C baseline (needs gcc and libzookeeper-mt-dev: make deps): %v\n%s", err, out)
+		}
+	})
+	if cBuild.err != nil {
+		b.Fatal(cBuild.err)
+	}
+	return cBuild.path
+}
+
+// emptyProgram builds a static Go program that does nothing, once.
+func emptyProgram(b *testing.B) string {
+	emptyBuild.once.Do(func() {
+		dir, err := os.MkdirTemp("", "zoo-locked-empty-")
+		if err != nil {
+			emptyBuild.err = err
+			return
+		}
+		src := filepath.Join(dir, "main.go")
+		if err := os.WriteFile(src, []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+			emptyBuild.err = err
+			return
+		}
+		emptyBuild.path = filepath.Join(dir, "empty")
+		cmd := exec.Command("go", "build", "-o", emptyBuild.path, src)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			emptyBuild.err = fmt.Errorf("build the empty program: %v\n%s", err, out)
+		}
+	})
+	if emptyBuild.err != nil {
+		b.Fatal(emptyBuild.err)
+	}
+	return emptyBuild.path
 }

@@ -8,22 +8,25 @@
 //	max by (lock) (zoo_locked_last_success_timestamp_seconds)
 //
 // across the fleet is when each job last succeeded anywhere.
+//
+// The file is written and read back in the text exposition format by this
+// package alone: the format is a few lines of text, and the library that
+// writes it brings a protobuf registry whose start-up every cron firing
+// would pay. The tests parse every file with Prometheus's own parser.
 package metrics
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
-
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-	"google.golang.org/protobuf/proto"
 )
 
 // Outcomes a firing is counted under.
@@ -62,6 +65,12 @@ const (
 	firings      = "zoo_locked_firings_total"
 )
 
+// types are the families the file holds, with their types.
+var types = map[string]string{
+	lastStart: "gauge", lastEnd: "gauge", lastSuccess: "gauge", lastDuration: "gauge",
+	lastExit: "gauge", lockWait: "gauge", firings: "counter",
+}
+
 var help = map[string]string{
 	lastStart:    "When the job last started on this node (Unix seconds).",
 	lastEnd:      "When the job last ended on this node (Unix seconds).",
@@ -70,6 +79,11 @@ var help = map[string]string{
 	lastExit:     "Exit status of the job's last run on this node (128+n: killed by signal n).",
 	lockWait:     "How long the last firing on this node waited for the lock.",
 	firings:      "Firings of the job on this node, by outcome.",
+}
+
+// series is one sample's identity: its family and labels.
+type series struct {
+	name, lock, outcome string
 }
 
 // Record adds f to the file at path: it reads what the file holds (other
@@ -83,12 +97,12 @@ func Record(path string, f Firing) error {
 		return err
 	}
 	defer unlock()
-	families, err := read(path)
+	samples, err := read(path)
 	if err != nil {
 		return err
 	}
-	update(families, f)
-	return write(path, families)
+	update(samples, f)
+	return write(path, samples)
 }
 
 func lockFile(path string) (func(), error) {
@@ -103,26 +117,97 @@ func lockFile(path string) (func(), error) {
 	return func() { fd.Close() }, nil // closing releases the flock
 }
 
-func read(path string) (map[string]*dto.MetricFamily, error) {
+func read(path string) (map[series]float64, error) {
+	samples := map[series]float64{}
 	file, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return map[string]*dto.MetricFamily{}, nil
+		return samples, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("metrics file: %w", err)
 	}
 	defer file.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(file)
-	if err != nil {
-		// A file we cannot parse is not ours to keep counting on.
-		return nil, fmt.Errorf("metrics file %s: %w (remove it to start the counts afresh)", path, err)
+	lines := bufio.NewScanner(file)
+	for n := 1; lines.Scan(); n++ {
+		line := strings.TrimSpace(lines.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		s, v, err := parseSample(line)
+		if err != nil {
+			// A file we cannot parse is not ours to keep counting on.
+			return nil, fmt.Errorf("metrics file %s line %d: %v (remove it to start the counts afresh)", path, n, err)
+		}
+		samples[s] = v
 	}
-	return families, nil
+	return samples, lines.Err()
 }
 
-func update(families map[string]*dto.MetricFamily, f Firing) {
-	gauge := func(name string, v float64) { set(families, name, dto.MetricType_GAUGE, f.Lock, "", v) }
+// parseSample reads one line as this package writes it:
+// name{lock="…"[,outcome="…"]} value.
+func parseSample(line string) (series, float64, error) {
+	var s series
+	name, rest, ok := strings.Cut(line, "{")
+	if _, known := types[name]; !ok || !known {
+		return s, 0, fmt.Errorf("not a zoo-locked sample: %.60q", line)
+	}
+	s.name = name
+	for {
+		key, after, ok := strings.Cut(rest, `="`)
+		if !ok {
+			return s, 0, fmt.Errorf("malformed labels: %.60q", line)
+		}
+		value, tail, err := unquote(after)
+		if err != nil {
+			return s, 0, err
+		}
+		switch key {
+		case "lock":
+			s.lock = value
+		case "outcome":
+			s.outcome = value
+		default:
+			return s, 0, fmt.Errorf("unknown label %q", key)
+		}
+		if rest, ok = strings.CutPrefix(tail, ","); !ok {
+			rest = tail
+			break
+		}
+	}
+	rest, ok = strings.CutPrefix(rest, "} ")
+	if !ok {
+		return s, 0, fmt.Errorf("malformed sample: %.60q", line)
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+	return s, v, err
+}
+
+// unquote reads a label value up to its closing quote, undoing the
+// format's escapes (\\, \", \n); tail is what follows the quote.
+func unquote(s string) (value, tail string, err error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return b.String(), s[i+1:], nil
+		case c == '\\' && i+1 < len(s):
+			i++
+			if s[i] == 'n' {
+				b.WriteByte('\n')
+			} else {
+				b.WriteByte(s[i])
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", "", fmt.Errorf("unterminated label value %.60q", s)
+}
+
+var escaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+func update(samples map[series]float64, f Firing) {
+	gauge := func(name string, v float64) { samples[series{name: name, lock: f.Lock}] = v }
 	if f.Ran {
 		gauge(lastStart, seconds(f.Start))
 		gauge(lastEnd, seconds(f.End))
@@ -134,73 +219,45 @@ func update(families map[string]*dto.MetricFamily, f Firing) {
 	}
 	gauge(lockWait, f.Waited.Seconds())
 	for _, o := range Outcomes {
-		m := set(families, firings, dto.MetricType_COUNTER, f.Lock, o, 0)
+		s := series{name: firings, lock: f.Lock, outcome: o}
+		samples[s] += 0 // every outcome is shown, so a rate over it starts at 0
 		if o == f.Outcome {
-			m.Counter.Value = proto.Float64(m.Counter.GetValue() + 1)
+			samples[s]++
 		}
 	}
 }
 
 func seconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
-// set finds or makes the series of lock (and outcome) in family name; a
-// gauge gets v, a counter is returned for the caller to add to.
-func set(families map[string]*dto.MetricFamily, name string, typ dto.MetricType, lock, outcome string, v float64) *dto.Metric {
-	fam, ok := families[name]
-	if !ok {
-		fam = &dto.MetricFamily{Name: proto.String(name), Help: proto.String(help[name]), Type: typ.Enum()}
-		families[name] = fam
-	}
-	labels := []*dto.LabelPair{{Name: proto.String("lock"), Value: proto.String(lock)}}
-	if outcome != "" {
-		labels = append(labels, &dto.LabelPair{Name: proto.String("outcome"), Value: proto.String(outcome)})
-	}
-	for _, m := range fam.Metric {
-		if sameLabels(m.Label, labels) {
-			if typ == dto.MetricType_GAUGE {
-				m.Gauge = &dto.Gauge{Value: proto.Float64(v)}
+func write(path string, samples map[series]float64) error {
+	keys := slices.SortedFunc(func(yield func(series) bool) {
+		for s := range samples {
+			if !yield(s) {
+				return
 			}
-			return m
 		}
-	}
-	m := &dto.Metric{Label: labels}
-	if typ == dto.MetricType_GAUGE {
-		m.Gauge = &dto.Gauge{Value: proto.Float64(v)}
-	} else {
-		m.Counter = &dto.Counter{Value: proto.Float64(v)}
-	}
-	fam.Metric = append(fam.Metric, m)
-	return m
-}
-
-func sameLabels(a, b []*dto.LabelPair) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].GetName() != b[i].GetName() || a[i].GetValue() != b[i].GetValue() {
-			return false
+	}, func(a, b series) int {
+		return strings.Compare(a.name+"\x00"+a.lock+"\x00"+a.outcome, b.name+"\x00"+b.lock+"\x00"+b.outcome)
+	})
+	var b strings.Builder
+	for i, s := range keys {
+		if i == 0 || keys[i-1].name != s.name {
+			fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", s.name, help[s.name], s.name, types[s.name])
 		}
+		fmt.Fprintf(&b, "%s{lock=\"%s\"", s.name, escaper.Replace(s.lock))
+		if s.outcome != "" {
+			fmt.Fprintf(&b, ",outcome=\"%s\"", escaper.Replace(s.outcome))
+		}
+		fmt.Fprintf(&b, "} %s\n", strconv.FormatFloat(samples[s], 'g', -1, 64))
 	}
-	return true
-}
-
-func write(path string, families map[string]*dto.MetricFamily) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("metrics file: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // gone already after the rename
-	names := make([]string, 0, len(families))
-	for n := range families {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if _, err := expfmt.MetricFamilyToText(tmp, families[n]); err != nil {
-			tmp.Close()
-			return fmt.Errorf("metrics file: %w", err)
-		}
+	if _, err := tmp.WriteString(b.String()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("metrics file: %w", err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
