@@ -11,7 +11,7 @@ NFPM      := $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 export TESTCONTAINERS_RYUK_DISABLED = true
 export ZOOLOCKED_ZK_IMAGE ?= $(ZK_IMAGE)
 
-.PHONY: all build man deb test test-short bench image demo clean deps
+.PHONY: all build man deb test test-short bench soak image demo clean deps
 
 all: build
 
@@ -44,6 +44,13 @@ test-short:
 bench: image build
 	$(GO) test -run '^$$' -bench . -benchtime 3x -count=1 -timeout 20m -p 1 ./...
 
+# The long run, outside make test: random faults on 5 nodes under
+# production timing, with 2-minute jobs; prints one table and writes
+# soak-report/. SOAK_DURATION=10m make soak for a shorter one.
+SOAK_DURATION ?= 1h
+soak: image build
+	$(BIN)/zoo-chaos run soak --duration $(SOAK_DURATION) --report soak-report
+
 image:
 	scripts/build-zk-image.sh $(ZK_IMAGE)
 
@@ -55,6 +62,6 @@ deps:
 
 # Removes the binaries and whatever a killed test left in the engine.
 clean:
-	rm -rf $(BIN) dist demo-report
+	rm -rf $(BIN) dist demo-report soak-report
 	-docker ps -aq --filter label=dev.zoo-locked.ensemble | xargs -r docker rm -f
 	-docker network ls -q --filter label=dev.zoo-locked.ensemble | xargs -r docker network rm

@@ -26,21 +26,67 @@ type Overlap struct {
 
 // Report is a history's verdicts and the figures behind them.
 type Report struct {
-	Pass             bool            `json:"pass"`
-	Verdicts         []Verdict       `json:"verdicts"`
-	Overlaps         int             `json:"overlaps"`
-	WorstOverlap     time.Duration   `json:"worst_overlap_ns"`
-	StaleAccepted    int             `json:"stale_accepted"`
-	StaleRejected    int             `json:"stale_rejected"`
-	JobsCompleted    int             `json:"jobs_completed"`
-	Takeovers        []time.Duration `json:"takeovers_ns"`
-	WorstTakeover    time.Duration   `json:"worst_takeover_ns"`
-	Fenced           int             `json:"fenced"`
+	Pass          bool            `json:"pass"`
+	Verdicts      []Verdict       `json:"verdicts"`
+	Overlaps      int             `json:"overlaps"`
+	WorstOverlap  time.Duration   `json:"worst_overlap_ns"`
+	StaleAccepted int             `json:"stale_accepted"`
+	StaleRejected int             `json:"stale_rejected"`
+	JobsCompleted int             `json:"jobs_completed"`
+	Takeovers     []time.Duration `json:"takeovers_ns"`
+	WorstTakeover time.Duration   `json:"worst_takeover_ns"`
+	Fenced        int             `json:"fenced"`
+	// Unexplained are the wrapper exits the history does not account for.
+	Unexplained      []UnexplainedExit `json:"unexplained_exits,omitempty"`
 	overlapIntervals []Overlap
 }
 
+// judged is what every checker reads: the history, the scenario's
+// expectations, and the figures computed once from the history.
+type judged struct {
+	h     *History
+	exp   Expect
+	ivs   []Interval // by start
+	limit int
+	r     *Report
+}
+
+// checker is one named verdict; it returns false when the verdict does not
+// apply to the history (a user's job's verdicts to the built-in job).
+type checker struct {
+	name  string
+	judge func(j judged) (Verdict, bool)
+}
+
+// checkers are the verdicts, in the order the report shows them.
+var checkers = []checker{
+	{"S1", checkS1},
+	{"S2", checkS2},
+	{"S3", checkS3},
+	{"S4", func(j judged) (Verdict, bool) { return j.r.checkS4(j.h), true }},
+	{"L1", func(j judged) (Verdict, bool) { return j.r.checkL1(j.h, j.ivs), true }},
+	{"L3", checkL3},
+	{"progress", checkProgress},
+	{"stuck", checkStuck},
+	{"graceful", func(j judged) (Verdict, bool) { return checkGracefulStop(j.h), len(j.h.Command) > 0 }},
+	{"failures", func(j judged) (Verdict, bool) { return checkJobFailures(j.h), len(j.h.Command) > 0 }},
+	{"exits", func(j judged) (Verdict, bool) {
+		v, unexplained := checkExits(j.h)
+		j.r.Unexplained = unexplained
+		return v, true
+	}},
+	{"mixed", func(j judged) (Verdict, bool) {
+		v := checkMixedFleet(j.h)
+		if v == nil {
+			return Verdict{}, false
+		}
+		return *v, true
+	}},
+	{"once", checkOncePerSlot},
+}
+
 // Check judges a history against the guarantees, with the scenario's
-// expectations.
+// expectations: the figures first, then every checker that applies.
 func Check(h *History, exp Expect) Report {
 	var r Report
 	ivs := append([]Interval(nil), h.Intervals...)
@@ -55,61 +101,19 @@ func Check(h *History, exp Expect) Report {
 		r.StaleAccepted += iv.StaleAccepted
 		r.StaleRejected += iv.Rejected
 	}
-	// For a mutex, S2 also needs every job's token above the token of every
-	// job that ended before it started. With --limit N there is no such
-	// order: a contender is granted together with every lower one still
-	// queued, and one slow to notice its grant can start after a later
-	// contender's job has ended (or, killed, has outlived its job by the
-	// session timeout). There the witness checks only that no token is
-	// used twice.
-	tokenRegressions := 0
-	for _, later := range ivs {
-		for _, earlier := range ivs {
-			if limit == 1 && earlier.End <= later.Start && later.Token <= earlier.Token {
-				tokenRegressions++
-			}
-		}
-	}
-	for _, w := range h.Firings {
-		if w.Exit == 0 {
+	for _, f := range h.Firings {
+		if f.Exit == 0 {
 			r.JobsCompleted++
 		}
-		if w.Exit == exitcode.LockLost {
+		if f.Exit == exitcode.LockLost {
 			r.Fenced++
 		}
 	}
-	s1 := Verdict{Name: "S1", Title: "exclusion", Pass: r.Overlaps == 0, Required: !exp.S1MayFail && !exp.S1MustFail,
-		Detail: fmt.Sprintf("%d times more than %d at once, worst %v", r.Overlaps, limit, r.WorstOverlap.Round(time.Millisecond))}
-	if exp.S1MustFail {
-		// The run proves the checker can see an overlap: it passes when it does.
-		s1.Required, s1.Pass, s1.Title = true, r.Overlaps > 0, "exclusion broken on purpose (fence disabled)"
-	}
-	r.Verdicts = append(r.Verdicts,
-		s1,
-		Verdict{Name: "S2", Title: "fencing", Pass: r.StaleAccepted == 0 && tokenRegressions == 0, Required: true,
-			Detail: fmt.Sprintf("%d stale writes accepted, %d refused, %d token regressions", r.StaleAccepted, r.StaleRejected, tokenRegressions)},
-		Verdict{Name: "S3", Title: "no orphans", Pass: len(h.Orphans) == 0, Required: true,
-			Detail: fmt.Sprintf("%d processes of the run still alive %v", len(h.Orphans), h.Orphans)},
-		r.checkS4(h),
-		r.checkL1(h, ivs),
-		Verdict{Name: "L3", Title: "ride-through", Pass: r.Fenced == 0, Required: exp.RideThrough,
-			Detail: fmt.Sprintf("%d jobs fenced (exit %d)", r.Fenced, exitcode.LockLost)},
-		Verdict{Name: "progress", Title: "jobs completed", Pass: r.JobsCompleted > 0, Required: true,
-			Detail: fmt.Sprintf("%d wrapper runs exited 0", r.JobsCompleted)},
-		Verdict{Name: "stuck", Title: "no lock left behind", Pass: len(h.LeftZnodes) == 0, Required: true,
-			Detail: fmt.Sprintf("%d contender znodes left %v", len(h.LeftZnodes), h.LeftZnodes)},
-	)
-	if len(h.Command) > 0 {
-		r.Verdicts = append(r.Verdicts, checkGracefulStop(h), checkJobFailures(h))
-	}
-	if v := checkMixedFleet(h); v != nil {
-		r.Verdicts = append(r.Verdicts, *v)
-	}
-	if exp.Runs.Max > 0 {
-		n := len(h.Intervals)
-		r.Verdicts = append(r.Verdicts, Verdict{Name: "once", Title: "runs per slot", Required: true,
-			Pass:   n >= exp.Runs.Min && n <= exp.Runs.Max,
-			Detail: fmt.Sprintf("%d jobs started in one slot (allowed %d–%d)", n, exp.Runs.Min, exp.Runs.Max)})
+	j := judged{h: h, exp: exp, ivs: ivs, limit: limit, r: &r}
+	for _, c := range checkers {
+		if v, ok := c.judge(j); ok {
+			r.Verdicts = append(r.Verdicts, v)
+		}
 	}
 	r.Pass = true
 	for _, v := range r.Verdicts {
@@ -118,6 +122,69 @@ func Check(h *History, exp Expect) Report {
 		}
 	}
 	return r
+}
+
+func checkS1(j judged) (Verdict, bool) {
+	r := j.r
+	v := Verdict{Name: "S1", Title: "exclusion", Pass: r.Overlaps == 0, Required: !j.exp.S1MayFail && !j.exp.S1MustFail,
+		Detail: fmt.Sprintf("%d times more than %d at once, worst %v", r.Overlaps, j.limit, r.WorstOverlap.Round(time.Millisecond))}
+	if j.exp.S1MustFail {
+		// The run proves the checker can see an overlap: it passes when it does.
+		v.Required, v.Pass, v.Title = true, r.Overlaps > 0, "exclusion broken on purpose (fence disabled)"
+	}
+	return v, true
+}
+
+// checkS2: no stale write accepted, and for a mutex every job's token
+// above the token of every job that ended before it started. With --limit
+// N there is no such order: a contender is granted together with every
+// lower one still queued, and one slow to notice its grant can start after
+// a later contender's job has ended (or, killed, has outlived its job by
+// the session timeout). There the witness checks only that no token is
+// used twice.
+func checkS2(j judged) (Verdict, bool) {
+	regressions, writes := 0, 0
+	for _, later := range j.ivs {
+		writes += later.Writes
+		for _, earlier := range j.ivs {
+			if j.limit == 1 && earlier.End <= later.Start && later.Token <= earlier.Token {
+				regressions++
+			}
+		}
+	}
+	v := Verdict{Name: "S2", Title: "fencing", Pass: j.r.StaleAccepted == 0 && regressions == 0, Required: true,
+		Detail: fmt.Sprintf("%d stale writes accepted, %d refused, %d token regressions", j.r.StaleAccepted, j.r.StaleRejected, regressions)}
+	if len(j.h.Command) > 0 && writes == 0 && v.Pass {
+		v.Detail = "not applicable: the job wrote nothing to the witness's fenced resource"
+	}
+	return v, true
+}
+
+func checkS3(j judged) (Verdict, bool) {
+	return Verdict{Name: "S3", Title: "no orphans", Pass: len(j.h.Orphans) == 0, Required: true,
+		Detail: fmt.Sprintf("%d processes of the run still alive %v", len(j.h.Orphans), j.h.Orphans)}, true
+}
+
+func checkL3(j judged) (Verdict, bool) {
+	return Verdict{Name: "L3", Title: "ride-through", Pass: j.r.Fenced == 0, Required: j.exp.RideThrough,
+		Detail: fmt.Sprintf("%d jobs fenced (exit %d)", j.r.Fenced, exitcode.LockLost)}, true
+}
+
+func checkProgress(j judged) (Verdict, bool) {
+	return Verdict{Name: "progress", Title: "jobs completed", Pass: j.r.JobsCompleted > 0, Required: true,
+		Detail: fmt.Sprintf("%d wrapper runs exited 0", j.r.JobsCompleted)}, true
+}
+
+func checkStuck(j judged) (Verdict, bool) {
+	return Verdict{Name: "stuck", Title: "no lock left behind", Pass: len(j.h.LeftZnodes) == 0, Required: true,
+		Detail: fmt.Sprintf("%d znodes left under the lock path %v", len(j.h.LeftZnodes), j.h.LeftZnodes)}, true
+}
+
+// checkOncePerSlot bounds the runs of a --once-per workload within one slot.
+func checkOncePerSlot(j judged) (Verdict, bool) {
+	n := len(j.h.Intervals)
+	return Verdict{Name: "once", Title: "runs per slot", Required: true, Pass: n >= j.exp.Runs.Min && n <= j.exp.Runs.Max,
+		Detail: fmt.Sprintf("%d jobs started in one slot (allowed %d–%d)", n, j.exp.Runs.Min, j.exp.Runs.Max)}, j.exp.Runs.Max > 0
 }
 
 // overlaps sweeps the intervals and returns every span during which more
@@ -185,8 +252,8 @@ func (r *Report) checkS4(h *History) Verdict {
 	// The witness sees the socket close a moment after the process dies.
 	const slack = 200 * time.Millisecond
 	for _, iv := range h.Intervals {
-		for _, w := range h.Firings {
-			if w.Node == iv.Node && w.Start <= iv.Start && iv.Start <= w.End && iv.End > w.End+slack {
+		for _, f := range h.Firings {
+			if f.Node == iv.Node && f.Start <= iv.Start && iv.Start <= f.End && iv.End > f.End+slack {
 				late++
 			}
 		}

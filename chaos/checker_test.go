@@ -163,6 +163,7 @@ func TestCheckerRunsPerSlot(t *testing.T) {
 	}
 	h := cleanHistory()
 	h.Intervals = h.Intervals[:1]
+	h.OncePer = true
 	if rep := Check(h, exp); !rep.Pass {
 		t.Fatalf("one run failed: %+v", rep.Verdicts)
 	}

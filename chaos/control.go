@@ -146,8 +146,8 @@ func (c *Controller) inject(ctx context.Context, req ControlRequest) (string, er
 		return "", err
 	}
 	hit := ""
-	if t, ok := f.(Hitter); ok {
-		hit = t.Hit()
+	if t, ok := f.(Landed); ok {
+		hit = t.LandedOn()
 	}
 	c.report(fmt.Sprintf("fault: %s (on %s)", f.Name(), hit))
 	if req.For > 0 {

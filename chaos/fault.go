@@ -48,11 +48,10 @@ type JobClock interface {
 	HolderJobEndsIn() (time.Duration, error)
 }
 
-// Hitter is a fault that says what it hit once started (the node or
-// server its target resolved to). The method is not called Target: the
-// faults' Target fields say what they aim at.
-type Hitter interface {
-	Hit() string
+// Landed is a fault that says where it landed once started: the node or
+// server its target (a role such as "holder" or "leader") resolved to.
+type Landed interface {
+	LandedOn() string
 }
 
 // HolderLoser is a fault that may take the lock holder away; the checker
@@ -134,4 +133,4 @@ func (t ServerTarget) resolve(ctx context.Context, e *Ensemble) (int, error) {
 // targeted is embedded by faults to remember what they hit.
 type targeted struct{ target string }
 
-func (t *targeted) Hit() string { return t.target }
+func (t *targeted) LandedOn() string { return t.target }

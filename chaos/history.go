@@ -15,12 +15,15 @@ type History struct {
 	// Command is the user's job, when the trial ran one instead of the
 	// built-in job.
 	Command []string `json:"command,omitempty"`
+	// OncePer says the wrappers ran with --once-per: a firing whose slot
+	// already ran exits 0 without a job.
+	OncePer bool `json:"once_per,omitempty"`
 	// Plan is the fault schedule as executed, replayable with --plan.
 	Plan       Plan           `json:"plan"`
 	Intervals  []Interval     `json:"intervals"`
 	Faults     []FaultWindow  `json:"faults"`
 	Leaders    []LeaderChange `json:"leaders"`
-	Firings    []Firing       `json:"wrappers"`
+	Firings    []Firing       `json:"firings"`
 	Orphans    []int          `json:"orphans"`
 	LeftZnodes []string       `json:"left_znodes"`
 	// WrapperLog is what the wrappers wrote to stderr, each line stamped.

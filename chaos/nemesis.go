@@ -15,37 +15,37 @@ type Step struct {
 	Fault Fault
 }
 
-// nemesis runs the schedule on stage and delivers the fault windows once
-// every fault has healed. fenceAfter is how long the run's wrappers ride
-// through silence, for HolderLoser faults.
-//
-// A drawn schedule (sequential) runs its steps one after another, and a
-// step that ran late delays every later one as much: its spacing is its
-// point. A plan runs each step at its own offset, overlapping others as
-// the plan says: an incident ("the leader died at :03, node2 lost its link
-// at :05") is faults at times, not a queue.
-func nemesis(ctx context.Context, on Stage, steps []Step, since func() time.Duration, log *slog.Logger, fenceAfter time.Duration, sequential bool) <-chan []FaultWindow {
+// A drawn schedule runs its steps one after another (nemesisRun.inTurn),
+// and a step that ran late delays every later one as much: its spacing is
+// its point. A plan runs each step at its own offset (nemesisRun.atOffsets),
+// overlapping others as the plan says: an incident ("the leader died at
+// :03, node2 lost its link at :05") is faults at times, not a queue. Both
+// deliver the fault windows once every fault has healed.
+
+// atOffsets runs every step at its own offset.
+func (n nemesisRun) atOffsets(steps []Step) <-chan []FaultWindow {
 	out := make(chan []FaultWindow, 1)
-	n := nemesisRun{ctx: ctx, on: on, since: since, log: log, fenceAfter: fenceAfter}
-	if !sequential {
-		go func() {
-			windows := make([]FaultWindow, len(steps))
-			var wg sync.WaitGroup
-			for i, s := range steps {
-				wg.Go(func() { windows[i] = n.step(s, 0) })
-			}
-			wg.Wait()
-			slices.SortStableFunc(windows, func(a, b FaultWindow) int { return int(a.Began - b.Began) })
-			out <- windows
-		}()
-		return out
-	}
+	go func() {
+		windows := make([]FaultWindow, len(steps))
+		var wg sync.WaitGroup
+		for i, s := range steps {
+			wg.Go(func() { windows[i] = n.step(s, 0) })
+		}
+		wg.Wait()
+		slices.SortStableFunc(windows, func(a, b FaultWindow) int { return int(a.Began - b.Began) })
+		out <- windows
+	}()
+	return out
+}
+
+// inTurn runs the steps one after another. A step that ran late (a holder
+// fault waits for a holder) delays every later one as much, so the
+// spacing the schedule promises — T+1.5s free after a holder loss for L1 —
+// holds between the faults as injected.
+func (n nemesisRun) inTurn(steps []Step) <-chan []FaultWindow {
+	out := make(chan []FaultWindow, 1)
 	go func() {
 		var windows []FaultWindow
-		// A step that ran late (a holder fault waits for a holder) delays
-		// every later one as much, so the spacing the schedule promises —
-		// T+1.5s free after a holder loss for L1 — holds between the faults
-		// as injected.
 		var lag time.Duration
 		for _, s := range steps {
 			fw := n.step(s, lag)
@@ -57,6 +57,9 @@ func nemesis(ctx context.Context, on Stage, steps []Step, since func() time.Dura
 	return out
 }
 
+// nemesisRun is what a fault schedule acts with: the stage, the trial's
+// clock, and fenceAfter, how long the run's wrappers ride through silence
+// (for HolderLoser faults).
 type nemesisRun struct {
 	ctx        context.Context
 	on         Stage
@@ -81,8 +84,8 @@ func (n nemesisRun) step(s Step, lag time.Duration) FaultWindow {
 	}
 	err := s.Fault.Start(n.ctx, n.on)
 	fw.Start = n.since()
-	if t, ok := s.Fault.(Hitter); ok {
-		fw.Target = t.Hit()
+	if t, ok := s.Fault.(Landed); ok {
+		fw.Target = t.LandedOn()
 	}
 	if err != nil {
 		fw.Error = err.Error()

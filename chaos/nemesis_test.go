@@ -34,10 +34,11 @@ func (f *slowFault) Heal(context.Context, Stage) error { return nil }
 func TestFaultWindowsCoverInjection(t *testing.T) {
 	r := &Trial{log: slog.New(slog.DiscardHandler), epoch: time.Now()}
 	first, second := &slowFault{inject: 300 * time.Millisecond, since: r.since}, &slowFault{since: r.since}
-	windows := <-nemesis(context.Background(), r, []Step{
+	n := nemesisRun{ctx: context.Background(), on: r, since: r.since, log: r.log, fenceAfter: time.Second}
+	windows := <-n.inTurn([]Step{
 		{At: 0, For: 10 * time.Millisecond, Fault: first},
 		{At: 100 * time.Millisecond, For: 10 * time.Millisecond, Fault: second},
-	}, r.since, r.log, time.Second, true)
+	})
 	if len(windows) != 2 {
 		t.Fatalf("windows %+v", windows)
 	}
@@ -72,7 +73,7 @@ func TestEveryFaultSaysWhatItHit(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", kind, err)
 		}
-		if _, ok := f.(Hitter); !ok {
+		if _, ok := f.(Landed); !ok {
 			t.Errorf("fault %s (%T) does not say what it hit", kind, f)
 		}
 	}
@@ -83,10 +84,11 @@ func TestEveryFaultSaysWhatItHit(t *testing.T) {
 func TestPlanStepsOverlap(t *testing.T) {
 	r := &Trial{log: slog.New(slog.DiscardHandler), epoch: time.Now()}
 	long, short := &slowFault{since: r.since}, &slowFault{since: r.since}
-	windows := <-nemesis(context.Background(), r, []Step{
+	n := nemesisRun{ctx: context.Background(), on: r, since: r.since, log: r.log, fenceAfter: time.Second}
+	windows := <-n.atOffsets([]Step{
 		{At: 0, For: 400 * time.Millisecond, Fault: long},
 		{At: 100 * time.Millisecond, For: 50 * time.Millisecond, Fault: short},
-	}, r.since, r.log, time.Second, false)
+	})
 	if len(windows) != 2 {
 		t.Fatalf("windows %+v", windows)
 	}

@@ -63,6 +63,7 @@ type timeline struct {
 	Labels   []label
 	Leaders  []mark
 	Overlap  []box
+	Exits    []box // unexplained exits, on their node's lane
 	Ticks    []mark
 	LanesTop int
 }
@@ -220,6 +221,10 @@ func newTimeline(h *History, rep Report) timeline {
 		t.Overlap = append(t.Overlap, box{X: x(o.Start), Y: t.LanesTop - 4, W: max(2, x(o.Start+o.Duration)-x(o.Start)), H: len(h.Nodes)*laneHeight + 4,
 			Label: fmt.Sprintf("overlap %s: %s", ms(o.Duration), strings.Join(o.Nodes, ", ")), Class: "overlap"})
 	}
+	for _, u := range rep.Unexplained {
+		t.Exits = append(t.Exits, box{X: x(u.Firing.End) - 4, Y: laneY[u.Firing.Node] + 2, W: 8, H: laneHeight - 4,
+			Label: fmt.Sprintf("unexplained exit %d of %s at %s", u.Firing.Exit, u.Firing.wrapperName(), ms(u.Firing.End)), Class: "unexplained"})
+	}
 	step := time.Second
 	for span/step > 20 {
 		step *= 5
@@ -265,7 +270,7 @@ table{border-collapse:collapse}td,th{padding:.2em .8em;border-bottom:1px solid #
 .pass{color:#176317}.FAIL{color:#b00;font-weight:bold}.expected{color:#8a5a00;font-style:italic}
 svg .job{fill:#4a7fd4}svg .stale{fill:#d49a4a}svg .fault{fill:#888;fill-opacity:.14}
 svg .hit{fill:url(#hatch);stroke:#555;stroke-width:1}
-svg .overlap{fill:#e00;fill-opacity:.55}svg .leader{stroke:#6a2;stroke-dasharray:3 3}
+svg .overlap{fill:#e00;fill-opacity:.55}svg .unexplained{fill:#b00;stroke:#000}svg .leader{stroke:#6a2;stroke-dasharray:3 3}
 svg text{font:11px system-ui,sans-serif}svg .leader-label{fill:#3d7a12}svg .fault-label{fill:#444}
 </style></head><body>
 <h1>{{.History.Scenario}} — {{if .Report.Pass}}<span class="pass">pass</span>{{else}}<span class="FAIL">FAIL</span>{{end}}</h1>
@@ -283,10 +288,16 @@ svg text{font:11px system-ui,sans-serif}svg .leader-label{fill:#3d7a12}svg .faul
 {{end}}{{range .Lanes}}<text class="lane-label" x="4" y="{{.Y}}" dy="20">{{.Name}}</text>
 {{range .Jobs}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
 {{end}}{{end}}{{range .Overlap}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
+{{end}}{{range .Exits}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
 {{end}}{{range .Leaders}}<line class="leader" x1="{{.X}}" y1="{{.Y1}}" x2="{{.X}}" y2="{{.Y2}}"><title>{{.Label}}</title></line>
 {{end}}{{range .Labels}}<text class="{{.Class}}" x="{{.X}}" y="{{.Y}}">{{.Text}}</text>
 {{end}}{{range .Ticks}}<text class="tick" x="{{.X}}" y="{{$.Height}}" dy="-4">{{.Label}}</text>
 {{end}}</svg>
+{{if .Report.Unexplained}}<h2>Unexplained exits</h2>
+<p>Wrapper exits nothing in the history accounts for (dark red marks on the lanes).</p>
+<table><tr><th>node</th><th>wrapper</th><th>exit</th><th>at</th><th>faults around it</th></tr>
+{{range .Report.Unexplained}}<tr class="FAIL"><td>{{.Firing.Node}}</td><td>{{.Firing.Wrapper}}</td><td>{{.Firing.Exit}}</td><td>{{.Firing.End}}</td><td>{{range .Faults}}{{.}} {{end}}</td></tr>
+{{end}}</table>{{end}}
 <h2>Faults</h2>
 <table><tr><th>fault</th><th>target</th><th>from</th><th>to</th><th></th></tr>
 {{range .Faults}}<tr><td>{{.Name}}</td><td>{{.Target}}</td><td>{{.From}}</td><td>{{.To}}</td><td>{{.Error}}</td></tr>

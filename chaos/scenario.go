@@ -18,7 +18,11 @@ type Scenario struct {
 	// Wrapper settings; the test ensemble grants sessions up to 4 s.
 	SessionTimeout time.Duration
 	KillGrace      time.Duration
-	WrapperArgs    []string // extra zoo-locked flags
+	// TickTime is the servers' (default: FastTiming's); see Timing.
+	TickTime time.Duration
+	// WaitTimeout bounds each wrapper's wait for the lock (default 30 s).
+	WaitTimeout time.Duration
+	WrapperArgs []string // extra zoo-locked flags
 	// Limit > 1 runs the wrappers with --limit; S1 then allows that many.
 	Limit int
 	// OncePer > 0 runs the wrappers with --once-per (one slot for the run).
@@ -73,6 +77,19 @@ func (s Scenario) WithDefaults() Scenario {
 	if s.KillGrace == 0 {
 		s.KillGrace = 500 * time.Millisecond
 	}
+	if s.TickTime == 0 {
+		s.TickTime = FastTiming.TickTime
+	}
+	if s.WaitTimeout == 0 {
+		s.WaitTimeout = 30 * time.Second
+	}
+	return s
+}
+
+// WithTiming runs the scenario under t: its servers' tick, its wrappers'
+// session timeout and kill grace.
+func (s Scenario) WithTiming(t Timing) Scenario {
+	s.TickTime, s.SessionTimeout, s.KillGrace = t.TickTime, t.SessionTimeout, t.KillGrace
 	return s
 }
 

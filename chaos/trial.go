@@ -17,6 +17,9 @@ type TrialConfig struct {
 	Seed     int64
 	Nodes    int           // overrides the scenario's when > 0
 	Duration time.Duration // overrides the scenario's when > 0
+	// Timing, when named, overrides the scenario's (FastTiming,
+	// ProductionTiming).
+	Timing *Timing
 	// ZooLocked and Job are the binaries: zoo-locked, and one that runs
 	// WitnessJob when called as "JOB job ..." (zoo-chaos).
 	ZooLocked, Job string
@@ -47,12 +50,12 @@ type Trial struct {
 }
 
 // Ensemble implements Stage.
-func (r *Trial) Ensemble() *Ensemble { return r.ensemble }
+func (t *Trial) Ensemble() *Ensemble { return t.ensemble }
 
 // Clients implements Stage.
-func (r *Trial) Clients() []Client {
-	out := make([]Client, len(r.nodes))
-	for i, n := range r.nodes {
+func (t *Trial) Clients() []Client {
+	out := make([]Client, len(t.nodes))
+	for i, n := range t.nodes {
 		out[i] = n
 	}
 	return out
@@ -60,43 +63,43 @@ func (r *Trial) Clients() []Client {
 
 // Client implements Stage. A fault aimed at the holder that lands between
 // two jobs waits for the next one.
-func (r *Trial) Client(ctx context.Context, target NodeTarget) (Client, error) {
+func (t *Trial) Client(ctx context.Context, target NodeTarget) (Client, error) {
 	switch target {
 	case Holder:
 		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-			if name, _, ok := r.witness.HoldingSince(); ok {
-				return r.node(name), nil
+			if name, _, ok := t.witness.HoldingSince(); ok {
+				return t.node(name), nil
 			}
 			if time.Now().After(deadline) || ctx.Err() != nil {
 				return nil, errors.New("no single holder for 5 s")
 			}
 		}
 	case Waiter:
-		holder, _, _ := r.witness.HoldingSince()
-		for _, n := range r.nodes {
+		holder, _, _ := t.witness.HoldingSince()
+		for _, n := range t.nodes {
 			if n.name != holder && n.WrapperPid() != 0 {
 				return n, nil
 			}
 		}
 		return nil, errors.New("no waiter right now")
 	}
-	if n := r.node(string(target)); n != nil {
+	if n := t.node(string(target)); n != nil {
 		return n, nil
 	}
 	return nil, fmt.Errorf("no node %q", target)
 }
 
 // HolderJobEndsIn implements JobClock.
-func (r *Trial) HolderJobEndsIn() (time.Duration, error) {
-	_, start, ok := r.witness.HoldingSince()
+func (t *Trial) HolderJobEndsIn() (time.Duration, error) {
+	_, start, ok := t.witness.HoldingSince()
 	if !ok {
 		return 0, errors.New("no single holder")
 	}
-	return start + r.scenario.JobLength - r.since(), nil
+	return start + t.scenario.JobLength - t.since(), nil
 }
 
-func (r *Trial) node(name string) *workNode {
-	for _, n := range r.nodes {
+func (t *Trial) node(name string) *workNode {
+	for _, n := range t.nodes {
 		if n.name == name {
 			return n
 		}
@@ -104,11 +107,26 @@ func (r *Trial) node(name string) *workNode {
 	return nil
 }
 
-func (r *Trial) since() time.Duration { return time.Since(r.epoch) }
+func (t *Trial) since() time.Duration { return time.Since(t.epoch) }
 
 // Execute runs a trial of a scenario and returns its history; Check turns
 // it into verdicts.
 func Execute(ctx context.Context, sc Scenario, cfg TrialConfig) (*History, error) {
+	t, cleanup, err := setUp(ctx, sc, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	windows, leaders := t.run(ctx)
+	return t.collect(ctx, windows, leaders), nil
+}
+
+// setUp applies the config to the scenario, starts (or borrows) the
+// ensemble, the nodes' links and the witness.
+func setUp(ctx context.Context, sc Scenario, cfg TrialConfig) (*Trial, func(), error) {
+	if cfg.Timing != nil {
+		sc = sc.WithTiming(*cfg.Timing)
+	}
 	sc = sc.WithDefaults()
 	if cfg.Nodes > 0 {
 		sc.Nodes = cfg.Nodes
@@ -120,59 +138,71 @@ func Execute(ctx context.Context, sc Scenario, cfg TrialConfig) (*History, error
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Trial{scenario: sc, cfg: cfg, log: log, runID: fmt.Sprintf("%s-%d-%d", sc.Name, cfg.Seed, time.Now().UnixNano()),
+	t := &Trial{scenario: sc, cfg: cfg, log: log, runID: fmt.Sprintf("%s-%d-%d", sc.Name, cfg.Seed, time.Now().UnixNano()),
 		lockName: "chaos-" + sc.Name}
-	r.ensemble = cfg.Ensemble
-	if r.ensemble == nil {
+	cleanup := func() {}
+	t.ensemble = cfg.Ensemble
+	if t.ensemble == nil {
 		log.Info("starting ensemble", "scenario", sc.Name)
-		e, err := NewEnsemble(ctx, Options{Backend: cfg.Backend, Logger: log})
+		e, err := NewEnsemble(ctx, Options{Backend: cfg.Backend, Logger: log, TickTime: sc.TickTime})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		defer e.Close(context.WithoutCancel(ctx))
-		r.ensemble = e
+		cleanup = func() { _ = e.Close(context.WithoutCancel(ctx)) }
+		t.ensemble = e
 	}
 	for i := 1; i <= sc.Nodes; i++ {
 		name := fmt.Sprintf("node%d", i)
-		p, err := r.ensemble.Node(name)
+		p, err := t.ensemble.Node(name)
 		if err != nil {
-			return nil, err
+			cleanup()
+			return nil, nil, err
 		}
-		r.nodes = append(r.nodes, &workNode{name: name, links: p})
+		t.nodes = append(t.nodes, &workNode{name: name, links: p})
 	}
-	r.epoch = time.Now()
-	w, err := NewWitness(r.epoch)
+	t.epoch = time.Now()
+	w, err := NewWitness(t.epoch)
 	if err != nil {
-		return nil, err
+		cleanup()
+		return nil, nil, err
 	}
-	r.witness = w
+	t.witness = w
 	// One resource fenced by the highest token cannot serve N holders at
 	// once: with --limit the witness records and checks token order only.
 	if sc.Limit > 1 {
 		w.Unfence()
 	}
-	schedule := sc.Schedule(cfg.Seed, sc.Duration)
-	if cfg.Plan != nil {
-		schedule = cfg.Plan.Schedule()
+	return t, cleanup, nil
+}
+
+// run fires the workload on every node while the nemesis plays its
+// schedule, for the scenario's duration, then lets the running jobs end.
+func (t *Trial) run(ctx context.Context) ([]FaultWindow, []LeaderChange) {
+	sc, log := t.scenario, t.log
+	schedule := sc.Schedule(t.cfg.Seed, sc.Duration)
+	n := nemesisRun{ctx: ctx, on: t, since: t.since, log: log, fenceAfter: t.fenceAfter()}
+	faults := n.inTurn
+	if t.cfg.Plan != nil {
+		schedule, faults = t.cfg.Plan.Schedule(), n.atOffsets
 	}
-	log.Info("running", "scenario", sc.Name, "seed", cfg.Seed, "nodes", sc.Nodes, "duration", sc.Duration, "faults", len(schedule))
+	log.Info("running", "scenario", sc.Name, "seed", t.cfg.Seed, "nodes", sc.Nodes, "duration", sc.Duration, "faults", len(schedule))
 
 	stopFiring := make(chan struct{})
 	var workers sync.WaitGroup
-	for i, n := range r.nodes {
-		workers.Go(func() { r.fire(i, n, stopFiring) })
+	for i, node := range t.nodes {
+		workers.Go(func() { t.fire(i, node, stopFiring) })
 	}
 	leadersDone := make(chan []LeaderChange)
 	stopLeaders := make(chan struct{})
-	go func() { leadersDone <- watchLeaders(ctx, r.ensemble, r.since, stopLeaders) }()
-	faults := nemesis(ctx, r, schedule, r.since, log, r.fenceAfter(), cfg.Plan == nil)
+	go func() { leadersDone <- watchLeaders(ctx, t.ensemble, t.since, stopLeaders) }()
+	healed := faults(schedule)
 	progress := time.NewTicker(5 * time.Second)
 	deadline := time.NewTimer(sc.Duration)
 loop:
 	for {
 		select {
 		case <-progress.C:
-			log.Info("progress", "scenario", sc.Name, "elapsed", r.since().Round(time.Second), "jobs_done", len(r.witness.Ended()))
+			log.Info("progress", "scenario", sc.Name, "elapsed", t.since().Round(time.Second), "jobs_done", len(t.witness.Ended()))
 		case <-deadline.C:
 			break loop
 		case <-ctx.Done():
@@ -180,38 +210,45 @@ loop:
 		}
 	}
 	progress.Stop()
-	windows := <-faults
+	windows := <-healed
 	close(stopFiring)
 	log.Info("settling: no new jobs, waiting for running ones", "scenario", sc.Name)
 	workers.Wait()
 	close(stopLeaders)
+	return windows, <-leadersDone
+}
+
+// collect gathers the history: the witness's intervals, every firing,
+// and what the run left behind (znodes, processes).
+func (t *Trial) collect(ctx context.Context, windows []FaultWindow, leaders []LeaderChange) *History {
+	sc, cfg := t.scenario, t.cfg
 	h := &History{
-		Scenario: sc.Name, Seed: cfg.Seed, Backend: r.ensemble.Backend(), Duration: r.since(),
-		SessionTimeout: sc.SessionTimeout, KillGrace: sc.KillGrace, Faults: windows, Leaders: <-leadersDone,
-		Command: cfg.Command, Plan: executedPlan(sc.Name, cfg.Seed, windows),
+		Scenario: sc.Name, Seed: cfg.Seed, Backend: t.ensemble.Backend(), Duration: t.since(),
+		SessionTimeout: sc.SessionTimeout, KillGrace: sc.KillGrace, Faults: windows, Leaders: leaders,
+		Command: cfg.Command, Plan: executedPlan(sc.Name, cfg.Seed, windows), OncePer: sc.OncePer > 0,
 	}
-	h.Intervals = w.Close()
-	for _, n := range r.nodes {
+	h.Intervals = t.witness.Close()
+	for _, n := range t.nodes {
 		h.Nodes = append(h.Nodes, n.name)
 		h.Firings = append(h.Firings, n.firings...)
 	}
-	h.LeftZnodes = leftZnodes(ctx, r.ensemble, r.lockPath(), sc.SessionTimeout)
-	h.Orphans = orphans(r.runID)
-	h.WrapperLog = r.WrapperLog()
-	return h, nil
+	h.LeftZnodes = leftZnodes(ctx, t.ensemble, t.lockPath(), sc.SessionTimeout)
+	h.Orphans = orphans(t.runID)
+	h.WrapperLog = t.WrapperLog()
+	return h
 }
 
 // fenceAfter is how long a holder may go unheard before its wrapper
 // fences the job: a fault shorter than that is ridden through. It sizes
 // faults only; the verdicts judge against the guarantee (the job dead
 // before the session can expire), not against this figure.
-func (r *Trial) fenceAfter() time.Duration {
-	return fencerule.After(r.scenario.SessionTimeout, r.scenario.KillGrace)
+func (t *Trial) fenceAfter() time.Duration {
+	return fencerule.After(t.scenario.SessionTimeout, t.scenario.KillGrace)
 }
 
 // WrapperLog is what the wrappers wrote to stderr, each line stamped.
-func (r *Trial) WrapperLog() string {
-	r.wmu.Lock()
-	defer r.wmu.Unlock()
-	return r.wrappers.String()
+func (t *Trial) WrapperLog() string {
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	return t.wrappers.String()
 }

@@ -153,7 +153,8 @@ func (w *Witness) serve(conn net.Conn) {
 	w.mu.Unlock()
 }
 
-// HoldingSince is like Holding and also says when that job started.
+// HoldingSince names the node whose job holds the lock alone now, and
+// when that job started; ok is false unless exactly one job runs.
 func (w *Witness) HoldingSince() (node string, start time.Duration, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -41,16 +41,16 @@ const (
 )
 
 // lockPath is the znode every wrapper of the trial locks.
-func (r *Trial) lockPath() string { return "/zoo-locked/" + r.lockName }
+func (t *Trial) lockPath() string { return "/zoo-locked/" + t.lockName }
 
 // wrapperOf says what node i fires now: its foreign recipe until the
 // migration reaches it, then zoo-locked's classic form.
-func (r *Trial) wrapperOf(i int) string {
-	sc := r.scenario
+func (t *Trial) wrapperOf(i int) string {
+	sc := t.scenario
 	if i >= len(sc.Foreign) || sc.Foreign[i] == "" {
 		return WrapperZooLocked
 	}
-	if sc.Migrate && r.since() >= sc.Duration*time.Duration(i+1)/time.Duration(len(sc.Foreign)+1) {
+	if sc.Migrate && t.since() >= sc.Duration*time.Duration(i+1)/time.Duration(len(sc.Foreign)+1) {
 		return WrapperClassic
 	}
 	return sc.Foreign[i]
@@ -58,36 +58,36 @@ func (r *Trial) wrapperOf(i int) string {
 
 // command is the process a node fires with wrapper: the scenario's
 // wrapper settings around the witness job.
-func (r *Trial) command(n *workNode, wrapper string) (string, []string) {
-	sc := r.scenario
-	job := r.jobArgv(n)
+func (t *Trial) command(n *workNode, wrapper string) (string, []string) {
+	sc := t.scenario
+	job := t.jobArgv(n)
 	settings := []string{"--session-timeout", sc.SessionTimeout.String(), "--kill-grace", sc.KillGrace.String(),
 		"--connect-timeout", "5s", "--log-level", "info"}
 	switch wrapper {
 	case WrapperZooLocked:
 	case WrapperClassic:
-		return r.cfg.ZooLocked, append(settings, n.links.ConnectString(), r.lockPath(), shellQuote(job))
+		return t.cfg.ZooLocked, append(settings, n.links.ConnectString(), t.lockPath(), shellQuote(job))
 	default:
-		return r.cfg.Job, append([]string{"foreign", "--recipe", wrapper, "--zk", n.links.ConnectString(), "--path", r.lockPath(), "--"}, job...)
+		return t.cfg.Job, append([]string{"foreign", "--recipe", wrapper, "--zk", n.links.ConnectString(), "--path", t.lockPath(), "--"}, job...)
 	}
-	args := append(append([]string{"--zk", n.links.ConnectString(), "--wait-timeout", "30s"}, settings...), sc.WrapperArgs...)
+	args := append(append([]string{"--zk", n.links.ConnectString(), "--wait-timeout", sc.WaitTimeout.String()}, settings...), sc.WrapperArgs...)
 	if sc.Limit > 1 {
 		args = append(args, "--limit", strconv.Itoa(sc.Limit))
 	}
 	if sc.OncePer > 0 {
 		args = append(args, "--once-per", sc.OncePer.String())
 	}
-	return r.cfg.ZooLocked, append(append(args, r.lockName, "--"), job...)
+	return t.cfg.ZooLocked, append(append(args, t.lockName, "--"), job...)
 }
 
 // jobArgv is the job a wrapper runs: the witness job, or the user's
 // command under the shim.
-func (r *Trial) jobArgv(n *workNode) []string {
-	sc := r.scenario
-	if len(r.cfg.Command) > 0 {
-		return append([]string{r.cfg.Job, "shim", "--witness", r.witness.Addr(), "--node", n.name, "--"}, r.cfg.Command...)
+func (t *Trial) jobArgv(n *workNode) []string {
+	sc := t.scenario
+	if len(t.cfg.Command) > 0 {
+		return append([]string{t.cfg.Job, "shim", "--witness", t.witness.Addr(), "--node", n.name, "--"}, t.cfg.Command...)
 	}
-	job := []string{r.cfg.Job, "job", "--witness", r.witness.Addr(), "--node", n.name, "--length", sc.JobLength.String()}
+	job := []string{t.cfg.Job, "job", "--witness", t.witness.Addr(), "--node", n.name, "--length", sc.JobLength.String()}
 	if sc.Grandchild {
 		job = append(job, "--grandchild")
 	}
@@ -105,22 +105,22 @@ func shellQuote(argv []string) string {
 
 // fire is one simulated cron node: it fires the job through zoo-locked
 // again as soon as the previous firing ends, until told to stop.
-func (r *Trial) fire(i int, n *workNode, stop <-chan struct{}) {
+func (t *Trial) fire(i int, n *workNode, stop <-chan struct{}) {
 	for {
 		select {
 		case <-stop:
 			return
 		default:
 		}
-		wrapper := r.wrapperOf(i)
-		name, args := r.command(n, wrapper)
+		wrapper := t.wrapperOf(i)
+		name, args := t.command(n, wrapper)
 		cmd := exec.Command(name, args...)
-		cmd.Env = append(os.Environ(), "ZOOCHAOS_RUN="+r.runID)
+		cmd.Env = append(os.Environ(), "ZOOCHAOS_RUN="+t.runID)
 		cmd.Stdout = io.Discard
-		cmd.Stderr = &prefixWriter{r: r, prefix: n.name + ": "}
-		start := r.since()
+		cmd.Stderr = &prefixWriter{trial: t, prefix: n.name + ": "}
+		start := t.since()
 		if err := cmd.Start(); err != nil {
-			r.log.Error("start wrapper", "node", n.name, "err", err)
+			t.log.Error("start wrapper", "node", n.name, "err", err)
 			return
 		}
 		n.mu.Lock()
@@ -130,7 +130,7 @@ func (r *Trial) fire(i int, n *workNode, stop <-chan struct{}) {
 		code := exitcode.Of(cmd.ProcessState)
 		n.mu.Lock()
 		n.cmd = nil
-		n.firings = append(n.firings, Firing{Node: n.name, Start: start, End: r.since(), Exit: code, Wrapper: wrapper})
+		n.firings = append(n.firings, Firing{Node: n.name, Start: start, End: t.since(), Exit: code, Wrapper: wrapper})
 		n.mu.Unlock()
 		// Cron fires on a schedule, not in a spin: a --once-per node that
 		// skips must not fire hundreds of times a second.
@@ -145,16 +145,16 @@ func (r *Trial) fire(i int, n *workNode, stop <-chan struct{}) {
 // prefixWriter stamps each line a wrapper writes with the trial's clock
 // and the node's name.
 type prefixWriter struct {
-	r      *Trial
+	trial  *Trial
 	prefix string
 }
 
 func (p *prefixWriter) Write(b []byte) (int, error) {
-	p.r.wmu.Lock()
-	defer p.r.wmu.Unlock()
+	p.trial.wmu.Lock()
+	defer p.trial.wmu.Unlock()
 	for _, line := range strings.SplitAfter(string(b), "\n") {
 		if line != "" {
-			fmt.Fprintf(&p.r.wrappers, "%8.3fs %s%s", p.r.since().Seconds(), p.prefix, line)
+			fmt.Fprintf(&p.trial.wrappers, "%8.3fs %s%s", p.trial.since().Seconds(), p.prefix, line)
 		}
 	}
 	return len(b), nil

@@ -90,7 +90,8 @@ func (c *child) start(env []string) error {
 	return nil
 }
 
-// abort tells a keeper that never got Run to exit, and waits for it.
+// abort tells a keeper that was never told to start the job to exit, and
+// waits for it.
 func (c *child) abort() {
 	c.goPipe.Close() // the keeper reads EOF without "run" and exits
 	<-c.done
@@ -100,7 +101,7 @@ func (c *child) abort() {
 func (c *child) exited() <-chan struct{} { return c.done }
 
 // result is the job's exit code, or 128+n when signal n killed it; or an
-// error when the keeper itself failed. Valid after Done.
+// error when the keeper itself failed. Read it once exited is closed.
 func (c *child) result() (int, error) { return c.status, c.err }
 
 // fence asks for SIGTERM to the tree and SIGKILL after the grace period.

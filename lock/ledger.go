@@ -98,6 +98,12 @@ func RunID(name string, token int64) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
+// writtenLedger is the ledger as this run last wrote it, and its version.
+type writtenLedger struct {
+	l       ledger
+	version int32
+}
+
 type ledger struct {
 	Runs []RunEntry `json:"runs"`
 }
@@ -127,10 +133,17 @@ func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra ...any) e
 	for attempt := 0; ; attempt++ {
 		var l ledger
 		var stat *zk.Stat
-		err := m.s.retry(context.Background(), "read the run ledger", func() (err error) {
-			l, stat, err = readLedger(conn, m.parent)
-			return err
-		})
+		var err error
+		if cached := m.written; cached != nil && attempt == 0 {
+			// The run's own last write: no read on the path from the
+			// job's end to the release; a writer since fails the version.
+			l, stat = ledger{Runs: slices.Clone(cached.l.Runs)}, &zk.Stat{Version: cached.version}
+		} else {
+			err = m.s.retry(context.Background(), "read the run ledger", func() (err error) {
+				l, stat, err = readLedger(conn, m.parent)
+				return err
+			})
+		}
 		if err != nil && !errors.Is(err, ErrUnreadableRecord) {
 			return err
 		}
@@ -164,6 +177,13 @@ func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra ...any) e
 			return err
 		})
 		raced := errors.Is(err, zk.ErrBadVersion) || errors.Is(err, zk.ErrNodeExists)
+		if err == nil {
+			version := int32(0)
+			if stat != nil {
+				version = stat.Version + 1
+			}
+			m.written = &writtenLedger{l: l, version: version}
+		}
 		if err == nil || !raced || attempt >= 5 {
 			if err != nil {
 				return fmt.Errorf("write the run ledger of %s: %w", path.Base(m.parent), err)

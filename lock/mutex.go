@@ -32,6 +32,13 @@ type Mutex struct {
 	guid   string
 	log    *slog.Logger
 
+	// endsSession says the caller closes the session after any error from
+	// Lock or TryLock (the wrapper does): closing deletes the contender in
+	// the same write, so Lock leaves it instead of paying a delete first.
+	endsSession bool
+	// written is the ledger as this run last wrote it (ledger.go).
+	written *writtenLedger
+
 	node      string
 	token     int64
 	ctime     time.Time // our znode's creation, on the ensemble's clock
@@ -47,10 +54,6 @@ type MutexConfig struct {
 	// Data is what status shows about this contender (host, pid, command).
 	Data   []byte
 	Logger *slog.Logger
-	// EndsSession says the caller closes the session after any error from
-	// Lock or TryLock: closing deletes the contender in the same write, so
-	// Lock leaves it instead of paying a delete first.
-	EndsSession bool
 	// Clock reads this host's wall clock (default time.Now); tests skew it.
 	Clock func() time.Time
 	// Contenders says which children of the lock path queue for it: every
@@ -93,12 +96,28 @@ func (m *Mutex) Token() int64 { return m.token }
 func (m *Mutex) Granted() time.Time { return m.granted }
 
 // Lock contends and returns once we hold the lock, or ErrBusy when ctx
-// ends first. On every error our contender znode is gone, or going with
-// the session (MutexConfig.EndsSession).
+// ends first. Once it returns nil the session guards the lock: Session.Done
+// closes, with Session.Err saying why, as soon as the lock can no longer be
+// trusted (the session expired, our znode vanished, or the ensemble has
+// been silent until the fence deadline), in time to stop the work before
+// anyone else can be granted it. On every error our contender is gone.
 func (m *Mutex) Lock(ctx context.Context) error { return m.contend(ctx, true) }
 
-// TryLock takes the lock if it is free now, else returns ErrBusy.
+// TryLock takes the lock if it is free now, else returns an error wrapping
+// ErrBusy (a *HeldError naming the holder).
 func (m *Mutex) TryLock(ctx context.Context) error { return m.contend(ctx, false) }
+
+// Unlock releases the lock: the session stops guarding it and our
+// contender is deleted. A holder about to exit may close the session
+// instead, which deletes the contender in the same write.
+func (m *Mutex) Unlock() error {
+	m.s.stopGuard()
+	err := m.s.retry(context.Background(), "release", func() error { return m.s.Conn().Delete(m.node, -1) })
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil // a delete whose answer a dropped connection ate
+	}
+	return err
+}
 
 func (m *Mutex) contend(ctx context.Context, wait bool) error {
 	if err := m.create(ctx); err != nil {
@@ -119,6 +138,7 @@ func (m *Mutex) contend(ctx context.Context, wait bool) error {
 				return m.abandon(err)
 			}
 			m.granted = sent
+			m.s.guard(m.node, m.granted)
 			return nil
 		}
 		if !wait {
@@ -421,7 +441,7 @@ func (m *Mutex) ahead(ctx context.Context) ([]string, error) {
 }
 
 func (m *Mutex) abandon(err error) error {
-	if m.node != "" && !m.cfg.EndsSession {
+	if m.node != "" && !m.endsSession {
 		if derr := m.s.Conn().Delete(m.node, -1); derr != nil && !errors.Is(derr, zk.ErrNoNode) {
 			m.log.Debug("delete contender failed; the session's end removes it", "node", m.node, "err", derr)
 		}

@@ -199,7 +199,18 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 				t.Fatalf("ledger after a start whose answer was lost: %s, %v; want the run once", b, err)
 			}
 		}},
-		{"read the run ledger", 2, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
+		{"read the run ledger", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
+			m := mutex(t, s, name)
+			if err := m.TryLock(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		// The run's end, with its slot record, answered into a dropped
+		// connection.
+		{"write the run ledger", 2, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
 			m := mutex(t, s, name)
 			if err := m.TryLock(context.Background()); err != nil {
 				t.Fatal(err)

@@ -36,12 +36,12 @@ type SessionConfig struct {
 }
 
 // Session is one ZooKeeper session that knows when it can no longer trust
-// its lock. Done is closed once the holder must kill its child: the session
+// its lock. Done is closed once the holder must stop its work: the session
 // expired, the guarded znode vanished, or the fence deadline
 // (docs/DESIGN.md, "The fence") passed without an answer from the
-// ensemble. Until Guard, it sends nothing beyond the client's own pings: a
-// waiter has no job to fence, and a fleet of waiters would otherwise cost
-// the ensemble a request each every T/6.
+// ensemble. A session that holds no lock sends nothing beyond the client's
+// own pings: a waiter has no work to fence, and a fleet of waiters would
+// otherwise cost the ensemble a request each every T/6.
 type Session struct {
 	conn  *zk.Conn
 	cfg   SessionConfig
@@ -50,8 +50,9 @@ type Session struct {
 	negot *negotiatedTimeout
 
 	mu      sync.Mutex
-	lastAck time.Time // send time of the latest answered request, monotonic
-	guarded string    // znode the heartbeat proves still exists
+	lastAck time.Time     // send time of the latest answered request, monotonic
+	guarded string        // znode the heartbeat proves still exists
+	unguard chan struct{} // closed when the guarded lock is released
 	acked   chan struct{}
 	up      chan struct{} // closed at the next StateHasSession (reconnect.go)
 
@@ -189,10 +190,23 @@ func (s *Session) guard(znode string, acked time.Time) {
 	if acked.After(s.lastAck) {
 		s.lastAck = acked
 	}
+	s.unguard = make(chan struct{})
+	unguard := s.unguard
 	s.mu.Unlock()
-	go s.heartbeat()
+	go s.heartbeat(unguard)
 	if !s.cfg.UnsafeNoFence {
-		go s.fence()
+		go s.fence(unguard)
+	}
+}
+
+// stopGuard ends the heartbeat and the fence: the caller releases the
+// lock it guarded.
+func (s *Session) stopGuard() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.unguard != nil {
+		close(s.unguard)
+		s.unguard, s.guarded = nil, ""
 	}
 }
 
@@ -214,12 +228,14 @@ func (s *Session) heartbeatInterval() time.Duration { return s.Timeout() / 6 }
 
 // heartbeat keeps lastAck fresh with a request of our own: the library's
 // pings cannot be timed from outside.
-func (s *Session) heartbeat() {
+func (s *Session) heartbeat(unguard <-chan struct{}) {
 	ticker := time.NewTicker(s.heartbeatInterval())
 	defer ticker.Stop()
 	for {
 		select {
 		case <-ticker.C:
+		case <-unguard:
+			return
 		case <-s.stop:
 			return
 		case <-s.done:
@@ -228,6 +244,9 @@ func (s *Session) heartbeat() {
 		s.mu.Lock()
 		target := s.guarded
 		s.mu.Unlock()
+		if target == "" {
+			return // released meanwhile
+		}
 		sent := time.Now()
 		exists, _, err := s.conn.Exists(target)
 		switch {
@@ -265,7 +284,7 @@ func (s *Session) ack(sent time.Time) {
 	}
 }
 
-func (s *Session) fence() {
+func (s *Session) fence(unguard <-chan struct{}) {
 	for {
 		wait := time.Until(s.fenceAt())
 		if wait <= 0 {
@@ -276,6 +295,9 @@ func (s *Session) fence() {
 		select {
 		case <-timer.C:
 		case <-s.acked:
+		case <-unguard:
+			timer.Stop()
+			return
 		case <-s.stop:
 			timer.Stop()
 			return

@@ -183,12 +183,13 @@ func acquire(ctx context.Context, cfg Config, timing *stopwatch) (*Session, *Mut
 		holder.Limit = max(cfg.Limit, 1)
 		m, err := NewMutex(s, MutexConfig{
 			Root: cfg.Root, Name: cfg.Name, Limit: cfg.Limit, Data: holder.marshal(),
-			Logger: cfg.Logger, EndsSession: true, Clock: cfg.Clock, Contenders: cfg.Contenders,
+			Logger: cfg.Logger, Clock: cfg.Clock, Contenders: cfg.Contenders,
 		})
 		if err != nil {
 			s.Close()
 			return nil, nil, err
 		}
+		m.endsSession = true
 		if cfg.NoWait {
 			err = m.TryLock(ctx)
 		} else {
@@ -196,7 +197,6 @@ func acquire(ctx context.Context, cfg Config, timing *stopwatch) (*Session, *Mut
 		}
 		timing.lap("contend")
 		if err == nil {
-			s.guard(m.Node(), m.Granted())
 			// A lost session between the grant and now means someone else
 			// may hold the lock already.
 			select {

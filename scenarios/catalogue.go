@@ -135,8 +135,11 @@ func Get(name string) chaos.Scenario {
 			return s
 		}
 	}
-	if name == "unsafe-holder-partition" {
+	switch name {
+	case "unsafe-holder-partition":
 		return Unsafe()
+	case "soak":
+		return Soak()
 	}
 	return chaos.Scenario{}
 }
@@ -144,6 +147,27 @@ func Get(name string) chaos.Scenario {
 // Random draws faults one after another from the whole catalogue: each
 // starts 1–3 s after the previous healed and lasts 1–5 s.
 func Random(rng *rand.Rand, duration time.Duration) []chaos.Step {
+	var steps []chaos.Step
+	at := 2 * time.Second
+	for {
+		length := time.Duration(1000+rng.IntN(4000)) * time.Millisecond
+		if at+length > duration-2*time.Second {
+			return steps
+		}
+		f := randomFault(rng)
+		steps = append(steps, chaos.Step{At: at, For: length, Fault: f})
+		next := at + length + time.Duration(1000+rng.IntN(2000))*time.Millisecond
+		// Leave a fault that may take the holder away its takeover window
+		// (T + 1 s) free of other faults, so that L1 is judged on it.
+		if l, ok := f.(chaos.HolderLoser); ok && l.AimedAtHolder() {
+			next = max(next, at+sessionTimeout+1500*time.Millisecond)
+		}
+		at = next
+	}
+}
+
+// randomFault draws one fault of any kind.
+func randomFault(rng *rand.Rand) chaos.Fault {
 	makers := []func() chaos.Fault{
 		func() chaos.Fault { return &chaos.PartitionNode{Target: chaos.Holder} },
 		func() chaos.Fault { return &chaos.PartitionNode{Target: chaos.Waiter} },
@@ -159,21 +183,5 @@ func Random(rng *rand.Rand, duration time.Duration) []chaos.Step {
 		func() chaos.Fault { return &chaos.KillWrapper{Target: chaos.Holder} },
 		func() chaos.Fault { return &chaos.PauseWrapper{Target: chaos.Holder} },
 	}
-	var steps []chaos.Step
-	at := 2 * time.Second
-	for {
-		length := time.Duration(1000+rng.IntN(4000)) * time.Millisecond
-		if at+length > duration-2*time.Second {
-			return steps
-		}
-		f := makers[rng.IntN(len(makers))]()
-		steps = append(steps, chaos.Step{At: at, For: length, Fault: f})
-		next := at + length + time.Duration(1000+rng.IntN(2000))*time.Millisecond
-		// Leave a fault that may take the holder away its takeover window
-		// (T + 1 s) free of other faults, so that L1 is judged on it.
-		if l, ok := f.(chaos.HolderLoser); ok && l.AimedAtHolder() {
-			next = max(next, at+sessionTimeout+1500*time.Millisecond)
-		}
-		at = next
-	}
+	return makers[rng.IntN(len(makers))]()
 }

@@ -108,7 +108,7 @@ func TestSameSeedSameSchedule(t *testing.T) {
 
 func TestCatalogueIsDocumented(t *testing.T) {
 	seen := map[string]bool{}
-	for _, sc := range append(All(), Unsafe()) {
+	for _, sc := range append(All(), Unsafe(), Soak()) {
 		if sc.Name == "" || sc.Doc == "" || seen[sc.Name] {
 			t.Errorf("scenario %q: missing name or doc, or duplicate", sc.Name)
 		}

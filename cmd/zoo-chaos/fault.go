@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
 
 type faultOptions struct {
@@ -34,17 +35,17 @@ func fault(args []string) int {
 	}
 	if fs.NArg() < 1 || fs.NArg() > 2 {
 		fmt.Fprintln(os.Stderr, "zoo-chaos fault: want KIND [TARGET], e.g. zoo-chaos fault partition node2 --for 10s (zoo-chaos --help lists the kinds)")
-		return 64
+		return exitcode.Usage
 	}
 	spec := chaos.FaultSpec{Kind: fs.Arg(0), Target: fs.Arg(1), Latency: chaos.Duration(o.latency), Jitter: chaos.Duration(o.jitter)}
 	if _, err := chaos.NewFault(spec); err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos fault: %v\n", err)
-		return 64
+		return exitcode.Usage
 	}
 	reply, err := chaos.SendControl(o.dir, chaos.ControlRequest{Op: "fault", Fault: spec, For: chaos.Duration(o.length)})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos fault: %v\n", err)
-		return 69
+		return exitcode.Unavailable
 	}
 	fmt.Printf("%s on %s\n", spec.Kind, reply.Hit)
 	return 0
@@ -59,12 +60,12 @@ func heal(args []string) int {
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintln(os.Stderr, "zoo-chaos heal: takes no arguments")
-		return 64
+		return exitcode.Usage
 	}
 	reply, err := chaos.SendControl(o.dir, chaos.ControlRequest{Op: "heal"})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos heal: %v\n", err)
-		return 69
+		return exitcode.Unavailable
 	}
 	fmt.Printf("healed %d faults\n", reply.Healed)
 	return 0

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -56,7 +57,7 @@ func run(args []string) int {
 		return foreign(args[1:])
 	}
 	fmt.Fprintf(os.Stderr, "zoo-chaos: unknown command %q (see zoo-chaos --help)\n", args[0])
-	return 64
+	return exitcode.Usage
 }
 
 // job is what the workload runs under zoo-locked; not for users.
@@ -68,7 +69,7 @@ func job(args []string) int {
 	grandchild := fs.Bool("grandchild", false, "")
 	if err := fs.Parse(args); err != nil || *witness == "" {
 		fmt.Fprintln(os.Stderr, "zoo-chaos job: internal use by scenarios only")
-		return 64
+		return exitcode.Usage
 	}
 	return chaos.WitnessJob(*witness, *node, *length, *grandchild)
 }
@@ -80,7 +81,7 @@ func shim(args []string) int {
 	node := fs.String("node", "", "")
 	if err := fs.Parse(args); err != nil || *witness == "" || fs.ArgsLenAtDash() < 0 || fs.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "zoo-chaos shim: internal use by scenarios only")
-		return 64
+		return exitcode.Usage
 	}
 	return chaos.Shim(*witness, *node, fs.Args())
 }
@@ -96,7 +97,7 @@ func foreign(args []string) int {
 	if err := fs.Parse(args); err != nil || (*recipe != chaos.RecipeC && *recipe != chaos.RecipeCurator) ||
 		*servers == "" || !strings.HasPrefix(*lockPath, "/") || fs.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "zoo-chaos foreign: internal use by scenarios only")
-		return 64
+		return exitcode.Usage
 	}
 	return chaos.ForeignLock{Recipe: *recipe, Servers: strings.Split(*servers, ","), Path: *lockPath, Command: fs.Args(), Try: *try}.Run()
 }

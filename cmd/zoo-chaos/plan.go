@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 	"github.com/zoo-locked/zoo-locked/scenarios"
 )
 
@@ -27,13 +28,13 @@ func printPlan(args []string) int {
 	}
 	sc, ok := scenarioArg("plan", fs.Args())
 	if !ok {
-		return 64
+		return exitcode.Usage
 	}
 	plan := chaos.PlanOf(sc.Name, seed, sc.Schedule(seed, sc.WithDefaults().Duration))
 	out, err := json.MarshalIndent(plan, "", "  ")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zoo-chaos plan:", err)
-		return 70
+		return exitcode.Internal
 	}
 	fmt.Println(string(out))
 	return 0

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 	"github.com/zoo-locked/zoo-locked/scenarios"
 )
 
@@ -28,8 +29,9 @@ func list() int {
 	for _, s := range scenarios.All() {
 		fmt.Fprintf(w, "%s\t%s\n", s.Name, s.Doc)
 	}
-	u := scenarios.Unsafe()
-	fmt.Fprintf(w, "%s\t%s\n", u.Name, u.Doc)
+	for _, s := range []chaos.Scenario{scenarios.Unsafe(), scenarios.Soak()} {
+		fmt.Fprintf(w, "%s\t%s\n", s.Name, s.Doc)
+	}
 	w.Flush()
 	return 0
 }
@@ -42,6 +44,7 @@ type runOptions struct {
 	backend  string
 	plan     string
 	check    string
+	timing   string
 }
 
 func runFlags(o *runOptions) *pflag.FlagSet {
@@ -52,6 +55,7 @@ func runFlags(o *runOptions) *pflag.FlagSet {
 	fs.StringVar(&o.report, "report", "", "write verdict.json and timeline.html here (default: a new temp dir)")
 	fs.StringVar(&o.backend, "backend", "", "auto, container or process (default: ZOOLOCKED_BACKEND, else auto)")
 	fs.StringVar(&o.plan, "plan", "", "run this fault schedule (a plan's JSON, or a verdict.json to replay its run) instead of the seed's")
+	fs.StringVar(&o.timing, "timing", "", "fast (tickTime 200 ms, 3 s sessions) or production (tickTime 2 s, the wrapper's 10 s sessions and 2 s grace) (default: the scenario's)")
 	fs.StringVar(&o.check, "check", "", "after the run, run this shell command with $ZOOCHAOS_HISTORY naming the history's JSON; its exit status is a required verdict (the user's invariant)")
 	return fs
 }
@@ -67,28 +71,37 @@ func runScenario(args []string) int {
 		command = fs.Args()[dash:]
 		if len(command) == 0 {
 			fmt.Fprintln(os.Stderr, "zoo-chaos run: nothing after --: want -- COMMAND [ARGS...], the job every node runs under zoo-locked")
-			return 64
+			return exitcode.Usage
 		}
 	}
 	sc, ok := scenarioArg("run", fs.Args()[:fs.NArg()-len(command)])
 	if !ok {
-		return 64
+		return exitcode.Usage
 	}
 	if o.nodes < 0 || o.duration < 0 || (o.nodes == 1) {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run: --nodes must be at least 2 and --duration positive")
-		return 64
+		return exitcode.Usage
+	}
+	var timing *chaos.Timing
+	if o.timing != "" {
+		t, ok := chaos.TimingNamed(o.timing)
+		if !ok {
+			fmt.Fprintf(os.Stderr, "zoo-chaos run: --timing %q: want fast or production\n", o.timing)
+			return exitcode.Usage
+		}
+		timing = &t
 	}
 	var plan *chaos.Plan
 	if o.plan != "" {
 		data, err := os.ReadFile(o.plan)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "zoo-chaos run: --plan: %v\n", err)
-			return 64
+			return exitcode.Usage
 		}
 		p, err := chaos.ParsePlan(data)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "zoo-chaos run: --plan %s: %v\n", o.plan, err)
-			return 64
+			return exitcode.Usage
 		}
 		plan = &p
 	}
@@ -96,7 +109,7 @@ func runScenario(args []string) int {
 		dir, err := os.MkdirTemp("", "zoo-chaos-"+sc.Name+"-")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "zoo-chaos run:", err)
-			return 70
+			return exitcode.Internal
 		}
 		o.report = dir
 	}
@@ -105,26 +118,26 @@ func runScenario(args []string) int {
 	zooLocked, self, err := binaries(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run:", err)
-		return 70
+		return exitcode.Internal
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	h, err := chaos.Execute(ctx, sc, chaos.TrialConfig{Seed: o.seed, Nodes: o.nodes, Duration: o.duration,
-		ZooLocked: zooLocked, Job: self, Backend: o.backend, Logger: log, Command: command, Plan: plan})
+		ZooLocked: zooLocked, Job: self, Backend: o.backend, Logger: log, Command: command, Plan: plan, Timing: timing})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run:", err)
-		return 69
+		return exitcode.Unavailable
 	}
 	rep := chaos.Check(h, sc.Expect)
 	if err := chaos.WriteReport(o.report, h, rep); err != nil {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run: write report:", err)
-		return 70
+		return exitcode.Internal
 	}
 	if o.check != "" {
 		log.Info("running the check", "check", o.check)
 		chaos.CheckInvariant(ctx, []string{"/bin/sh", "-c", o.check}, filepath.Join(o.report, chaos.VerdictFile), &rep)
 		if err := chaos.WriteReport(o.report, h, rep); err != nil {
 			fmt.Fprintln(os.Stderr, "zoo-chaos run: write report:", err)
-			return 70
+			return exitcode.Internal
 		}
 	}
 	printVerdict(sc, h, rep, o.report)
@@ -169,5 +182,6 @@ func printVerdict(sc chaos.Scenario, h *chaos.History, rep chaos.Report, dir str
 		}
 		fmt.Printf("  %-8s %-4s %-28s %s\n", v.Name, mark, v.Title, v.Detail)
 	}
+	fmt.Print(chaos.Summarize(h, rep).Table(h.Duration))
 	fmt.Printf("timeline: %s\nverdict:  %s\n", filepath.Join(dir, chaos.TimelineFile), filepath.Join(dir, chaos.VerdictFile))
 }

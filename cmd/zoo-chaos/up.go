@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
 
 type upOptions struct {
@@ -38,7 +39,7 @@ func up(args []string) int {
 	}
 	if o.nodes < 1 {
 		fmt.Fprintln(os.Stderr, "zoo-chaos up: --nodes must be at least 1")
-		return 64
+		return exitcode.Usage
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -48,7 +49,7 @@ func up(args []string) int {
 	cancel()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
-		return 69
+		return exitcode.Unavailable
 	}
 	defer func() {
 		if err := e.Close(context.Background()); err != nil {
@@ -61,14 +62,14 @@ func up(args []string) int {
 		n, err := e.Node(fmt.Sprintf("node%d", i))
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
-			return 70
+			return exitcode.Internal
 		}
 		nodes = append(nodes, n)
 		fmt.Printf("node%d: zoo-locked --zk %s NAME -- COMMAND\n", i, n.ConnectString())
 		if i == 1 && o.ready != "" {
 			if err := os.WriteFile(o.ready, []byte(n.ConnectString()+"\n"), 0o644); err != nil {
 				fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
-				return 70
+				return exitcode.Internal
 			}
 		}
 	}
@@ -76,7 +77,7 @@ func up(args []string) int {
 		fmt.Printf("%s %s\n", time.Now().Format("15:04:05.000"), event)
 	}); err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
-		return 70
+		return exitcode.Internal
 	}
 	fmt.Printf("faults by hand, from another terminal: zoo-chaos fault KIND [TARGET] [--for DUR], zoo-chaos heal (run dir %s)\n", o.dir)
 	fmt.Println("Ctrl-C stops the ensemble.")

@@ -91,23 +91,33 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	// overlaps a wrapper without a fence causes. Hidden from --help.
 	fs.BoolVar(&o.cfg.Session.UnsafeNoFence, "unsafe-no-fence", false, "")
 	// Test-only: the wrapper sends itself SIGTERM right at the grant, the
-	// moment a real signal once vanished (lock.Config.SignalAtGrant).
+	// moment the wait stops listening for signals (lock.Config.SignalAtGrant).
 	fs.BoolVar(&o.testSignalAtGrant, "unsafe-test-signal-at-grant", false, "")
 	// Test-only: skews this wrapper's wall clock, to show that slots follow
 	// the ensemble's clock whatever the node's says.
 	fs.DurationVar(&o.clockSkew, "unsafe-clock-skew", 0, "")
 	fs.BoolVar(&o.man, "man", false, "")
-	for _, hidden := range []string{"unsafe-no-fence", "unsafe-test-signal-at-grant", "unsafe-clock-skew", "man"} {
-		_ = fs.MarkHidden(hidden) // cannot fail: the flag was just defined
+	for _, name := range hidden {
+		_ = fs.MarkHidden(name) // cannot fail: the flag was just defined
 	}
 	return fs
 }
 
+// hidden are the flags --help does not show: the tests' and make deb's.
+var hidden = []string{"unsafe-no-fence", "unsafe-test-signal-at-grant", "unsafe-clock-skew", "man"}
+
 // subcommands inspect or repair locks instead of running a command.
 var subcommands = map[string]bool{"status": true, "list": true, "reset": true, "check": true, "config": true}
 
-// noEnvTwin are the flags that make no sense in a crontab's environment.
-var noEnvTwin = map[string]bool{"version": true, "help": true, "unsafe-no-fence": true, "unsafe-test-signal-at-grant": true, "unsafe-clock-skew": true, "man": true}
+// noEnvTwin are the flags that make no sense in a crontab's environment:
+// the hidden ones, --version and --help.
+var noEnvTwin = func() map[string]bool {
+	m := map[string]bool{"version": true, "help": true}
+	for _, name := range hidden {
+		m[name] = true
+	}
+	return m
+}()
 
 // parseArgs turns argv (without the program name) and the environment
 // into options. Every error wraps lock.ErrUsage.

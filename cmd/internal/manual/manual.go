@@ -55,7 +55,8 @@ func FlagsOf(fs *pflag.FlagSet, env func(name string) string) []Flag {
 		}
 		arg := map[string]string{"duration": "DUR", "int": "N", "int64": "N", "string": "STRING", "bool": ""}[f.Value.Type()]
 		def := f.DefValue
-		if def == "false" || def == "0s" || def == "0" && arg == "DUR" {
+		// A usage that says its default in words has said it already.
+		if def == "false" || def == "0s" || def == "0" && arg == "DUR" || strings.Contains(f.Usage, "(default") {
 			def = ""
 		}
 		e := ""

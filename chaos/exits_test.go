@@ -1,0 +1,138 @@
+package chaos
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEveryExitExplained: each exit a wrapper may give is explained only by
+// what the history holds; an internal error never is.
+func TestEveryExitExplained(t *testing.T) {
+	partitionNode2 := FaultWindow{Name: "partition node2", Kind: "partition", Target: "node2", Start: 4 * sec, End: 8 * sec}
+	partitionNode1 := FaultWindow{Name: "partition node1", Kind: "partition", Target: "node1", Start: 4 * sec, End: 8 * sec}
+	quorumLoss := FaultWindow{Name: "quorum loss", Kind: "quorum-loss", Start: 4 * sec, End: 8 * sec}
+	killNode2 := FaultWindow{Name: "kill node2", Kind: "kill-wrapper", Target: "node2", Start: 5 * sec}
+	killNode1 := FaultWindow{Name: "kill node1", Kind: "kill-wrapper", Target: "node1", Start: 5 * sec}
+	fired := Firing{Node: "node2", Start: 3 * sec, End: 6 * sec}
+	job := Interval{Node: "node2", Start: 3500 * time.Millisecond, End: 6 * sec}
+	for _, tc := range []struct {
+		name      string
+		exit      int
+		ranJob    bool
+		faults    []FaultWindow
+		wrapper   string
+		oncePer   bool
+		explained bool
+	}{
+		{"the job's status", 0, true, nil, "", false, true},
+		{"refused by the fenced resource", 3, true, nil, "", false, true},
+		{"busy", 75, false, nil, "", false, true},
+		{"a skip without --once-per", 0, false, nil, "", false, false},
+		{"a --once-per skip", 0, false, nil, "", true, true},
+		{"busy, tried once", 0, false, nil, WrapperClassic, false, true},
+		{"fenced with its node cut", 79, true, []FaultWindow{partitionNode2}, "", false, true},
+		{"fenced under quorum loss", 79, true, []FaultWindow{quorumLoss}, "", false, true},
+		{"fenced while another node was cut", 79, true, []FaultWindow{partitionNode1}, "", false, false},
+		{"fenced with no fault", 79, true, nil, "", false, false},
+		{"unavailable under quorum loss", 69, false, []FaultWindow{quorumLoss}, "", false, true},
+		{"unavailable with no fault", 69, false, nil, "", false, false},
+		{"killed by the harness", 137, true, []FaultWindow{killNode2}, "", false, true},
+		{"killed while another node's wrapper was", 137, true, []FaultWindow{killNode1}, "", false, false},
+		{"internal error, whatever the faults", 70, false, []FaultWindow{quorumLoss, partitionNode2}, "", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := fired
+			f.Exit, f.Wrapper = tc.exit, tc.wrapper
+			h := &History{Nodes: []string{"node1", "node2"}, Firings: []Firing{f}, Faults: tc.faults, OncePer: tc.oncePer}
+			if tc.ranJob {
+				h.Intervals = []Interval{job}
+			}
+			v, unexplained := checkExits(h)
+			if v.Pass != tc.explained || (len(unexplained) == 0) != tc.explained {
+				t.Fatalf("exit %d: explained=%v, want %v: %s", tc.exit, v.Pass, tc.explained, v.Detail)
+			}
+			if !tc.explained && !strings.Contains(v.Detail, "node2 exited") {
+				t.Fatalf("the verdict does not name the wrapper and its exit: %s", v.Detail)
+			}
+		})
+	}
+}
+
+// TestTimelineShowsUnexplainedExits: the page lists each unexplained exit
+// and marks it on its node's lane.
+func TestTimelineShowsUnexplainedExits(t *testing.T) {
+	h := cleanHistory()
+	h.Firings = append(h.Firings, Firing{Node: "node2", Start: 4 * sec, End: 5 * sec, Exit: 70})
+	rep := Check(h, Expect{})
+	if rep.Pass || len(rep.Unexplained) != 1 {
+		t.Fatalf("an exit 70 passed: %+v", rep.Verdicts)
+	}
+	dir := t.TempDir()
+	if err := WriteReport(dir, h, rep); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, TimelineFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Unexplained exits", `class="unexplained"`, "unexplained exit 70 of zoo-locked"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("timeline lacks %q", want)
+		}
+	}
+}
+
+func TestFencingNotApplicableWithoutWrites(t *testing.T) {
+	h := cleanHistory()
+	h.Command = []string{"true"}
+	for i := range h.Intervals {
+		h.Intervals[i].Writes = 0
+	}
+	if v := verdict(t, Check(h, Expect{}), "S2"); !v.Pass || !strings.Contains(v.Detail, "not applicable") {
+		t.Fatalf("S2 with nothing written: %+v", v)
+	}
+	if v := verdict(t, Check(cleanHistory(), Expect{}), "S2"); strings.Contains(v.Detail, "not applicable") {
+		t.Fatalf("S2 with writes: %+v", v)
+	}
+}
+
+func TestSummaryCountsCauses(t *testing.T) {
+	h := cleanHistory()
+	h.Faults = []FaultWindow{{Name: "pause holder", Kind: "pause-wrapper", Target: "node2", Start: 2 * sec, End: 4 * sec}}
+	h.Intervals = append(h.Intervals, Interval{Node: "node1", Token: 13, Start: 2500 * time.Millisecond, End: 3500 * time.Millisecond})
+	h.Firings = append(h.Firings, Firing{Node: "node2", Start: 3 * sec, End: 5 * sec, Exit: 79})
+	s := Summarize(h, Check(h, Expect{S1MayFail: true}))
+	if s.FencedBy["pause-wrapper"] != 1 || s.Overlaps != 1 || s.InPause != 1 || s.JobsHeld != 3 {
+		t.Fatalf("summary %+v", s)
+	}
+	table := s.Table(10 * sec)
+	for _, want := range []string{"jobs fenced          1 (pause-wrapper 1)", "1 inside a pause"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+}
+
+// TestCheckersNamedAsTheirVerdicts: the checker table's names are the
+// verdicts' own, each once.
+func TestCheckersNamedAsTheirVerdicts(t *testing.T) {
+	h := cleanHistory()
+	h.Command = []string{"true"}
+	h.Firings[0].Wrapper, h.Firings[1].Wrapper = WrapperZooLocked, RecipeC
+	exp := Expect{}
+	exp.Runs.Min, exp.Runs.Max = 1, 2
+	j := judged{h: h, exp: exp, ivs: h.Intervals, limit: 1, r: &Report{}}
+	seen := map[string]bool{}
+	for _, c := range checkers {
+		if seen[c.name] {
+			t.Errorf("checker %s twice", c.name)
+		}
+		seen[c.name] = true
+		if v, ok := c.judge(j); ok && v.Name != c.name {
+			t.Errorf("checker %s gives the verdict %s", c.name, v.Name)
+		}
+	}
+}

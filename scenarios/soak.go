@@ -1,0 +1,42 @@
+package scenarios
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos"
+)
+
+// Soak is the long run users start with make soak, outside the catalogue
+// make test runs: five nodes for an hour, jobs of minutes as a fleet's
+// maintenance jobs are, waiters that wait as long, random faults sized for
+// ZooKeeper's production timing, which it runs under.
+func Soak() chaos.Scenario {
+	s := chaos.Scenario{Name: "soak", Doc: "Five nodes, an hour, 2-minute jobs and random faults under production timing (tickTime 2 s, 10 s sessions): every exit explained, stale writes refused.",
+		Nodes: 5, Duration: time.Hour, JobLength: 2 * time.Minute, Grandchild: true, WaitTimeout: 30 * time.Minute,
+		Faults: soakFaults, Expect: chaos.Expect{S1MayFail: true}}
+	return s.WithTiming(chaos.ProductionTiming)
+}
+
+// soakFaults draws faults from the whole catalogue, sized for production
+// timing: from a blip of a second to half a minute, a quiet spell of up
+// to a minute between them, and a takeover window after each fault aimed
+// at the holder.
+func soakFaults(rng *rand.Rand, duration time.Duration) []chaos.Step {
+	timeout := chaos.ProductionTiming.SessionTimeout
+	var steps []chaos.Step
+	at := 30 * time.Second
+	for {
+		length := time.Duration(1+rng.IntN(30)) * time.Second
+		if at+length > duration-30*time.Second {
+			return steps
+		}
+		f := randomFault(rng)
+		steps = append(steps, chaos.Step{At: at, For: length, Fault: f})
+		next := at + length + time.Duration(10+rng.IntN(50))*time.Second
+		if l, ok := f.(chaos.HolderLoser); ok && l.AimedAtHolder() {
+			next = max(next, at+timeout+15*time.Second)
+		}
+		at = next
+	}
+}
