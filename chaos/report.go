@@ -53,6 +53,17 @@ func WriteReport(dir string, h *History, rep Report) error {
 type timeline struct {
 	History  *History
 	Report   Report
+	// SpanMs, LeftMargin and PlotWidth let the page's script re-place
+	// every element for a zoomed window; Moments are the fault windows and
+	// leader changes the pointer names.
+	SpanMs     int64
+	LeftMargin int
+	PlotWidth  int
+	Moments    []moment
+	Overlaps   []atRow
+	// LabelsHidden says the fault and leader labels did not fit in a few
+	// rows: the pointer names them instead.
+	LabelsHidden bool
 	Verdicts []verdictRow
 	Faults   []faultRow
 	Width    int
@@ -74,22 +85,39 @@ type lane struct {
 	Jobs []box
 }
 
+// A and B are the element's times in ms, for the page's zoom.
 type box struct {
 	X, Y, W, H int
+	A, B       int64
 	Label      string
 	Class      string
 }
 
 type mark struct {
 	X, Y1, Y2 int
+	A         int64
 	Label     string
 }
 
 // label is a text placed where no other label is.
 type label struct {
 	X, Y  int
+	A     int64
 	Text  string
 	Class string
+}
+
+// moment is what the pointer names at a time: a fault window or a leader.
+type moment struct {
+	A    int64  `json:"a"`
+	B    int64  `json:"b"`
+	Text string `json:"text"`
+}
+
+// atRow is a listed event with the time the page jumps to.
+type atRow struct {
+	At   int64
+	Text string
 }
 
 // verdictRow is a verdict as the page shows it: a verdict the scenario
@@ -105,7 +133,10 @@ type faultRow struct {
 }
 
 const (
-	laneHeight = 34
+	// maxLabelRows bounds the rows of fault labels above the lanes; a
+	// history that needs more (a soak) names faults under the pointer.
+	maxLabelRows = 4
+	laneHeight   = 34
 	leftMargin = 80
 	plotWidth  = 1100
 	rowHeight  = 15
@@ -149,7 +180,9 @@ func newTimeline(h *History, rep Report) timeline {
 		span = time.Second
 	}
 	x := func(d time.Duration) int { return leftMargin + int(float64(plotWidth)*float64(d)/float64(span)) }
-	t := timeline{History: h, Report: rep, Width: leftMargin + plotWidth + 200}
+	t := timeline{History: h, Report: rep, Width: leftMargin + plotWidth + 200,
+		SpanMs: span.Milliseconds(), LeftMargin: leftMargin, PlotWidth: plotWidth}
+	msOf := func(d time.Duration) int64 { return d.Milliseconds() }
 
 	// Above the lanes: a row band for leader labels, then one for fault
 	// labels, each as many rows deep as its labels need.
@@ -171,14 +204,34 @@ func newTimeline(h *History, rep Report) timeline {
 	}
 	leaderRows, nLeader := rows(leaderX, leaderText)
 	faultRows, nFault := rows(faultX, faultText)
-	leadersTop := 14
+	t.LabelsHidden = nFault > maxLabelRows || nLeader > maxLabelRows
+	if t.LabelsHidden {
+		nLeader, nFault = 0, 0
+		leaderRows, faultRows = make([]int, len(leaderRows)), make([]int, len(faultRows))
+	}
+	// The top row names what lies under the pointer.
+	leadersTop := 14 + rowHeight
 	faultsTop := leadersTop + nLeader*rowHeight + 6
 	t.LanesTop = faultsTop + nFault*rowHeight + 8
-	for i := range h.Leaders {
-		t.Labels = append(t.Labels, label{X: leaderX[i] + 2, Y: leadersTop + leaderRows[i]*rowHeight, Text: leaderText[i], Class: "leader-label"})
+	for i, l := range h.Leaders {
+		end := span
+		if i+1 < len(h.Leaders) {
+			end = h.Leaders[i+1].At
+		}
+		t.Moments = append(t.Moments, moment{A: msOf(l.At), B: msOf(end), Text: leaderText[i]})
+		if !t.LabelsHidden {
+			t.Labels = append(t.Labels, label{X: leaderX[i] + 2, Y: leadersTop + leaderRows[i]*rowHeight, A: msOf(l.At), Text: leaderText[i], Class: "leader-label"})
+		}
 	}
-	for i := range h.Faults {
-		t.Labels = append(t.Labels, label{X: faultX[i] + 2, Y: faultsTop + faultRows[i]*rowHeight, Text: faultText[i], Class: "fault-label"})
+	for i, f := range h.Faults {
+		end := f.End
+		if end == 0 {
+			end = span
+		}
+		t.Moments = append(t.Moments, moment{A: msOf(f.opened()), B: msOf(end), Text: faultText[i]})
+		if !t.LabelsHidden {
+			t.Labels = append(t.Labels, label{X: faultX[i] + 2, Y: faultsTop + faultRows[i]*rowHeight, A: msOf(f.opened()), Text: faultText[i], Class: "fault-label"})
+		}
 	}
 
 	laneY := map[string]int{}
@@ -198,31 +251,33 @@ func newTimeline(h *History, rep Report) timeline {
 			if iv.Rejected > 0 {
 				class = "job stale"
 			}
-			t.Lanes[i].Jobs = append(t.Lanes[i].Jobs, box{X: x(iv.Start), Y: t.Lanes[i].Y + 6, W: max(1, x(iv.End)-x(iv.Start)), H: laneHeight - 12,
+			t.Lanes[i].Jobs = append(t.Lanes[i].Jobs, box{X: x(iv.Start), Y: t.Lanes[i].Y + 6, W: max(1, x(iv.End)-x(iv.Start)), H: laneHeight - 12, A: msOf(iv.Start), B: msOf(iv.End),
 				Label: fmt.Sprintf("token %d, %s–%s, %d writes, %d refused", iv.Token, ms(iv.Start), ms(iv.End), iv.Writes, iv.Rejected), Class: class})
 		}
 	}
 	for i, f := range h.Faults {
 		title := fmt.Sprintf("%s, %s–%s %s", faultText[i], ms(f.opened()), ms(f.End), f.Error)
 		t.Windows = append(t.Windows, box{X: x(f.opened()), Y: faultsTop + faultRows[i]*rowHeight + 3, W: max(2, x(f.End)-x(f.opened())),
-			H: lanesBottom - faultsTop - faultRows[i]*rowHeight - 3, Label: title, Class: "fault"})
+			H: lanesBottom - faultsTop - faultRows[i]*rowHeight - 3, A: msOf(f.opened()), B: msOf(f.End), Label: title, Class: "fault"})
 		for _, n := range h.Nodes {
 			if f.Target == n || f.Target == "all nodes" {
 				t.Hits = append(t.Hits, box{X: x(f.opened()), Y: laneY[n] + 2, W: max(2, x(f.End)-x(f.opened())), H: laneHeight - 4,
-					Label: title, Class: "hit"})
+					A: msOf(f.opened()), B: msOf(f.End), Label: title, Class: "hit"})
 			}
 		}
 		t.Faults = append(t.Faults, faultRow{Name: f.Name, Target: f.Target, From: ms(f.opened()), To: ms(f.End), Error: f.Error})
 	}
 	for _, l := range h.Leaders {
-		t.Leaders = append(t.Leaders, mark{X: x(l.At), Y1: leadersTop - 10, Y2: lanesBottom, Label: "leader change"})
+		t.Leaders = append(t.Leaders, mark{X: x(l.At), Y1: leadersTop - 10, Y2: lanesBottom, A: msOf(l.At), Label: "leader change"})
 	}
 	for _, o := range rep.overlapIntervals {
+		text := fmt.Sprintf("overlap %s: %s", ms(o.Duration), strings.Join(o.Nodes, ", "))
 		t.Overlap = append(t.Overlap, box{X: x(o.Start), Y: t.LanesTop - 4, W: max(2, x(o.Start+o.Duration)-x(o.Start)), H: len(h.Nodes)*laneHeight + 4,
-			Label: fmt.Sprintf("overlap %s: %s", ms(o.Duration), strings.Join(o.Nodes, ", ")), Class: "overlap"})
+			A: msOf(o.Start), B: msOf(o.Start + o.Duration), Label: text, Class: "overlap"})
+		t.Overlaps = append(t.Overlaps, atRow{At: msOf(o.Start), Text: fmt.Sprintf("%s at %s", text, ms(o.Start))})
 	}
 	for _, u := range rep.Unexplained {
-		t.Exits = append(t.Exits, box{X: x(u.Firing.End) - 4, Y: laneY[u.Firing.Node] + 2, W: 8, H: laneHeight - 4,
+		t.Exits = append(t.Exits, box{X: x(u.Firing.End) - 4, Y: laneY[u.Firing.Node] + 2, W: 8, H: laneHeight - 4, A: msOf(u.Firing.End), B: -1,
 			Label: fmt.Sprintf("unexplained exit %d of %s at %s", u.Firing.Exit, u.Firing.wrapperName(), ms(u.Firing.End)), Class: "unexplained"})
 	}
 	step := time.Second
@@ -230,7 +285,7 @@ func newTimeline(h *History, rep Report) timeline {
 		step *= 5
 	}
 	for d := time.Duration(0); d <= span; d += step {
-		t.Ticks = append(t.Ticks, mark{X: x(d), Label: fmt.Sprintf("%gs", d.Seconds())})
+		t.Ticks = append(t.Ticks, mark{X: x(d), A: msOf(d), Label: fmt.Sprintf("%gs", d.Seconds())})
 	}
 	for _, v := range rep.Verdicts {
 		row := verdictRow{Verdict: v, Status: "pass", Class: "pass"}
@@ -271,7 +326,7 @@ table{border-collapse:collapse}td,th{padding:.2em .8em;border-bottom:1px solid #
 svg .job{fill:#4a7fd4}svg .stale{fill:#d49a4a}svg .fault{fill:#888;fill-opacity:.14}
 svg .hit{fill:url(#hatch);stroke:#555;stroke-width:1}
 svg .overlap{fill:#e00;fill-opacity:.55}svg .unexplained{fill:#b00;stroke:#000}svg .leader{stroke:#6a2;stroke-dasharray:3 3}
-svg text{font:11px system-ui,sans-serif}svg .leader-label{fill:#3d7a12}svg .fault-label{fill:#444}
+svg text{font:11px system-ui,sans-serif}svg .pointer{fill:#000;font-weight:bold}.controls{font-size:13px}svg .leader-label{fill:#3d7a12}svg .fault-label{fill:#444}
 </style></head><body>
 <h1>{{.History.Scenario}} — {{if .Report.Pass}}<span class="pass">pass</span>{{else}}<span class="FAIL">FAIL</span>{{end}}</h1>
 <p>Seed {{.History.Seed}}, {{len .History.Nodes}} nodes, {{.History.Backend}} backend, session timeout {{.History.SessionTimeout}},
@@ -280,24 +335,79 @@ svg text{font:11px system-ui,sans-serif}svg .leader-label{fill:#3d7a12}svg .faul
 {{range .Verdicts}}<tr><td>{{.Name}}</td><td>{{.Title}}</td><td class="{{.Class}}">{{.Status}}</td><td>{{.Detail}}</td></tr>
 {{end}}</table>
 <h2>Timeline</h2>
-<p>Blue: a job holding the lock (hover for its token); orange: a job whose writes were refused as stale; grey: a fault's window, named above it, with the lane of the node it hit hatched; red: overlaps; dashed green: leader changes.</p>
-<svg xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}">
-<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f3e3c0"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b08a3a" stroke-width="2"/></pattern></defs>
-{{range .Windows}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
-{{end}}{{range .Hits}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
-{{end}}{{range .Lanes}}<text class="lane-label" x="4" y="{{.Y}}" dy="20">{{.Name}}</text>
-{{range .Jobs}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
-{{end}}{{end}}{{range .Overlap}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
-{{end}}{{range .Exits}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
-{{end}}{{range .Leaders}}<line class="leader" x1="{{.X}}" y1="{{.Y1}}" x2="{{.X}}" y2="{{.Y2}}"><title>{{.Label}}</title></line>
-{{end}}{{range .Labels}}<text class="{{.Class}}" x="{{.X}}" y="{{.Y}}">{{.Text}}</text>
-{{end}}{{range .Ticks}}<text class="tick" x="{{.X}}" y="{{$.Height}}" dy="-4">{{.Label}}</text>
-{{end}}</svg>
+<p>Blue: a job holding the lock (hover for its token); orange: a job whose writes were refused as stale; grey: a fault's window, with the lane of the node it hit hatched; red: overlaps; dark red marks: unexplained exits; dashed green: leader changes. The top line names the faults and the leader under the pointer.</p>
+<p class="controls">Window: from <input id="from" size="8"> s to <input id="to" size="8"> s <button id="show">show</button> <button id="all">whole run</button> — or drag across the chart to zoom into a window.{{if .LabelsHidden}} Fault names: point at the chart.{{end}}</p>
+<svg id="chart" xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}">
+<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f3e3c0"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b08a3a" stroke-width="2"/></pattern>
+<clipPath id="plot"><rect x="{{.LeftMargin}}" y="0" width="{{.PlotWidth}}" height="{{.Height}}"/></clipPath></defs>
+<text id="pointer" class="pointer" x="{{.LeftMargin}}" y="14"></text>
+<g clip-path="url(#plot)">
+{{range .Windows}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" data-a="{{.A}}" data-b="{{.B}}"><title>{{.Label}}</title></rect>
+{{end}}{{range .Hits}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" data-a="{{.A}}" data-b="{{.B}}"><title>{{.Label}}</title></rect>
+{{end}}{{range .Lanes}}{{range .Jobs}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" data-a="{{.A}}" data-b="{{.B}}"><title>{{.Label}}</title></rect>
+{{end}}{{end}}{{range .Overlap}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" data-a="{{.A}}" data-b="{{.B}}"><title>{{.Label}}</title></rect>
+{{end}}{{range .Exits}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" data-a="{{.A}}" data-b="{{.B}}"><title>{{.Label}}</title></rect>
+{{end}}{{range .Leaders}}<line class="leader" x1="{{.X}}" y1="{{.Y1}}" x2="{{.X}}" y2="{{.Y2}}" data-a="{{.A}}"><title>{{.Label}}</title></line>
+{{end}}{{range .Labels}}<text class="{{.Class}}" x="{{.X}}" y="{{.Y}}" data-a="{{.A}}">{{.Text}}</text>
+{{end}}</g>
+{{range .Lanes}}<text class="lane-label" x="4" y="{{.Y}}" dy="20">{{.Name}}</text>
+{{end}}<g id="ticks">{{range .Ticks}}<text class="tick" x="{{.X}}" y="{{$.Height}}" dy="-4">{{.Label}}</text>
+{{end}}</g></svg>
+{{if .Overlaps}}<h2>Overlaps</h2>
+<ul>{{range .Overlaps}}<li><a href="#chart" data-at="{{.At}}">{{.Text}}</a></li>
+{{end}}</ul>{{end}}
 {{if .Report.Unexplained}}<h2>Unexplained exits</h2>
 <p>Wrapper exits nothing in the history accounts for (dark red marks on the lanes).</p>
 <table><tr><th>node</th><th>wrapper</th><th>exit</th><th>at</th><th>faults around it</th></tr>
-{{range .Report.Unexplained}}<tr class="FAIL"><td>{{.Firing.Node}}</td><td>{{.Firing.Wrapper}}</td><td>{{.Firing.Exit}}</td><td>{{.Firing.End}}</td><td>{{range .Faults}}{{.}} {{end}}</td></tr>
+{{range .Report.Unexplained}}<tr class="FAIL"><td>{{.Firing.Node}}</td><td>{{.Firing.Wrapper}}</td><td>{{.Firing.Exit}}</td><td><a href="#chart" data-at="{{.Firing.End.Milliseconds}}">{{.Firing.End.Milliseconds}} ms</a></td><td>{{range .Faults}}{{.}} {{end}}</td></tr>
 {{end}}</table>{{end}}
+<script>
+(function () {
+  const svg = document.getElementById('chart'), L = {{.LeftMargin}}, W = {{.PlotWidth}}, span = {{.SpanMs}};
+  const moments = {{.Moments}} || [];
+  const pointer = document.getElementById('pointer'), fromBox = document.getElementById('from'), toBox = document.getElementById('to');
+  let from = 0, to = span;
+  const x = ms => L + W * (ms - from) / (to - from);
+  function place() {
+    for (const el of svg.querySelectorAll('[data-a]')) {
+      const a = +el.dataset.a;
+      if (el.tagName === 'line') { el.setAttribute('x1', x(a)); el.setAttribute('x2', x(a)); continue; }
+      if (el.tagName === 'text') { el.setAttribute('x', x(a) + 2); continue; }
+      const b = +el.dataset.b;
+      if (b < 0) { el.setAttribute('x', x(a) - 4); continue; }
+      el.setAttribute('x', x(a));
+      el.setAttribute('width', Math.max(el.classList.contains('job') ? 1 : 2, x(b) - x(a)));
+    }
+    const ticks = document.getElementById('ticks');
+    while (ticks.firstChild) ticks.removeChild(ticks.firstChild);
+    let step = 1;
+    for (const m of [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 60000, 120000, 300000, 600000]) { step = m; if ((to - from) / m <= 12) break; }
+    for (let t = Math.ceil(from / step) * step; t <= to; t += step) {
+      const tick = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+      tick.setAttribute('class', 'tick'); tick.setAttribute('x', x(t)); tick.setAttribute('y', svg.getAttribute('height')); tick.setAttribute('dy', '-4');
+      tick.textContent = t >= 1000 ? (t / 1000) + 's' : t + ' ms';
+      ticks.appendChild(tick);
+    }
+    fromBox.value = (from / 1000).toFixed(3); toBox.value = (to / 1000).toFixed(3);
+  }
+  function view(a, b) { from = Math.max(0, Math.min(a, b)); to = Math.min(span, Math.max(a, b)); if (to - from < 10) to = from + 10; place(); }
+  window.focusAt = ms => view(ms - 2000, ms + 2000);
+  const msAt = e => from + (e.clientX - svg.getBoundingClientRect().left - L) * (to - from) / W;
+  svg.addEventListener('mousemove', e => {
+    const ms = msAt(e);
+    if (ms < from || ms > to) { pointer.textContent = ''; return; }
+    const here = moments.filter(m => m.a <= ms && ms <= m.b).map(m => m.text);
+    pointer.textContent = Math.round(ms) + ' ms: ' + (here.length ? here.join('; ') : 'no fault');
+  });
+  let dragFrom = null;
+  svg.addEventListener('mousedown', e => { dragFrom = msAt(e); });
+  svg.addEventListener('mouseup', e => { const end = msAt(e); if (dragFrom !== null && Math.abs(end - dragFrom) > (to - from) / 200) view(dragFrom, end); dragFrom = null; });
+  document.getElementById('show').onclick = () => view(+fromBox.value * 1000, +toBox.value * 1000);
+  document.getElementById('all').onclick = () => view(0, span);
+  for (const a of document.querySelectorAll('a[data-at]')) a.onclick = () => focusAt(+a.dataset.at);
+  fromBox.value = '0.000'; toBox.value = (span / 1000).toFixed(3);
+})();
+</script>
 <h2>Faults</h2>
 <table><tr><th>fault</th><th>target</th><th>from</th><th>to</th><th></th></tr>
 {{range .Faults}}<tr><td>{{.Name}}</td><td>{{.Target}}</td><td>{{.From}}</td><td>{{.To}}</td><td>{{.Error}}</td></tr>

@@ -3,6 +3,7 @@ package chaos
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,4 +121,118 @@ func TestTimelineReadsAtAGlance(t *testing.T) {
 
 func htmlUnescape(s string) string {
 	return strings.NewReplacer("&quot;", `"`, "&amp;", "&", "&lt;", "<", "&gt;", ">", "&#39;", "'").Replace(s)
+}
+
+// soakCheck runs in a long history's page: what overprints, what the
+// pointer names over a fault window, a job's width before and after
+// zooming to it, and the links that jump to listed moments.
+const soakCheck = `<pre id="page-check"></pre><script>
+const svg = document.getElementById('chart');
+const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent).map(t => ({t: t.textContent, b: t.getBBox()}));
+const overprinted = [];
+for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+  const a = texts[i].b, b = texts[j].b;
+  if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
+    overprinted.push(texts[i].t + ' / ' + texts[j].t);
+}
+const r = svg.getBoundingClientRect();
+const win = svg.querySelector('rect.fault');
+const mid = +win.getAttribute('x') + (+win.getAttribute('width')) / 2;
+svg.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + mid, clientY: r.top + 60, bubbles: true}));
+const pointed = document.getElementById('pointer').textContent;
+const job = svg.querySelector('rect.job');
+const before = +job.getAttribute('width');
+document.querySelector('a[data-at]').click();
+const zoomedFrom = document.getElementById('from').value;
+focusAt(+job.dataset.a);
+const after = +job.getAttribute('width');
+const links = document.querySelectorAll('a[data-at]').length;
+const faultLabels = svg.querySelectorAll('text.fault-label').length;
+document.getElementById('page-check').textContent = JSON.stringify({overprinted, pointed, faultName: win.querySelector('title').textContent, before, after, links, faultLabels, zoomedFrom});
+</script>`
+
+// TestTimelineReadsAtSoakLength renders a 10-minute, 5-node history with
+// 117 faults in headless Chromium: nothing overprints, the pointer names
+// the fault under it instead of rows of labels, zooming into a window
+// widens what is in it, and each overlap and unexplained exit is a link
+// that jumps to its moment.
+func TestTimelineReadsAtSoakLength(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs headless Chromium: make test")
+	}
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
+	}
+	h := &History{Scenario: "random", Seed: 61, Backend: "container", Duration: 10 * time.Minute, SessionTimeout: 3 * time.Second,
+		KillGrace: 500 * time.Millisecond, Nodes: []string{"node1", "node2", "node3", "node4", "node5"}}
+	at := time.Second
+	for i := 0; at < h.Duration-time.Second; i++ {
+		n := h.Nodes[i%5]
+		h.Intervals = append(h.Intervals, Interval{Node: n, Token: int64(100 + i), Start: at, End: at + 4*time.Second, Writes: 40})
+		h.Firings = append(h.Firings, Firing{Node: n, Start: at - 50*time.Millisecond, End: at + 4050*time.Millisecond})
+		at += 4*time.Second + 10*time.Millisecond
+	}
+	kinds := []string{"partition", "pause-wrapper", "kill-server", "slow", "quorum-loss"}
+	for i := range 117 {
+		start := time.Duration(i) * 5 * time.Second
+		h.Faults = append(h.Faults, FaultWindow{Name: fmt.Sprintf("fault %d (%s)", i, kinds[i%5]), Kind: kinds[i%5], Target: h.Nodes[i%5],
+			Began: start, Start: start, End: start + 2*time.Second})
+	}
+	// One overlap and one unexplained exit to list.
+	h.Intervals[10].End += time.Second
+	h.Firings = append(h.Firings, Firing{Node: "node3", Start: 300 * time.Second, End: 301 * time.Second, Exit: 70})
+	rep := Check(h, Expect{S1MayFail: true})
+	dir := t.TempDir()
+	if err := WriteReport(dir, h, rep); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, TimelineFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := filepath.Join(dir, "probe.html")
+	if err := os.WriteFile(probe, []byte(strings.Replace(string(page), "</body>", soakCheck+"</body>", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir="+filepath.Join(dir, "profile"),
+		"--dump-dom", "file://"+probe).Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	m := regexp.MustCompile(`(?s)<pre id="page-check">(.*?)</pre>`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("the page's check did not run:\n%.2000s", out)
+	}
+	var seen struct {
+		Overprinted []string `json:"overprinted"`
+		Pointed     string   `json:"pointed"`
+		FaultName   string   `json:"faultName"`
+		Before      float64  `json:"before"`
+		After       float64  `json:"after"`
+		Links       int      `json:"links"`
+		FaultLabels int      `json:"faultLabels"`
+		ZoomedFrom  string   `json:"zoomedFrom"`
+	}
+	if err := json.Unmarshal([]byte(htmlUnescape(string(m[1]))), &seen); err != nil {
+		t.Fatalf("page check: %v: %s", err, m[1])
+	}
+	if len(seen.Overprinted) > 0 {
+		t.Errorf("labels print over each other: %q", seen.Overprinted[:min(5, len(seen.Overprinted))])
+	}
+	t.Logf("pointer: %q; job %v px, zoomed %v px; %d links", seen.Pointed, seen.Before, seen.After, seen.Links)
+	if seen.FaultLabels != 0 {
+		t.Errorf("%d fault labels stacked above the lanes; the pointer should name them", seen.FaultLabels)
+	}
+	if !strings.Contains(seen.Pointed, "fault 0 (partition)") {
+		t.Errorf("the pointer over the first fault window reads %q", seen.Pointed)
+	}
+	if seen.After < 20*seen.Before {
+		t.Errorf("zooming to a 4 s window widened a job from %v px to %v px only", seen.Before, seen.After)
+	}
+	if seen.Links != 2 || seen.ZoomedFrom == "0.000" {
+		t.Errorf("%d links to listed moments (want the overlap and the unexplained exit); following one shows from %s s", seen.Links, seen.ZoomedFrom)
+	}
 }

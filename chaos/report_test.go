@@ -12,10 +12,11 @@ import (
 
 type svgDoc struct {
 	XMLName xml.Name  `xml:"svg"`
-	Rects   []svgRect `xml:"rect"`
-	Lines   []struct {
+	// The chart's time-placed elements sit in one clipped group.
+	Rects []svgRect `xml:"g>rect"`
+	Lines []struct {
 		Class string `xml:"class,attr"`
-	} `xml:"line"`
+	} `xml:"g>line"`
 }
 
 type svgRect struct {
