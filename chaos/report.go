@@ -51,8 +51,8 @@ func WriteReport(dir string, h *History, rep Report) error {
 
 // timeline is the SVG's geometry, computed here so the template stays dumb.
 type timeline struct {
-	History  *History
-	Report   Report
+	History *History
+	Report  Report
 	// SpanMs, LeftMargin and PlotWidth let the page's script re-place
 	// every element for a zoomed window; Moments are the fault windows and
 	// leader changes the pointer names.
@@ -64,19 +64,19 @@ type timeline struct {
 	// LabelsHidden says the fault and leader labels did not fit in a few
 	// rows: the pointer names them instead.
 	LabelsHidden bool
-	Verdicts []verdictRow
-	Faults   []faultRow
-	Width    int
-	Height   int
-	Lanes    []lane
-	Windows  []box // fault windows, across the lanes
-	Hits     []box // the lane of the node a fault hit
-	Labels   []label
-	Leaders  []mark
-	Overlap  []box
-	Exits    []box // unexplained exits, on their node's lane
-	Ticks    []mark
-	LanesTop int
+	Verdicts     []verdictRow
+	Faults       []faultRow
+	Width        int
+	Height       int
+	Lanes        []lane
+	Windows      []box // fault windows, across the lanes
+	Hits         []box // the lane of the node a fault hit
+	Labels       []label
+	Leaders      []mark
+	Overlap      []box
+	Exits        []box // unexplained exits, on their node's lane
+	Ticks        []mark
+	LanesTop     int
 }
 
 type lane struct {
@@ -137,10 +137,10 @@ const (
 	// history that needs more (a soak) names faults under the pointer.
 	maxLabelRows = 4
 	laneHeight   = 34
-	leftMargin = 80
-	plotWidth  = 1100
-	rowHeight  = 15
-	charWidth  = 6.6 // of the 11px labels, generous: labels must never touch
+	leftMargin   = 80
+	plotWidth    = 1100
+	rowHeight    = 15
+	charWidth    = 6.6 // of the 11px labels, generous: labels must never touch
 )
 
 // ms prints a duration in whole milliseconds.

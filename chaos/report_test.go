@@ -11,7 +11,7 @@ import (
 )
 
 type svgDoc struct {
-	XMLName xml.Name  `xml:"svg"`
+	XMLName xml.Name `xml:"svg"`
 	// The chart's time-placed elements sit in one clipped group.
 	Rects []svgRect `xml:"g>rect"`
 	Lines []struct {
