@@ -127,7 +127,7 @@ func readLedger(conn *zk.Conn, parent string) (ledger, *zk.Stat, error) {
 // transaction with extra, after a check that our contender still exists
 // when guarded: a holder that lost the lock writes nothing. A concurrent
 // writer (another --limit holder) makes it read and apply again.
-func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra ...any) error {
+func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra func() ([]any, error)) error {
 	conn := m.s.Conn()
 	ledgerPath := ledgerPath(m.parent)
 	for attempt := 0; ; attempt++ {
@@ -167,7 +167,14 @@ func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra ...any) e
 		} else {
 			ops = append(ops, &zk.SetDataRequest{Path: ledgerPath, Data: data, Version: stat.Version})
 		}
-		ops = append(ops, extra...)
+		if extra != nil {
+			// Made anew each attempt: the record may exist since the last.
+			more, err := extra()
+			if err != nil {
+				return err
+			}
+			ops = append(ops, more...)
+		}
 		// Made again after a dropped connection, a transaction that took
 		// effect fails its version check or its create, and is read and
 		// made anew like one that raced another holder: every change is
@@ -199,7 +206,7 @@ func (m *Mutex) recordStart(e RunEntry) error {
 		if !slices.ContainsFunc(l.Runs, func(r RunEntry) bool { return r.ID == e.ID }) {
 			l.Runs = append(l.Runs, e)
 		}
-	}, true)
+	}, true, nil)
 }
 
 // recordEnd completes run id in the ledger, and with rec writes the slot
@@ -207,13 +214,12 @@ func (m *Mutex) recordStart(e RunEntry) error {
 // lost its lock completes its entry unguarded where the session still
 // serves; where it does not, the entry stays open and reads as lost.
 func (m *Mutex) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guarded bool) error {
-	var extra []any
+	var extra func() ([]any, error)
 	if rec != nil {
-		op, err := m.slotRecordOp(*rec)
-		if err != nil {
-			return err
+		extra = func() ([]any, error) {
+			op, err := m.slotRecordOp(*rec)
+			return []any{op}, err
 		}
-		extra = append(extra, op)
 	}
 	return m.updateLedger(func(l *ledger) {
 		for i := range l.Runs {
@@ -226,7 +232,7 @@ func (m *Mutex) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guard
 		e := RunEntry{ID: id}
 		end(&e)
 		l.Runs = append(l.Runs, e)
-	}, guarded, extra...)
+	}, guarded, extra)
 }
 
 // oldLayoutDeletes removes what releases before the ledger moved kept under

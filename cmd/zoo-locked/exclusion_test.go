@@ -164,12 +164,11 @@ func TestOldLayoutMovesBeside(t *testing.T) {
 	now := time.Now().UTC()
 	rec, _ := json.Marshal(lock.SlotRecord{Host: "old", Pid: 1, Schedule: lock.Every{Period: time.Hour}.String(),
 		SlotStart: now.Truncate(time.Hour), SlotEnd: now.Truncate(time.Hour).Add(time.Hour), Start: now, End: now, Token: 1})
-	for p, data := range map[string][]byte{
-		"/zoo-locked/upgraded":          nil,
-		"/zoo-locked/upgraded/runs":     []byte(`{"runs":[]}`),
-		"/zoo-locked/upgraded/last-run": rec,
-	} {
-		if _, err := c.Create(p, data, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+	for _, node := range []struct {
+		path string
+		data []byte
+	}{{"/zoo-locked/upgraded", nil}, {"/zoo-locked/upgraded/runs", []byte(`{"runs":[]}`)}, {"/zoo-locked/upgraded/last-run", rec}} {
+		if _, err := c.Create(node.path, node.data, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			t.Fatal(err)
 		}
 	}
