@@ -126,102 +126,128 @@ func readLedger(conn *zk.Conn, parent string) (ledger, *zk.Stat, error) {
 // updateLedger applies change to the ledger and writes it in one
 // transaction with extra, after a check that our contender still exists
 // when guarded: a holder that lost the lock writes nothing. A concurrent
-// writer (another --limit holder) makes it read and apply again.
-func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra func() ([]any, error)) error {
-	conn := m.s.Conn()
-	ledgerPath := ledgerPath(m.parent)
+// writer (another --limit holder) makes it read and apply again. base,
+// when set, is the ledger as this run last wrote it: the first attempt
+// builds on it without a read (a writer since fails the version check).
+// willWrite, when set, learns what is about to be written, before the
+// answer. It returns the ledger as written.
+func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra func() ([]any, error), base *writtenLedger, willWrite func(writtenLedger)) (writtenLedger, error) {
 	for attempt := 0; ; attempt++ {
 		var l ledger
 		var stat *zk.Stat
 		var err error
-		if cached := m.written; cached != nil && attempt == 0 {
-			// The run's own last write: no read on the path from the
-			// job's end to the release; a writer since fails the version.
-			l, stat = ledger{Runs: slices.Clone(cached.l.Runs)}, &zk.Stat{Version: cached.version}
+		if base != nil && attempt == 0 {
+			l, stat = ledger{Runs: slices.Clone(base.l.Runs)}, &zk.Stat{Version: base.version}
 		} else {
 			err = m.s.retry(context.Background(), "read the run ledger", func() (err error) {
-				l, stat, err = readLedger(conn, m.parent)
+				l, stat, err = readLedger(m.s.Conn(), m.parent)
 				return err
 			})
 		}
 		if err != nil && !errors.Is(err, ErrUnreadableRecord) {
-			return err
+			return writtenLedger{}, err
 		}
 		// An unreadable ledger is started afresh: it is ours to keep.
-		change(&l)
-		if over := len(l.Runs) - LedgerSize; over > 0 {
-			l.Runs = l.Runs[over:]
-		}
-		data, err := json.Marshal(l)
+		ops, after, err := m.ledgerOps(l, stat, change, guarded, extra)
 		if err != nil {
-			return err
+			return writtenLedger{}, err
 		}
-		var ops []any
-		if guarded {
-			ops = append(ops, &zk.CheckVersionRequest{Path: m.node, Version: -1})
-		}
-		if stat == nil {
-			ops = append(ops, m.recordsCreate()...)
-			ops = append(ops, &zk.CreateRequest{Path: ledgerPath, Data: data, Acl: m.acl.node})
-			ops = append(ops, m.oldLayoutDeletes()...)
-		} else {
-			ops = append(ops, &zk.SetDataRequest{Path: ledgerPath, Data: data, Version: stat.Version})
-		}
-		if extra != nil {
-			// Made anew each attempt: the record may exist since the last.
-			more, err := extra()
-			if err != nil {
-				return err
-			}
-			ops = append(ops, more...)
+		if willWrite != nil {
+			willWrite(after)
 		}
 		// Made again after a dropped connection, a transaction that took
 		// effect fails its version check or its create, and is read and
 		// made anew like one that raced another holder: every change is
 		// idempotent.
 		err = m.s.retry(context.Background(), "write the run ledger", func() error {
-			_, err := conn.Multi(ops...)
+			_, err := m.s.Conn().Multi(ops...)
 			return err
 		})
-		raced := errors.Is(err, zk.ErrBadVersion) || errors.Is(err, zk.ErrNodeExists)
 		if err == nil {
-			version := int32(0)
-			if stat != nil {
-				version = stat.Version + 1
-			}
-			m.written = &writtenLedger{l: l, version: version}
+			return after, nil
 		}
-		if err == nil || !raced || attempt >= 5 {
-			if err != nil {
-				return fmt.Errorf("write the run ledger of %s: %w", path.Base(m.parent), err)
-			}
-			return nil
+		if !ledgerRaced(err) || attempt >= 5 {
+			return writtenLedger{}, fmt.Errorf("write the run ledger of %s: %w", path.Base(m.parent), err)
 		}
 	}
 }
 
-// recordStart adds a run to the ledger as the job starts.
-func (m *Mutex) recordStart(e RunEntry) error {
+// ledgerRaced says a ledger transaction failed for a write since its read.
+func ledgerRaced(err error) bool {
+	return errors.Is(err, zk.ErrBadVersion) || errors.Is(err, zk.ErrNodeExists) || errors.Is(err, zk.ErrNoNode)
+}
+
+// ledgerOps is the transaction that writes change applied to l (read at
+// stat; nil: no ledger yet), and the ledger as it will then be.
+func (m *Mutex) ledgerOps(l ledger, stat *zk.Stat, change func(*ledger), guarded bool, extra func() ([]any, error)) ([]any, writtenLedger, error) {
+	change(&l)
+	if over := len(l.Runs) - LedgerSize; over > 0 {
+		l.Runs = l.Runs[over:]
+	}
+	data, err := json.Marshal(l)
+	if err != nil {
+		return nil, writtenLedger{}, err
+	}
+	var ops []any
+	if guarded {
+		ops = append(ops, &zk.CheckVersionRequest{Path: m.node, Version: -1})
+	}
+	after := writtenLedger{l: l}
+	if stat == nil {
+		ops = append(ops, m.recordsCreate()...)
+		ops = append(ops, &zk.CreateRequest{Path: ledgerPath(m.parent), Data: data, Acl: m.acl.node})
+		ops = append(ops, m.oldLayoutDeletes()...)
+	} else {
+		ops = append(ops, &zk.SetDataRequest{Path: ledgerPath(m.parent), Data: data, Version: stat.Version})
+		after.version = stat.Version + 1
+	}
+	if extra != nil {
+		// Made anew each attempt: the record may exist since the last.
+		more, err := extra()
+		if err != nil {
+			return nil, writtenLedger{}, err
+		}
+		ops = append(ops, more...)
+	}
+	return ops, after, nil
+}
+
+// recordStart adds a run to the ledger as the job starts; willWrite
+// learns the ledger it is about to write.
+func (m *Mutex) recordStart(e RunEntry, willWrite func(writtenLedger)) (writtenLedger, error) {
 	return m.updateLedger(func(l *ledger) {
 		if !slices.ContainsFunc(l.Runs, func(r RunEntry) bool { return r.ID == e.ID }) {
 			l.Runs = append(l.Runs, e)
 		}
-	}, true, nil)
+	}, true, nil, nil, willWrite)
 }
 
 // recordEnd completes run id in the ledger, and with rec writes the slot
-// record in the same transaction (one quorum write for both). A run that
-// lost its lock completes its entry unguarded where the session still
-// serves; where it does not, the entry stays open and reads as lost.
-func (m *Mutex) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guarded bool) error {
-	var extra func() ([]any, error)
-	if rec != nil {
-		extra = func() ([]any, error) {
-			op, err := m.slotRecordOp(*rec)
-			return []any{op}, err
-		}
+// record in the same transaction (one quorum write for both), building on
+// base when set. A run that lost its lock completes its entry unguarded
+// where the session still serves; where it does not, the entry stays open
+// and reads as lost.
+func (m *Mutex) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guarded bool, base *writtenLedger) error {
+	_, err := m.updateLedger(m.endChange(id, end), guarded, m.recordOp(rec), base, nil)
+	return err
+}
+
+// endBehind makes the end's transaction once, built on the start's write
+// that may still be in flight: the server applies a session's requests in
+// order, so the end lands right behind the start instead of a round trip
+// later. Any failure is the caller's to redo with recordEnd once the
+// start has answered.
+func (m *Mutex) endBehind(start writtenLedger, id string, end func(*RunEntry), rec *SlotRecord) error {
+	ops, _, err := m.ledgerOps(ledger{Runs: slices.Clone(start.l.Runs)}, &zk.Stat{Version: start.version}, m.endChange(id, end), true, m.recordOp(rec))
+	if err != nil {
+		return err
 	}
-	return m.updateLedger(func(l *ledger) {
+	_, err = m.s.Conn().Multi(ops...)
+	return err
+}
+
+func (m *Mutex) endChange(id string, end func(*RunEntry)) func(*ledger) {
+	return func(l *ledger) {
 		for i := range l.Runs {
 			if l.Runs[i].ID == id {
 				end(&l.Runs[i])
@@ -232,7 +258,17 @@ func (m *Mutex) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guard
 		e := RunEntry{ID: id}
 		end(&e)
 		l.Runs = append(l.Runs, e)
-	}, guarded, extra)
+	}
+}
+
+func (m *Mutex) recordOp(rec *SlotRecord) func() ([]any, error) {
+	if rec == nil {
+		return nil
+	}
+	return func() ([]any, error) {
+		op, err := m.slotRecordOp(*rec)
+		return []any{op}, err
+	}
 }
 
 // oldLayoutDeletes removes what releases before the ledger moved kept under

@@ -36,8 +36,6 @@ type Mutex struct {
 	// Lock or TryLock (the wrapper does): closing deletes the contender in
 	// the same write, so Lock leaves it instead of paying a delete first.
 	endsSession bool
-	// written is the ledger as this run last wrote it (ledger.go).
-	written *writtenLedger
 
 	node      string
 	token     int64

@@ -190,7 +190,7 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 			if err := m.TryLock(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			if err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}); err != nil {
+			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}, nil); err != nil {
 				t.Fatal(err)
 			}
 			l, _, err := readLedger(observer, m.parent)
@@ -204,7 +204,7 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 			if err := m.TryLock(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			if err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}); err != nil {
+			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -215,12 +215,12 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 			if err := m.TryLock(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			if err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}); err != nil {
+			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}, nil); err != nil {
 				t.Fatal(err)
 			}
 			exit := 0
 			rec := SlotRecord{Schedule: "1h", Token: m.Token()}
-			if err := m.recordEnd("run-1", func(e *RunEntry) { e.Exit = &exit; e.Ending = EndExited; now := time.Now(); e.End = &now }, &rec, true); err != nil {
+			if err := m.recordEnd("run-1", func(e *RunEntry) { e.Exit = &exit; e.Ending = EndExited; now := time.Now(); e.End = &now }, &rec, true, nil); err != nil {
 				t.Fatal(err)
 			}
 		}},

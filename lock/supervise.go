@@ -23,16 +23,25 @@ func run(cfg Config, s *Session, m *Mutex, c *child, clock clockError, slot *slo
 	}
 	res := Result{Ran: true, Token: m.Token(), ID: entry.ID, Start: cfg.Clock()}
 	// The entry is written while the job starts: the job does not wait
-	// for it, and its completion waits for it.
-	started := make(chan error, 1)
-	go func() { started <- m.recordStart(entry) }()
+	// for it, and its completion goes out behind it.
+	type written struct {
+		ledger writtenLedger
+		err    error
+	}
+	started := make(chan written, 1)
+	writing := make(chan writtenLedger, 1)
+	go func() {
+		l, err := m.recordStart(entry, func(l writtenLedger) {
+			select {
+			case writing <- l:
+			default: // a retry: the first attempt's ledger was taken
+			}
+		})
+		started <- written{l, err}
+	}()
 	status, ending, err := supervise(cfg, s, m, c, entry.ID)
 	res.Status, res.Ending, res.End = status, ending, cfg.Clock()
 	timing.lap("job")
-	if serr := <-started; serr != nil {
-		cfg.Logger.Warn("run ledger: the run's start could not be written", "lock", cfg.Name, "err", serr)
-	}
-	timing.lap("ledger start (beside the job)")
 	end := clock.now()
 	complete := func(e *RunEntry) {
 		*e = entry
@@ -46,18 +55,43 @@ func run(cfg Config, s *Session, m *Mutex, c *child, clock clockError, slot *slo
 		rec = &SlotRecord{Host: host, Pid: os.Getpid(), Schedule: cfg.OncePer.String(), SlotStart: slot.start, SlotEnd: slot.end,
 			Fired: slot.fired, Start: entry.Start, End: end, Token: m.Token()}
 	}
+	// startWritten waits for the start's answer, and is the base the end
+	// builds on.
+	startWritten := func() *writtenLedger {
+		w := <-started
+		timing.lap("ledger start")
+		if w.err != nil {
+			cfg.Logger.Warn("run ledger: the run's start could not be written", "lock", cfg.Name, "err", w.err)
+			return nil
+		}
+		return &w.ledger
+	}
 	if err != nil {
 		// The lock is lost: the entry is completed, unguarded, only if the
 		// session still serves soon; else it stays open and reads as lost.
+		base := startWritten()
 		done := make(chan error, 1)
-		go func() { done <- m.recordEnd(entry.ID, complete, nil, false) }()
+		go func() { done <- m.recordEnd(entry.ID, complete, nil, false, base) }()
 		select {
 		case <-done:
 		case <-time.After(min(2*time.Second, s.Timeout()/2)):
 		}
 		return res, err
 	}
-	werr := m.recordEnd(entry.ID, complete, rec, true)
+	var werr error
+	select {
+	case l := <-writing:
+		// The start is on its way: the end follows it in the same
+		// session's order, without waiting for its answer.
+		if werr = m.endBehind(l, entry.ID, complete, rec); werr != nil {
+			werr = m.recordEnd(entry.ID, complete, rec, true, startWritten())
+		} else {
+			startWritten()
+		}
+	case w := <-started:
+		started <- w
+		werr = m.recordEnd(entry.ID, complete, rec, true, startWritten())
+	}
 	timing.lap("ledger end")
 	if werr != nil {
 		if rec != nil {
