@@ -2,6 +2,8 @@ package lock
 
 import (
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
 // clockError is how far this host's wall clock is from the ensemble's: the
@@ -39,7 +41,7 @@ func slotLead(start, end time.Time) time.Duration {
 }
 
 // slotOf is the slot a firing at fired (ensemble time) belongs to.
-func slotOf(s Schedule, fired time.Time) (start, end time.Time) {
+func slotOf(s schedule.Schedule, fired time.Time) (start, end time.Time) {
 	start, end = s.Slot(fired)
 	if end.Sub(fired) <= slotLead(start, end) {
 		return s.Slot(end)

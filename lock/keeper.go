@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/lock/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -182,7 +183,7 @@ func (k *keeper) exitStatus() int {
 func (k *keeper) terminate(signals <-chan os.Signal) {
 	k.signalTree(syscall.SIGTERM)
 	deadline := time.Now().Add(k.grace)
-	for time.Now().Before(deadline) && len(Descendants(k.self)) > 0 {
+	for time.Now().Before(deadline) && len(proc.Descendants(k.self)) > 0 {
 		select {
 		case sig := <-signals:
 			if sig == sigKillNow {
@@ -209,7 +210,7 @@ func (k *keeper) killAll() {
 // (some may have left the group); it returns how many processes remain.
 func (k *keeper) signalTree(sig syscall.Signal) int {
 	_ = syscall.Kill(-k.job, sig) // ESRCH: the group is already empty
-	pids := Descendants(k.self)
+	pids := proc.Descendants(k.self)
 	for _, pid := range pids {
 		_ = syscall.Kill(pid, sig) // ESRCH: it just exited
 	}

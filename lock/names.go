@@ -2,9 +2,7 @@ package lock
 
 import (
 	"fmt"
-	"net"
 	"path"
-	"strconv"
 	"strings"
 	"unicode"
 )
@@ -36,55 +34,6 @@ func ValidateName(name string) error {
 		}
 	}
 	return nil
-}
-
-// ConnectString is a parsed "host:port,host:port/chroot".
-type ConnectString struct {
-	Servers []string
-	Chroot  string // "" or "/a/b"
-}
-
-// ParseConnectString parses the usual ZooKeeper connect string. A host
-// without a port gets 2181; IPv6 hosts are written [::1]:2181.
-func ParseConnectString(s string) (ConnectString, error) {
-	var cs ConnectString
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return cs, fmt.Errorf("%w: empty connect string; want host:port[,host:port...][/chroot]", ErrUsage)
-	}
-	hosts := s
-	if i := strings.Index(s, "/"); i >= 0 {
-		hosts, cs.Chroot = s[:i], s[i:]
-		if err := validateRoot(cs.Chroot); err != nil {
-			return cs, fmt.Errorf("%w: chroot %q: %v", ErrUsage, cs.Chroot, err)
-		}
-		if cs.Chroot == "/" {
-			cs.Chroot = ""
-		}
-	}
-	for _, h := range strings.Split(hosts, ",") {
-		h = strings.TrimSpace(h)
-		if h == "" {
-			return cs, fmt.Errorf("%w: connect string %q has an empty server", ErrUsage, s)
-		}
-		host, port, err := net.SplitHostPort(h)
-		if err != nil {
-			if strings.Contains(err.Error(), "missing port") {
-				host, port = strings.Trim(h, "[]"), "2181"
-			} else {
-				return cs, fmt.Errorf("%w: server %q in connect string: %v", ErrUsage, h, err)
-			}
-		}
-		if host == "" || strings.ContainsAny(host, " \t") {
-			return cs, fmt.Errorf("%w: server %q in connect string has no host", ErrUsage, h)
-		}
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
-			return cs, fmt.Errorf("%w: server %q in connect string: port must be 1-65535", ErrUsage, h)
-		}
-		cs.Servers = append(cs.Servers, net.JoinHostPort(host, port))
-	}
-	return cs, nil
 }
 
 // ValidateRoot checks a root (or chroot) path: absolute, clean, no empty

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
 // The slot record holds the last successful run of a --once-per job,
@@ -42,7 +43,7 @@ type SlotRecord struct {
 // schedule is the schedule the record was made under.
 func (r *SlotRecord) schedule() string {
 	if r.Schedule == "" && r.Period > 0 {
-		return Every{Period: r.Period, Offset: r.Offset}.String()
+		return schedule.Every{Period: r.Period, Offset: r.Offset}.String()
 	}
 	return r.Schedule
 }

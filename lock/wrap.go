@@ -8,6 +8,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
 // Config is one zoo-locked invocation, already validated by the command.
@@ -25,7 +27,7 @@ type Config struct {
 	Contenders Contenders
 	// OncePer, when set, runs the command at most once per slot of the
 	// schedule across everyone using the lock: see SlotRecord.
-	OncePer Schedule
+	OncePer schedule.Schedule
 	Version string
 	Logger  *slog.Logger
 	// Signals are the wrapper's TERM/INT/HUP/QUIT, forwarded to the job.

@@ -15,7 +15,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
-	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/proc"
 )
 
 // benchWrapper is zoo-locked running argv under lock name against the
@@ -169,7 +169,7 @@ func BenchmarkHoldingRSS(b *testing.B) {
 			if time.Now().After(deadline) {
 				b.Fatal("job never started")
 			}
-			if kids := lock.Descendants(cmd.Process.Pid); len(kids) >= 2 {
+			if kids := proc.Descendants(cmd.Process.Pid); len(kids) >= 2 {
 				keeper = kids[0]
 			}
 		}

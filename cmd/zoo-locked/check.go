@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
 // Exit codes of check, in the monitoring-plugin convention (Nagios,
@@ -64,14 +65,14 @@ func unknown(v checkVerdict, why string) checkVerdict {
 
 // judge decides from the lock's record and ledger. The schedule is the
 // one given, else the one the lock's record was made under.
-func judge(st lock.LockStatus, sched lock.Schedule, maxAge time.Duration, now time.Time) checkVerdict {
+func judge(st lock.LockStatus, sched schedule.Schedule, maxAge time.Duration, now time.Time) checkVerdict {
 	v := checkVerdict{Lock: st.Name}
 	if maxAge > 0 {
 		return judgeAge(v, st, maxAge, now)
 	}
 	if sched == nil && st.LastRun != nil {
 		var err error
-		if sched, err = lock.ParseSchedule(st.LastRun.Schedule); err != nil {
+		if sched, err = schedule.ParseSchedule(st.LastRun.Schedule); err != nil {
 			return unknown(v, fmt.Sprintf("the record's schedule %q: %v", st.LastRun.Schedule, err))
 		}
 	}

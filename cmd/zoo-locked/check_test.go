@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
 // checkCmd runs check and returns its line and exit code.
@@ -18,7 +19,7 @@ func checkCmd(t *testing.T, args ...string) (string, int) {
 
 // slotEnds waits until the slot of a --once-per 4s schedule that holds now
 // has ended, so that check judges it.
-func slotEnds(t *testing.T, sched lock.Schedule) {
+func slotEnds(t *testing.T, sched schedule.Schedule) {
 	t.Helper()
 	_, end := sched.Slot(time.Now())
 	time.Sleep(time.Until(end) + 50*time.Millisecond) // slots are wall-clock time: the wait is the point
@@ -28,7 +29,7 @@ func slotEnds(t *testing.T, sched lock.Schedule) {
 // failed, one whose run was lost, one missed, and a lock it cannot judge.
 func TestCheckOutcomes(t *testing.T) {
 	const period = 4 * time.Second
-	sched := lock.Every{Period: period}
+	sched := schedule.Every{Period: period}
 	flags := []string{"--once-per", period.String()}
 	// Leave room in the slot for the runs below.
 	if _, end := sched.Slot(time.Now()); time.Until(end) < 2*time.Second {
@@ -81,7 +82,7 @@ func TestCheckOutcomes(t *testing.T) {
 // TestJudge pins check's verdicts on made-up ledgers, for what the real
 // histories above do not reach (a run still going).
 func TestJudge(t *testing.T) {
-	sched := lock.Every{Period: time.Hour}
+	sched := schedule.Every{Period: time.Hour}
 	now := time.Date(2026, 11, 26, 14, 20, 0, 0, time.UTC)
 	slot := time.Date(2026, 11, 26, 13, 0, 0, 0, time.UTC)
 	exit0, exit2 := 0, 2

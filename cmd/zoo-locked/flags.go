@@ -15,7 +15,9 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/ping"
 	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/connect"
 	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
 // options is the command line, parsed and validated.
@@ -226,7 +228,7 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	if zkFlag == "" {
 		return o, usageErr("no ZooKeeper given: pass --zk host:port[,host:port...] or set %s", envName("zk"))
 	}
-	cs, err := lock.ParseConnectString(zkFlag)
+	cs, err := connect.ParseConnectString(zkFlag)
 	if err != nil {
 		return o, usageErr("--zk: %s", trimUsage(err))
 	}
@@ -235,12 +237,12 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 		return o, err
 	}
 	if path := fs.Lookup("auth-file").Value.String(); path != "" {
-		if cfg.Session.Auth, err = lock.ReadAuthFile(path); err != nil {
+		if cfg.Session.Auth, err = connect.ReadAuthFile(path); err != nil {
 			return o, usageErr("--auth-file: %s", trimUsage(err))
 		}
 	}
-	tlsFiles := lock.TLSFiles{CA: fs.Lookup("tls-ca").Value.String(), Cert: fs.Lookup("tls-cert").Value.String(), Key: fs.Lookup("tls-key").Value.String()}
-	if tlsFiles != (lock.TLSFiles{}) {
+	tlsFiles := connect.TLSFiles{CA: fs.Lookup("tls-ca").Value.String(), Cert: fs.Lookup("tls-cert").Value.String(), Key: fs.Lookup("tls-key").Value.String()}
+	if tlsFiles != (connect.TLSFiles{}) {
 		if cfg.Session.TLS, err = tlsFiles.Config(); err != nil {
 			return o, usageErr("--tls-ca/--tls-cert/--tls-key: %s", trimUsage(err))
 		}
@@ -293,7 +295,7 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 // parseOncePer reads --once-per: a duration, else a cron expression.
 // --slot-offset shifts duration slots only; a cron expression says when
 // its slots begin itself.
-func parseOncePer(value string, offset time.Duration) (lock.Schedule, error) {
+func parseOncePer(value string, offset time.Duration) (schedule.Schedule, error) {
 	if value == "" {
 		if offset != 0 {
 			return nil, usageErr("--slot-offset %v needs --once-per", offset)
@@ -307,9 +309,9 @@ func parseOncePer(value string, offset time.Duration) (lock.Schedule, error) {
 		if offset < 0 || offset >= period {
 			return nil, usageErr("--slot-offset %v: must be at least 0 and under --once-per %v", offset, period)
 		}
-		return lock.Every{Period: period, Offset: offset}, nil
+		return schedule.Every{Period: period, Offset: offset}, nil
 	}
-	sched, err := lock.ParseCron(value)
+	sched, err := schedule.ParseCron(value)
 	if err != nil {
 		return nil, usageErr("--once-per: %s (want a duration such as 1h, or five cron fields such as '0 * * * *')", trimUsage(err))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/lock"
 	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
 func noEnv(string) string { return "" }
@@ -188,7 +189,7 @@ func FuzzParseArgs(f *testing.F) {
 
 func TestParseArgsBeyondMutex(t *testing.T) {
 	o, err := parseArgs([]string{"--zk", "zk1", "--once-per", "24h", "--slot-offset", "2h30m", "--limit", "3", "job", "--", "true"}, noEnv)
-	if err != nil || o.cfg.OncePer != (lock.Every{Period: 24 * time.Hour, Offset: 150 * time.Minute}) || o.cfg.Limit != 3 {
+	if err != nil || o.cfg.OncePer != (schedule.Every{Period: 24 * time.Hour, Offset: 150 * time.Minute}) || o.cfg.Limit != 3 {
 		t.Fatalf("%+v, %v", o.cfg, err)
 	}
 	for _, expr := range []string{"0 * * * *", "30 2 * * *", "CRON_TZ=Europe/Berlin 0 9,17 * * 1-5"} {

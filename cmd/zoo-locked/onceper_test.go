@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
 // runOnce runs one wrapper on node to completion and returns its exit code.
@@ -61,7 +62,7 @@ func TestOncePerRunBelongsToItsStartSlot(t *testing.T) {
 	const period = 3 * time.Second
 	w := newWitness(t)
 	// Start 1 s before a boundary, with a 2 s job.
-	_, next := lock.Every{Period: period}.Slot(time.Now())
+	_, next := schedule.Every{Period: period}.Slot(time.Now())
 	if time.Until(next) < 1500*time.Millisecond {
 		next = next.Add(period)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/proc"
 )
 
 // TestNoOrphansAfterWrapperSIGKILL: S3 and L1 with a grandchild that
@@ -35,7 +35,7 @@ func TestNoOrphansAfterWrapperSIGKILL(t *testing.T) {
 	killed := time.Now()
 	took := eventually(t, time.Second, "S3: job tree dead", func() bool {
 		for _, p := range procs {
-			if lock.Alive(p) {
+			if proc.Alive(p) {
 				return false
 			}
 		}
@@ -66,7 +66,7 @@ func TestFenceKillsEscapedDescendants(t *testing.T) {
 	if code := w.wait(t, time.Second+testKillGrace+3*time.Second); code != 128+int(syscall.SIGTERM) && code != 128+int(syscall.SIGKILL) {
 		t.Fatalf("exit %d, want the job killed by the max runtime; stderr:\n%s", code, w.stderr)
 	}
-	if lock.Alive(escaped) {
+	if proc.Alive(escaped) {
 		_ = syscall.Kill(escaped, syscall.SIGKILL)
 		t.Fatalf("S3: pid %d, which left the job's process group, outlived the stopped job", escaped)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
 	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/connect"
 )
 
 // testCA makes a CA and a certificate for 127.0.0.1 signed by it.
@@ -91,7 +92,7 @@ func TestTLSToSecureClientPort(t *testing.T) {
 	wrong := write(t, dir, "wrong-ca.pem", newCA(t, "someone else").pem)
 	e := chaostest.Ensemble(t, chaos.Options{Backend: chaos.BackendProcess, TLS: &chaos.ServerTLS{KeyStore: keyStore, TrustStore: trust}})
 
-	cfg, err := lock.TLSFiles{CA: trust}.Config()
+	cfg, err := connect.TLSFiles{CA: trust}.Config()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestTLSToSecureClientPort(t *testing.T) {
 	}
 	s.Close()
 
-	bad, err := lock.TLSFiles{CA: wrong}.Config()
+	bad, err := connect.TLSFiles{CA: wrong}.Config()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,16 @@
-package lock
+package schedule
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
 )
+
+// ErrBadSchedule: a schedule that cannot be read or never fires.
+var ErrBadSchedule = errors.New("bad schedule")
 
 // Schedule cuts time into the slots of a --once-per job: a run belongs to
 // the slot in which it started, and a slot runs at most once successfully.
@@ -69,20 +73,20 @@ func ParseCron(expr string) (Schedule, error) {
 		_, name, _ := strings.Cut(zone, "=")
 		var err error
 		if loc, err = time.LoadLocation(name); err != nil {
-			return nil, fmt.Errorf("%w: cron expression %q: unknown time zone %q", ErrUsage, expr, name)
+			return nil, fmt.Errorf("%w: cron expression %q: unknown time zone %q", ErrBadSchedule, expr, name)
 		}
 		fields = rest
 	}
 	if strings.HasPrefix(fields, "@every") {
-		return nil, fmt.Errorf("%w: cron expression %q: give a duration instead of @every", ErrUsage, expr)
+		return nil, fmt.Errorf("%w: cron expression %q: give a duration instead of @every", ErrBadSchedule, expr)
 	}
 	wall, err := cronParser.Parse(fields)
 	if err != nil {
-		return nil, fmt.Errorf("%w: cron expression %q: %v", ErrUsage, expr, err)
+		return nil, fmt.Errorf("%w: cron expression %q: %v", ErrBadSchedule, expr, err)
 	}
 	c := cronSchedule{expr: expr, wall: wall, loc: loc}
 	if wall.Next(time.Now().UTC()).IsZero() {
-		return nil, fmt.Errorf("%w: cron expression %q never fires", ErrUsage, expr)
+		return nil, fmt.Errorf("%w: cron expression %q never fires", ErrBadSchedule, expr)
 	}
 	return c, nil
 }
@@ -158,7 +162,7 @@ func ParseSchedule(s string) (Schedule, error) {
 		e := Every{Period: p}
 		if hasOffset {
 			if e.Offset, err = time.ParseDuration(offset); err != nil || e.Offset < 0 || e.Offset >= p {
-				return nil, fmt.Errorf("%w: schedule %q: bad offset", ErrUsage, s)
+				return nil, fmt.Errorf("%w: schedule %q: bad offset", ErrBadSchedule, s)
 			}
 		}
 		return e, nil

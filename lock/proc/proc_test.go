@@ -1,4 +1,4 @@
-package lock_test
+package proc_test
 
 import (
 	"os"
@@ -7,13 +7,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/proc"
 )
 
 // TestAlive: a running process is alive; one that exited is not, neither
 // while it is a zombie (not yet waited for) nor once reaped.
 func TestAlive(t *testing.T) {
-	if !lock.Alive(os.Getpid()) {
+	if !proc.Alive(os.Getpid()) {
 		t.Fatal("this test process is not alive")
 	}
 	child := exec.Command("sleep", "30")
@@ -21,7 +21,7 @@ func TestAlive(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := child.Process.Pid
-	if !lock.Alive(pid) {
+	if !proc.Alive(pid) {
 		t.Fatal("a sleeping child is not alive")
 	}
 	if err := child.Process.Kill(); err != nil {
@@ -32,11 +32,11 @@ func TestAlive(t *testing.T) {
 	if err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil); err != nil {
 		t.Fatal(err)
 	}
-	if lock.Alive(pid) {
+	if proc.Alive(pid) {
 		t.Fatal("a zombie counts as alive")
 	}
 	_ = child.Wait() // killed: the error is the signal
-	if lock.Alive(pid) {
+	if proc.Alive(pid) {
 		t.Fatal("a reaped child counts as alive")
 	}
 }
