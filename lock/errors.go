@@ -3,10 +3,10 @@ package lock
 import (
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/lock/keeper"
 )
 
 // Outcomes a caller branches on; cmd/zoo-locked maps each to an exit code
@@ -30,8 +30,8 @@ var (
 	// for the session timeout the server granted).
 	ErrUsage = errors.New("usage")
 	// ErrNotFound and ErrNotExecutable: the command cannot be started.
-	ErrNotFound      = errors.New("command not found")
-	ErrNotExecutable = errors.New("command not executable")
+	ErrNotFound      = keeper.ErrNotFound
+	ErrNotExecutable = keeper.ErrNotExecutable
 	// ErrInternal: the wrapper itself failed (the keeper died, a pipe
 	// broke); the child tree is dead.
 	ErrInternal = errors.New("internal error")
@@ -71,11 +71,3 @@ func (e *GraceTooLongError) Error() string {
 }
 
 func (e *GraceTooLongError) Unwrap() error { return ErrUsage }
-
-// startError classifies a failed exec of the job.
-func startError(argv0 string, err error) error {
-	if errors.Is(err, os.ErrNotExist) || errors.Is(err, exec.ErrNotFound) {
-		return fmt.Errorf("%w: %s: %v", ErrNotFound, argv0, err)
-	}
-	return fmt.Errorf("%w: %s: %v", ErrNotExecutable, argv0, err)
-}

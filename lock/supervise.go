@@ -7,12 +7,14 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/lock/keeper"
 )
 
 // run runs the job under the held lock, with its ledger entry written as
 // it starts and completed as it ends (with the slot record, for a
 // successful --once-per run, in the same transaction).
-func run(cfg Config, s *Session, m *Mutex, c *child, clock clockError, slot *slotRun, timing *stopwatch) (Result, error) {
+func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, slot *slotRun, timing *stopwatch) (Result, error) {
 	host, _ := os.Hostname() // an empty host is still a valid entry
 	entry := RunEntry{ID: RunID(cfg.Name, m.Token()), Host: host, Pid: os.Getpid(), Token: m.Token(), Start: clock.now()}
 	if slot != nil {
@@ -108,9 +110,9 @@ func run(cfg Config, s *Session, m *Mutex, c *child, clock clockError, slot *slo
 // supervise runs the child until it exits, the fence fires, or the
 // runtime limit is hit; it returns once the whole tree is dead, with how
 // the run ended.
-func supervise(cfg Config, s *Session, m *Mutex, c *child, runID string) (int, string, error) {
+func supervise(cfg Config, s *Session, m *Mutex, c *keeper.Child, runID string) (int, string, error) {
 	log := cfg.Logger
-	err := c.start([]string{
+	err := c.Start([]string{
 		"ZOOLOCKED_NAME=" + cfg.Name,
 		"ZOOLOCKED_TOKEN=" + strconv.FormatInt(m.Token(), 10),
 		"ZOOLOCKED_ZNODE=" + m.Node(),
@@ -118,8 +120,8 @@ func supervise(cfg Config, s *Session, m *Mutex, c *child, runID string) (int, s
 		"ZOOLOCKED_RUN_ID=" + runID,
 	})
 	if err != nil {
-		c.killNow()
-		<-c.exited()
+		c.KillNow()
+		<-c.Exited()
 		return 0, EndExited, err
 	}
 	var runtimeLimit <-chan time.Time
@@ -131,36 +133,36 @@ func supervise(cfg Config, s *Session, m *Mutex, c *child, runID string) (int, s
 	ending := EndExited
 	for {
 		select {
-		case <-c.exited():
-			status, err := c.result()
+		case <-c.Exited():
+			status, err := c.Result()
 			return status, ending, err
 		case sig := <-cfg.Signals:
 			log.Info("forwarding signal", "lock", cfg.Name, "signal", sig.String())
-			c.forward(sig.(syscall.Signal))
+			c.Forward(sig.(syscall.Signal))
 			ending = EndSignal
 		case <-runtimeLimit:
 			log.Warn("max runtime reached; stopping the job", "lock", cfg.Name, "max_runtime", cfg.MaxRuntime)
-			c.fence()
+			c.Fence()
 			ending = EndMaxRuntime
 		case <-s.Done():
 			lost := s.Err()
 			if errors.Is(lost, ErrLockGone) {
-				c.killNow()
+				c.KillNow()
 			} else {
-				c.fence()
+				c.Fence()
 			}
 			// Backstop: the keeper kills after the grace itself; this
 			// covers a keeper that is slow to act.
 			backstop := time.NewTimer(cfg.Session.KillGrace)
 			select {
-			case <-c.exited():
+			case <-c.Exited():
 			case <-backstop.C:
-				c.killNow()
-				<-c.exited()
+				c.KillNow()
+				<-c.Exited()
 			}
 			backstop.Stop()
 			log.Error("lock lost; job killed", "lock", cfg.Name, "token", m.Token(), "reason", lost)
-			status, _ := c.result() // the keeper's own failure matters less than the lost lock
+			status, _ := c.Result() // the keeper's own failure matters less than the lost lock
 			return status, EndFenced, lost
 		}
 	}

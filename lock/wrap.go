@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/zoo-locked/zoo-locked/lock/keeper"
 	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
@@ -104,10 +105,10 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	// The keeper starts while we connect and contend; neither waits on
 	// the other.
 	prepared := make(chan error, 1)
-	var c *child
+	var c *keeper.Child
 	go func() {
 		var err error
-		c, err = prepareChild(cfg.Command, cfg.Session.KillGrace)
+		c, err = keeper.Prepare(cfg.Command, cfg.Session.KillGrace)
 		prepared <- err
 	}()
 	s, m, err := acquire(w.ctx, cfg, timing)
@@ -129,7 +130,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 		err = &InterruptedError{Signal: sig}
 	}
 	if err != nil {
-		c.abort()
+		c.Abort()
 		if sig != 0 {
 			return Result{}, &InterruptedError{Signal: sig}
 		}
@@ -146,7 +147,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 		done, err := ranThisSlot(cfg, m, *slot)
 		timing.lap("slot record")
 		if err != nil || done {
-			c.abort()
+			c.Abort()
 			releaseLock(cfg, s)
 			return Result{SlotDone: done, Waited: waited}, err
 		}

@@ -18,14 +18,15 @@ import (
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/ping"
 	"github.com/zoo-locked/zoo-locked/lock"
 	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/lock/keeper"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == lock.KeeperArg {
-		status, err := lock.KeeperMain(os.Args[2:])
+	if len(os.Args) > 1 && os.Args[1] == keeper.Arg {
+		status, err := keeper.Main(os.Args[2:])
 		os.Exit(exitCode(lock.Result{Ran: true, Status: status}, err, exitcode.Busy))
 	}
 	os.Exit(run(os.Args[1:]))
@@ -53,7 +54,7 @@ func run(args []string) int {
 	case o.subcommand != "":
 		return inspect(o, os.Stdout)
 	}
-	if err := lock.LookCommand(o.cfg.Command[0]); err != nil {
+	if err := keeper.LookCommand(o.cfg.Command[0]); err != nil {
 		return exitCode(lock.Result{}, err, o.busyExitCode)
 	}
 	signals := make(chan os.Signal, 4)

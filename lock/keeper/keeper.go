@@ -1,4 +1,4 @@
-package lock
+package keeper
 
 import (
 	"errors"
@@ -17,13 +17,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// KeeperArg, as the first argument, turns the zoo-locked binary into the
+// Arg, as the first argument, turns the zoo-locked binary into the
 // keeper: the small process between the wrapper and the job that owns the
 // job's whole tree. The wrapper starts it with a parent-death signal, so
 // even a SIGKILLed wrapper makes the keeper kill the tree (S3 in docs/DESIGN.md); as a
 // child subreaper it inherits every orphaned descendant, so "no child left"
 // means "the tree is dead" (S4).
-const KeeperArg = "--zoo-locked-keeper"
+const Arg = "--zoo-locked-keeper"
 
 // keeperRun is the last line the wrapper sends on fd 3 once it holds the
 // lock; the lines before it are the job's extra environment.
@@ -38,25 +38,25 @@ const (
 // KeeperMain is the keeper's main: args are parent pid, kill grace, then
 // the job's argv. It returns the job's status (its exit code, or 128+n
 // when signal n killed it), or an error wrapping ErrNotFound,
-// ErrNotExecutable or ErrInternal when the job could not be started.
-func KeeperMain(args []string) (int, error) {
+// ErrNotExecutable or ErrFailed when the job could not be started.
+func Main(args []string) (int, error) {
 	if len(args) < 3 {
-		return 0, fmt.Errorf("%w: the keeper is for zoo-locked's internal use only", ErrInternal)
+		return 0, fmt.Errorf("%w: the keeper is for zoo-locked's internal use only", ErrFailed)
 	}
 	parent, _ := strconv.Atoi(args[0])
 	grace, err := time.ParseDuration(args[1])
 	if err != nil {
-		return 0, fmt.Errorf("%w: keeper grace %q: %v", ErrInternal, args[1], err)
+		return 0, fmt.Errorf("%w: keeper grace %q: %v", ErrFailed, args[1], err)
 	}
 	argv := args[2:]
 	signals := make(chan os.Signal, 8)
 	signal.Notify(signals, sigFence, sigKillNow, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT)
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return 0, fmt.Errorf("%w: keeper: become subreaper: %v", ErrInternal, err)
+		return 0, fmt.Errorf("%w: keeper: become subreaper: %v", ErrFailed, err)
 	}
 	// The wrapper may have died before the death signal was armed.
 	if os.Getppid() != parent {
-		return 0, fmt.Errorf("%w: keeper: the wrapper died before the job started", ErrInternal)
+		return 0, fmt.Errorf("%w: keeper: the wrapper died before the job started", ErrFailed)
 	}
 	// Resolved while the wrapper still contends: the PATH search is then
 	// off the path from grant to job.

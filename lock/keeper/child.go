@@ -1,4 +1,4 @@
-package lock
+package keeper
 
 import (
 	"errors"
@@ -13,10 +13,10 @@ import (
 	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
 
-// child is the supervised job, seen from the wrapper: a keeper process
-// (see KeeperArg) that runs the job in its own process group and owns its
+// Child is the supervised job, seen from the wrapper: a keeper process
+// (see Arg) that runs the job in its own process group and owns its
 // whole tree.
-type child struct {
+type Child struct {
 	keeper *exec.Cmd
 	goPipe *os.File // closed without "run": the keeper exits, nothing ran
 	done   chan struct{}
@@ -36,17 +36,17 @@ func LookCommand(argv0 string) error {
 // prepareChild starts the keeper, which waits for start before it starts
 // the job: the keeper's start-up then overlaps the wait for the lock
 // instead of adding to every run.
-func prepareChild(argv []string, killGrace time.Duration) (*child, error) {
+func Prepare(argv []string, killGrace time.Duration) (*Child, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("%w: find own binary for the keeper: %v", ErrInternal, err)
+		return nil, fmt.Errorf("%w: find own binary for the keeper: %v", ErrFailed, err)
 	}
-	args := append([]string{KeeperArg, strconv.Itoa(os.Getpid()), killGrace.String()}, argv...)
+	args := append([]string{Arg, strconv.Itoa(os.Getpid()), killGrace.String()}, argv...)
 	cmd := exec.Command(self, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	goRead, goWrite, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("%w: keeper pipe: %v", ErrInternal, err)
+		return nil, fmt.Errorf("%w: keeper pipe: %v", ErrFailed, err)
 	}
 	defer goRead.Close()
 	cmd.ExtraFiles = []*os.File{goRead} // fd 3 in the keeper
@@ -58,9 +58,9 @@ func prepareChild(argv []string, killGrace time.Duration) (*child, error) {
 	}
 	if err := cmd.Start(); err != nil {
 		goWrite.Close()
-		return nil, fmt.Errorf("%w: start keeper: %v", ErrInternal, err)
+		return nil, fmt.Errorf("%w: start keeper: %v", ErrFailed, err)
 	}
-	c := &child{keeper: cmd, goPipe: goWrite, done: make(chan struct{})}
+	c := &Child{keeper: cmd, goPipe: goWrite, done: make(chan struct{})}
 	go func() {
 		err := cmd.Wait()
 		var exit *exec.ExitError
@@ -70,7 +70,7 @@ func prepareChild(argv []string, killGrace time.Duration) (*child, error) {
 		case errors.As(err, &exit):
 			c.status = exitcode.OfWait(exit.Sys().(syscall.WaitStatus))
 		default:
-			c.err = fmt.Errorf("%w: keeper: %v", ErrInternal, err)
+			c.err = fmt.Errorf("%w: keeper: %v", ErrFailed, err)
 		}
 		close(c.done)
 	}()
@@ -78,42 +78,42 @@ func prepareChild(argv []string, killGrace time.Duration) (*child, error) {
 }
 
 // start lets the keeper start the job with env added to its environment.
-func (c *child) start(env []string) error {
+func (c *Child) Start(env []string) error {
 	msg := strings.Join(append(env, keeperRun), "\n") + "\n"
 	_, err := c.goPipe.WriteString(msg)
 	if cerr := c.goPipe.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("%w: start job through the keeper: %v", ErrInternal, err)
+		return fmt.Errorf("%w: start job through the keeper: %v", ErrFailed, err)
 	}
 	return nil
 }
 
 // abort tells a keeper that was never told to start the job to exit, and
 // waits for it.
-func (c *child) abort() {
+func (c *Child) Abort() {
 	c.goPipe.Close() // the keeper reads EOF without "run" and exits
 	<-c.done
 }
 
 // exited is closed once the job and every process it started are dead.
-func (c *child) exited() <-chan struct{} { return c.done }
+func (c *Child) Exited() <-chan struct{} { return c.done }
 
 // result is the job's exit code, or 128+n when signal n killed it; or an
 // error when the keeper itself failed. Read it once exited is closed.
-func (c *child) result() (int, error) { return c.status, c.err }
+func (c *Child) Result() (int, error) { return c.status, c.err }
 
 // fence asks for SIGTERM to the tree and SIGKILL after the grace period.
-func (c *child) fence() { c.send(sigFence) }
+func (c *Child) Fence() { c.send(sigFence) }
 
 // killNow asks for SIGKILL to the whole tree at once.
-func (c *child) killNow() { c.send(sigKillNow) }
+func (c *Child) KillNow() { c.send(sigKillNow) }
 
 // forward passes a signal the wrapper received on to the job's group.
-func (c *child) forward(sig syscall.Signal) { c.send(sig) }
+func (c *Child) Forward(sig syscall.Signal) { c.send(sig) }
 
-func (c *child) send(sig syscall.Signal) {
+func (c *Child) send(sig syscall.Signal) {
 	select {
 	case <-c.done:
 	default:
