@@ -61,29 +61,7 @@ func TestTimelineReadsAtAGlance(t *testing.T) {
 	}
 	h.Leaders = []LeaderChange{{At: 0, Leader: 2}, {At: 5200 * time.Millisecond, Leader: 0}, {At: 5350 * time.Millisecond, Leader: 2}, {At: 5400 * time.Millisecond, Leader: 3}}
 	rep := Check(h, Expect{S1MayFail: true})
-	dir := t.TempDir()
-	if err := WriteReport(dir, h, rep); err != nil {
-		t.Fatal(err)
-	}
-	page, err := os.ReadFile(filepath.Join(dir, TimelineFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	probe := filepath.Join(dir, "probe.html")
-	if err := os.WriteFile(probe, []byte(strings.Replace(string(page), "</body>", pageCheck+"</body>", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir="+filepath.Join(dir, "profile"),
-		"--dump-dom", "file://"+probe).Output()
-	if err != nil {
-		t.Fatalf("chromium: %v", err)
-	}
-	m := regexp.MustCompile(`(?s)<pre id="page-check">(.*?)</pre>`).FindSubmatch(out)
-	if m == nil {
-		t.Fatalf("the page's check did not run:\n%.2000s", out)
-	}
+	m := inChromium(t, browser, h, rep, pageCheck)
 	var seen struct {
 		Overprinted []string   `json:"overprinted"`
 		Labels      []string   `json:"labels"`
@@ -91,8 +69,8 @@ func TestTimelineReadsAtAGlance(t *testing.T) {
 		Verdicts    [][]string `json:"verdicts"`
 		Body        string     `json:"body"`
 	}
-	if err := json.Unmarshal([]byte(htmlUnescape(string(m[1]))), &seen); err != nil {
-		t.Fatalf("page check: %v: %s", err, m[1])
+	if err := json.Unmarshal([]byte(m), &seen); err != nil {
+		t.Fatalf("page check: %v: %s", err, m)
 	}
 	if len(seen.Overprinted) > 0 {
 		t.Errorf("labels print over each other: %q", seen.Overprinted)
@@ -117,6 +95,36 @@ func TestTimelineReadsAtAGlance(t *testing.T) {
 	if s1 != "expected under pause holder|expected" {
 		t.Errorf("S1 broken under the pause reads %q, want \"expected under pause holder\" in the expected colour", s1)
 	}
+}
+
+// inChromium renders the history's timeline with check appended in
+// headless Chromium, and returns what check wrote into #page-check.
+func inChromium(t *testing.T, browser string, h *History, rep Report, check string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := WriteReport(dir, h, rep); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, TimelineFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := filepath.Join(dir, "probe.html")
+	if err := os.WriteFile(probe, []byte(strings.Replace(string(page), "</body>", check+"</body>", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir="+filepath.Join(dir, "profile"),
+		"--dump-dom", "file://"+probe).Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	m := regexp.MustCompile(`(?s)<pre id="page-check">(.*?)</pre>`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("the page's check did not run:\n%.2000s", out)
+	}
+	return htmlUnescape(string(m[1]))
 }
 
 func htmlUnescape(s string) string {
@@ -183,29 +191,7 @@ func TestTimelineReadsAtSoakLength(t *testing.T) {
 	h.Intervals[10].End += time.Second
 	h.Firings = append(h.Firings, Firing{Node: "node3", Start: 300 * time.Second, End: 301 * time.Second, Exit: 70})
 	rep := Check(h, Expect{S1MayFail: true})
-	dir := t.TempDir()
-	if err := WriteReport(dir, h, rep); err != nil {
-		t.Fatal(err)
-	}
-	page, err := os.ReadFile(filepath.Join(dir, TimelineFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	probe := filepath.Join(dir, "probe.html")
-	if err := os.WriteFile(probe, []byte(strings.Replace(string(page), "</body>", soakCheck+"</body>", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir="+filepath.Join(dir, "profile"),
-		"--dump-dom", "file://"+probe).Output()
-	if err != nil {
-		t.Fatalf("chromium: %v", err)
-	}
-	m := regexp.MustCompile(`(?s)<pre id="page-check">(.*?)</pre>`).FindSubmatch(out)
-	if m == nil {
-		t.Fatalf("the page's check did not run:\n%.2000s", out)
-	}
+	m := inChromium(t, browser, h, rep, soakCheck)
 	var seen struct {
 		Overprinted []string `json:"overprinted"`
 		Pointed     string   `json:"pointed"`
@@ -216,8 +202,8 @@ func TestTimelineReadsAtSoakLength(t *testing.T) {
 		FaultLabels int      `json:"faultLabels"`
 		ZoomedFrom  string   `json:"zoomedFrom"`
 	}
-	if err := json.Unmarshal([]byte(htmlUnescape(string(m[1]))), &seen); err != nil {
-		t.Fatalf("page check: %v: %s", err, m[1])
+	if err := json.Unmarshal([]byte(m), &seen); err != nil {
+		t.Fatalf("page check: %v: %s", err, m)
 	}
 	if len(seen.Overprinted) > 0 {
 		t.Errorf("labels print over each other: %q", seen.Overprinted[:min(5, len(seen.Overprinted))])

@@ -26,7 +26,7 @@ import (
 // that close the connection at the next answer; the links heal once the
 // wrapper has seen the drop. It returns a func that says whether the drop
 // happened.
-func dropAt(t *testing.T, node *chaos.Node, logs *syncBuffer, step string, n int) (dropped func() bool) {
+func dropAt(t *testing.T, node *chaos.Node, logs *chaostest.Buffer, step string, n int) (dropped func() bool) {
 	t.Helper()
 	var mu sync.Mutex
 	seen, armed := 0, false
@@ -71,23 +71,6 @@ func quoteIfNeeded(s string) string {
 	return s
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 	e := chaostest.Ensemble(t, chaos.Options{Backend: chaos.BackendProcess})
 	node, err := e.Node("lossy")
@@ -95,7 +78,7 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	observer := chaostest.Connect(t, e.ClientAddr(1))
-	connect := func(t *testing.T, logs *syncBuffer) *Session {
+	connect := func(t *testing.T, logs *chaostest.Buffer) *Session {
 		t.Helper()
 		s, err := Connect(context.Background(), SessionConfig{
 			Servers: strings.Split(node.ConnectString(), ","), SessionTimeout: 4 * time.Second,
@@ -116,6 +99,14 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 		}
 		return m
 	}
+	held := func(t *testing.T, s *Session, name string) *Mutex {
+		t.Helper()
+		m := mutex(t, s, name)
+		if err := m.TryLock(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
 	// holdElsewhere queues a contender of another session first, and
 	// returns the func that releases it.
 	holdElsewhere := func(t *testing.T, name string) func() {
@@ -132,64 +123,48 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 		return other.Close
 	}
 
+	// waitBehindAnother queues behind a contender of another session, and
+	// takes the lock once that one leaves.
+	waitBehindAnother := func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
+		release := holdElsewhere(t, name)
+		locked := make(chan error, 1)
+		go func() { locked <- mutex(t, s, name).Lock(context.Background()) }()
+		chaostest.Eventually(t, 15*time.Second, "waiter watching its predecessor", func() bool {
+			return strings.Contains(logs.String(), "waiting for predecessor")
+		})
+		release()
+		if err := <-locked; err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		step string
 		n    int
 		// run takes its steps on s; it must succeed despite the drop.
-		run func(t *testing.T, s *Session, logs *syncBuffer, name string)
+		run func(t *testing.T, s *Session, logs *chaostest.Buffer, name string)
 	}{
-		{"list contenders", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
-			if err := mutex(t, s, name).TryLock(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+		{"list contenders", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
+			held(t, s, name)
 		}},
-		{"read token", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
+		{"read token", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
 			if m := mutex(t, s, name); m.TryLock(context.Background()) != nil || m.Token() == 0 {
 				t.Fatalf("token %d", m.Token())
 			}
 		}},
-		{"watch predecessor", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
-			release := holdElsewhere(t, name)
-			locked := make(chan error, 1)
-			go func() { locked <- mutex(t, s, name).Lock(context.Background()) }()
-			chaostest.Eventually(t, 15*time.Second, "waiter watching its predecessor", func() bool {
-				return strings.Contains(logs.String(), "waiting for predecessor")
-			})
-			release()
-			if err := <-locked; err != nil {
-				t.Fatal(err)
-			}
-		}},
+		{"watch predecessor", 1, waitBehindAnother},
 		// The waiter's predecessor has gone; its next listing is in flight
 		// when the connection drops (what a fleet's waiter met).
-		{"list contenders", 2, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
-			release := holdElsewhere(t, name)
-			locked := make(chan error, 1)
-			go func() { locked <- mutex(t, s, name).Lock(context.Background()) }()
-			chaostest.Eventually(t, 15*time.Second, "waiter watching its predecessor", func() bool {
-				return strings.Contains(logs.String(), "waiting for predecessor")
-			})
-			release()
-			if err := <-locked; err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"read the slot record", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
-			m := mutex(t, s, name)
-			if err := m.TryLock(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+		{"list contenders", 2, waitBehindAnother},
+		{"read the slot record", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
+			m := held(t, s, name)
 			if _, err := m.lastRun(); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		// The ledger's write is applied and its answer lost: made again, it
 		// must not enter the run twice.
-		{"write the run ledger", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
-			m := mutex(t, s, name)
-			if err := m.TryLock(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+		{"write the run ledger", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
+			m := held(t, s, name)
 			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -199,22 +174,16 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 				t.Fatalf("ledger after a start whose answer was lost: %s, %v; want the run once", b, err)
 			}
 		}},
-		{"read the run ledger", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
-			m := mutex(t, s, name)
-			if err := m.TryLock(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+		{"read the run ledger", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
+			m := held(t, s, name)
 			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		// The run's end, with its slot record, answered into a dropped
 		// connection.
-		{"write the run ledger", 2, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
-			m := mutex(t, s, name)
-			if err := m.TryLock(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+		{"write the run ledger", 2, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
+			m := held(t, s, name)
 			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -224,11 +193,8 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
-		{"find the slot record", 1, func(t *testing.T, s *Session, logs *syncBuffer, name string) {
-			m := mutex(t, s, name)
-			if err := m.TryLock(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+		{"find the slot record", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
+			m := held(t, s, name)
 			if _, err := m.slotRecordOp(SlotRecord{Schedule: "1h"}); err != nil {
 				t.Fatal(err)
 			}
@@ -239,7 +205,7 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 			// the request went out: the request then waits for the heal
 			// instead of being in flight, and the step is tried again.
 			for attempt := range 3 {
-				var logs syncBuffer
+				var logs chaostest.Buffer
 				s := connect(t, &logs)
 				dropped := dropAt(t, node, &logs, tc.step, tc.n)
 				tc.run(t, s, &logs, fmt.Sprintf("%s-%d-%d", strings.ReplaceAll(tc.step, " ", "-"), tc.n, attempt))

@@ -147,20 +147,37 @@ func Get(name string) chaos.Scenario {
 // Random draws faults one after another from the whole catalogue: each
 // starts 1–3 s after the previous healed and lasts 1–5 s.
 func Random(rng *rand.Rand, duration time.Duration) []chaos.Step {
+	return drawFaults(rng, duration, pacing{margin: 2 * time.Second, length: [2]time.Duration{time.Second, 5 * time.Second},
+		gap: [2]time.Duration{time.Second, 3 * time.Second}, afterHolderLoss: sessionTimeout + 1500*time.Millisecond})
+}
+
+// pacing is how a drawn schedule spaces its faults: lengths and gaps drawn
+// in [lo, hi), none within margin of either end, and after a fault aimed
+// at the holder its takeover window (T + 1 s and some) free of others, so
+// that L1 is judged on it.
+type pacing struct {
+	margin          time.Duration
+	length, gap     [2]time.Duration
+	afterHolderLoss time.Duration
+}
+
+// drawFaults draws faults of every kind one after another, paced.
+func drawFaults(rng *rand.Rand, duration time.Duration, p pacing) []chaos.Step {
+	between := func(r [2]time.Duration) time.Duration {
+		return r[0] + time.Duration(rng.IntN(int((r[1]-r[0])/time.Millisecond)))*time.Millisecond
+	}
 	var steps []chaos.Step
-	at := 2 * time.Second
+	at := p.margin
 	for {
-		length := time.Duration(1000+rng.IntN(4000)) * time.Millisecond
-		if at+length > duration-2*time.Second {
+		length := between(p.length)
+		if at+length > duration-p.margin {
 			return steps
 		}
 		f := randomFault(rng)
 		steps = append(steps, chaos.Step{At: at, For: length, Fault: f})
-		next := at + length + time.Duration(1000+rng.IntN(2000))*time.Millisecond
-		// Leave a fault that may take the holder away its takeover window
-		// (T + 1 s) free of other faults, so that L1 is judged on it.
+		next := at + length + between(p.gap)
 		if l, ok := f.(chaos.HolderLoser); ok && l.AimedAtHolder() {
-			next = max(next, at+sessionTimeout+1500*time.Millisecond)
+			next = max(next, at+p.afterHolderLoss)
 		}
 		at = next
 	}

@@ -20,23 +20,8 @@ func Soak() chaos.Scenario {
 
 // soakFaults draws faults from the whole catalogue, sized for production
 // timing: from a blip of a second to half a minute, a quiet spell of up
-// to a minute between them, and a takeover window after each fault aimed
-// at the holder.
+// to a minute between them.
 func soakFaults(rng *rand.Rand, duration time.Duration) []chaos.Step {
-	timeout := chaos.ProductionTiming.SessionTimeout
-	var steps []chaos.Step
-	at := 30 * time.Second
-	for {
-		length := time.Duration(1+rng.IntN(30)) * time.Second
-		if at+length > duration-30*time.Second {
-			return steps
-		}
-		f := randomFault(rng)
-		steps = append(steps, chaos.Step{At: at, For: length, Fault: f})
-		next := at + length + time.Duration(10+rng.IntN(50))*time.Second
-		if l, ok := f.(chaos.HolderLoser); ok && l.AimedAtHolder() {
-			next = max(next, at+timeout+15*time.Second)
-		}
-		at = next
-	}
+	return drawFaults(rng, duration, pacing{margin: 30 * time.Second, length: [2]time.Duration{time.Second, 31 * time.Second},
+		gap: [2]time.Duration{10 * time.Second, time.Minute}, afterHolderLoss: chaos.ProductionTiming.SessionTimeout + 15*time.Second})
 }

@@ -1,13 +1,11 @@
 package ensembletest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"path"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,7 +28,7 @@ func TestLostCreateReply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs lockedBuffer
+	var logs chaostest.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, err := lock.Connect(ctx, lock.SessionConfig{
 		Servers: strings.Split(node.ConnectString(), ","), SessionTimeout: 4 * time.Second,
@@ -56,7 +54,7 @@ func TestLostCreateReply(t *testing.T) {
 
 // lostCreateReply contends for name while the node loses replies; it
 // returns false when the create's reply got through after all.
-func lostCreateReply(t *testing.T, ctx context.Context, s *lock.Session, node *chaos.Node, observer *zk.Conn, name string, logs *lockedBuffer) bool {
+func lostCreateReply(t *testing.T, ctx context.Context, s *lock.Session, node *chaos.Node, observer *zk.Conn, name string, logs *chaostest.Buffer) bool {
 	t.Helper()
 	parent := "/zoo-locked/" + name
 	// The parents exist, as in steady state: the one lost reply is then
@@ -120,21 +118,4 @@ func awaitChildren(t *testing.T, conn *zk.Conn, znode string, n int) []string {
 			t.Fatalf("%s never had %d children", znode, n)
 		}
 	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
