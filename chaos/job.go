@@ -28,17 +28,17 @@ func WitnessJob(witness, node string, length time.Duration, grandchild bool) int
 			return 2
 		}
 	}
-	fmt.Fprintf(conn, "hello %s %s %d\n", node, os.Getenv("ZOOLOCKED_TOKEN"), os.Getpid())
+	fmt.Fprint(conn, hello(node))
 	replies := bufio.NewScanner(conn)
 	deadline := time.Now().Add(length)
 	for time.Now().Before(deadline) {
-		if _, err := fmt.Fprintln(conn, "write"); err != nil {
+		if _, err := fmt.Fprintln(conn, sayWrite); err != nil {
 			return 2
 		}
 		if !replies.Scan() {
 			return 2
 		}
-		if replies.Text() == "stale" {
+		if replies.Text() == sayStale {
 			fmt.Fprintf(os.Stderr, "job on %s: write refused, token %s is stale\n", node, os.Getenv("ZOOLOCKED_TOKEN"))
 			return 3
 		}

@@ -29,13 +29,13 @@ func Shim(witness, node string, argv []string) int {
 	// the end, noting a TERM as the request to stop.
 	stops := make(chan os.Signal, 4)
 	signal.Notify(stops, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT)
-	fmt.Fprintf(conn, "hello %s %s %d\n", node, os.Getenv("ZOOLOCKED_TOKEN"), os.Getpid())
+	fmt.Fprint(conn, hello(node))
 	job := exec.Command(argv[0], argv[1:]...)
 	job.Stdin, job.Stdout, job.Stderr = os.Stdin, os.Stdout, os.Stderr
 	job.Env = append(os.Environ(), "ZOOCHAOS_NODE="+node)
 	if err := job.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos shim: %v\n", err)
-		fmt.Fprintln(conn, "exit 127")
+		fmt.Fprintln(conn, sayExit, 127)
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
 			return 127
 		}
@@ -47,12 +47,12 @@ func Shim(witness, node string, argv []string) int {
 		select {
 		case sig := <-stops:
 			if sig == syscall.SIGTERM {
-				fmt.Fprintln(conn, "term")
+				fmt.Fprintln(conn, sayTerm)
 			}
 		case <-ended:
 			ws := job.ProcessState.Sys().(syscall.WaitStatus)
 			status := exitcode.OfWait(ws)
-			fmt.Fprintf(conn, "exit %d\n", status)
+			fmt.Fprintln(conn, sayExit, status)
 			conn.Close()
 			if ws.Signaled() {
 				// Die of the same signal, so the wrapper sees what the job did.

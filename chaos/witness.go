@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,6 +94,21 @@ func (w *Witness) accept() {
 	}
 }
 
+// The witness protocol's words.
+const (
+	sayHello = "hello" // hello NODE TOKEN PID: a job starts
+	sayWrite = "write" // a write to the fenced resource
+	sayOK    = "ok"    // the write was accepted
+	sayStale = "stale" // the write was refused: its token is stale
+	sayTerm  = "term"  // the shim's job was told to stop
+	sayExit  = "exit"  // exit STATUS: the shim's job ended
+)
+
+// hello is the line a job opens with.
+func hello(node string) string {
+	return fmt.Sprintf("%s %s %s %d\n", sayHello, node, os.Getenv("ZOOLOCKED_TOKEN"), os.Getpid())
+}
+
 func (w *Witness) serve(conn net.Conn) {
 	defer conn.Close()
 	r := bufio.NewScanner(conn)
@@ -100,7 +116,7 @@ func (w *Witness) serve(conn net.Conn) {
 		return
 	}
 	fields := strings.Fields(r.Text())
-	if len(fields) != 4 || fields[0] != "hello" {
+	if len(fields) != 4 || fields[0] != sayHello {
 		return
 	}
 	token, _ := strconv.ParseInt(fields[2], 10, 64)
@@ -113,17 +129,17 @@ func (w *Witness) serve(conn net.Conn) {
 	w.started = make(chan struct{})
 	w.mu.Unlock()
 	for r.Scan() {
-		if r.Text() == "term" || strings.HasPrefix(r.Text(), "exit ") {
+		if r.Text() == sayTerm || strings.HasPrefix(r.Text(), sayExit+" ") {
 			w.mu.Lock()
-			if r.Text() == "term" && iv.TermAt == 0 {
+			if r.Text() == sayTerm && iv.TermAt == 0 {
 				iv.TermAt = time.Since(w.epoch)
-			} else if status, err := strconv.Atoi(strings.TrimPrefix(r.Text(), "exit ")); err == nil {
+			} else if status, err := strconv.Atoi(strings.TrimPrefix(r.Text(), sayExit+" ")); err == nil {
 				iv.Exit = &status
 			}
 			w.mu.Unlock()
 			continue
 		}
-		if r.Text() != "write" {
+		if r.Text() != sayWrite {
 			continue
 		}
 		w.mu.Lock()
@@ -138,9 +154,9 @@ func (w *Witness) serve(conn net.Conn) {
 			iv.StaleAccepted++
 		}
 		w.mu.Unlock()
-		reply := "ok\n"
+		reply := sayOK + "\n"
 		if !ok {
-			reply = "stale\n"
+			reply = sayStale + "\n"
 		}
 		if _, err := conn.Write([]byte(reply)); err != nil {
 			break
