@@ -63,6 +63,10 @@ func explainExit(h *History, f Firing, job *Interval, around []FaultWindow) stri
 		return "fenced under a fault"
 	case f.Exit == exitcode.Unavailable && slices.ContainsFunc(around, func(w FaultWindow) bool { return couldKeepFromQuorum(w, f.Node) }):
 		return "no quorum under a fault"
+	// An ensemble may stay without a leader after a fault has healed (an
+	// election under tickTime 2 s takes seconds): no quorum serves then.
+	case (f.Exit == exitcode.LockLost || f.Exit == exitcode.Unavailable) && leaderless(h, f):
+		return "no leader in the ensemble"
 	case f.Exit == exitcode.Signal+int(syscall.SIGKILL) && slices.ContainsFunc(around, func(w FaultWindow) bool {
 		return w.Kind == "kill-wrapper" && w.Target == f.Node
 	}):
@@ -151,4 +155,22 @@ func (f Firing) wrapperName() string {
 		return WrapperZooLocked
 	}
 	return f.Wrapper
+}
+
+// leaderless says the ensemble had no leader at some time during the
+// firing, as the harness saw it.
+func leaderless(h *History, f Firing) bool {
+	for i, l := range h.Leaders {
+		if l.Leader != 0 {
+			continue
+		}
+		end := h.Duration
+		if i+1 < len(h.Leaders) {
+			end = h.Leaders[i+1].At
+		}
+		if l.At <= f.End && end >= f.Start {
+			return true
+		}
+	}
+	return false
 }

@@ -42,11 +42,15 @@ func TestEveryExitExplained(t *testing.T) {
 		{"killed by the harness", 137, true, []FaultWindow{killNode2}, "", false, true},
 		{"killed while another node's wrapper was", 137, true, []FaultWindow{killNode1}, "", false, false},
 		{"internal error, whatever the faults", 70, false, []FaultWindow{quorumLoss, partitionNode2}, "", false, false},
+		{"unavailable while the ensemble elects", 69, false, nil, "", false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := fired
 			f.Exit, f.Wrapper = tc.exit, tc.wrapper
-			h := &History{Nodes: []string{"node1", "node2"}, Firings: []Firing{f}, Faults: tc.faults, OncePer: tc.oncePer}
+			h := &History{Nodes: []string{"node1", "node2"}, Firings: []Firing{f}, Faults: tc.faults, OncePer: tc.oncePer, Duration: 10 * sec}
+			if strings.Contains(tc.name, "elects") {
+				h.Leaders = []LeaderChange{{At: 0, Leader: 1}, {At: 4 * sec, Leader: 0}, {At: 9 * sec, Leader: 2}}
+			}
 			if tc.ranJob {
 				h.Intervals = []Interval{job}
 			}
