@@ -17,6 +17,7 @@ func page() manual.Page {
 			{Form: "list", What: "the scenarios, with what each proves"},
 			{Form: "run NAME [flags] [-- COMMAND [ARGS...]]", What: "run one scenario, with the built-in job or your own COMMAND on every node; exit 1 when a required verdict fails"},
 			{Form: "plan NAME [--seed N]", What: "print the fault schedule a seed gives, as JSON to edit into an incident and run with run --plan"},
+			{Form: "rejudge VERDICT.json", What: "judge a recorded run again with this checker, without running it; exit 1 when a required verdict fails"},
 			{Form: "up [flags]", What: "start a three-node ensemble with toxiproxy links; print connect strings, and each fault by hand as it lands and heals, until Ctrl-C"},
 			{Form: "fault KIND [TARGET] [--for DUR]", What: "inject a fault into the ensemble up runs, from another terminal"},
 			{Form: "heal", What: "heal every fault injected by hand"},

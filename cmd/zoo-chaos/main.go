@@ -45,6 +45,8 @@ func run(args []string) int {
 		return up(args[1:])
 	case "plan":
 		return printPlan(args[1:])
+	case "rejudge":
+		return rejudge(args[1:])
 	case "fault":
 		return fault(args[1:])
 	case "heal":

@@ -157,3 +157,34 @@ func TestREADMEIncidentIsAPlan(t *testing.T) {
 		t.Fatalf("steps %+v: want two overlapping faults", steps)
 	}
 }
+
+// TestRejudgeRecordedRun: rejudge judges a report's history again: a
+// clean run passes, an internal error in it fails, a file without a
+// history is a usage error.
+func TestRejudgeRecordedRun(t *testing.T) {
+	dir := t.TempDir()
+	h := &chaos.History{Scenario: "baseline", Nodes: []string{"node1"}, Duration: 3 * time.Second, SessionTimeout: 3 * time.Second,
+		Intervals: []chaos.Interval{{Node: "node1", Token: 5, Start: time.Second, End: 2 * time.Second, Writes: 10}},
+		Firings:   []chaos.Firing{{Node: "node1", Start: 900 * time.Millisecond, End: 2100 * time.Millisecond}}}
+	write := func(name string, h *chaos.History) string {
+		report := filepath.Join(dir, name)
+		if err := chaos.WriteReport(report, h, chaos.Check(h, chaos.Expect{})); err != nil {
+			t.Fatal(err)
+		}
+		return filepath.Join(report, chaos.VerdictFile)
+	}
+	if code, out, errOut := capture(t, "rejudge", write("clean", h)); code != 0 || !strings.Contains(out, "PASS baseline") {
+		t.Fatalf("a clean run rejudged: exit %d\n%s%s", code, out, errOut)
+	}
+	h.Firings = append(h.Firings, chaos.Firing{Node: "node1", Start: 2200 * time.Millisecond, End: 2300 * time.Millisecond, Exit: 70})
+	if code, out, _ := capture(t, "rejudge", write("internal", h)); code != 1 || !strings.Contains(out, "UNEXPLAINED") {
+		t.Fatalf("a run with an internal error rejudged: exit %d\n%s", code, out)
+	}
+	garbage := filepath.Join(dir, "garbage.json")
+	if err := os.WriteFile(garbage, []byte(`{"plan": {}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := capture(t, "rejudge", garbage); code != 64 || strings.Count(errOut, "\n") != 1 {
+		t.Fatalf("a file without a history: exit %d, %q", code, errOut)
+	}
+}

@@ -183,5 +183,8 @@ func printVerdict(sc chaos.Scenario, h *chaos.History, rep chaos.Report, dir str
 		fmt.Printf("  %-8s %-4s %-28s %s\n", v.Name, mark, v.Title, v.Detail)
 	}
 	fmt.Print(chaos.Summarize(h, rep).Table(h.Duration))
+	if dir == "" {
+		return
+	}
 	fmt.Printf("timeline: %s\nverdict:  %s\n", filepath.Join(dir, chaos.TimelineFile), filepath.Join(dir, chaos.VerdictFile))
 }
