@@ -414,3 +414,6 @@ func (e *Ensemble) Close(ctx context.Context) error {
 	e.proxies.close()
 	return e.backend.Close(ctx)
 }
+
+// TickTime is the servers' tickTime.
+func (e *Ensemble) TickTime() time.Duration { return e.opts.TickTime }

@@ -224,7 +224,7 @@ func (t *Trial) collect(ctx context.Context, windows []FaultWindow, leaders []Le
 	sc, cfg := t.scenario, t.cfg
 	h := &History{
 		Scenario: sc.Name, Seed: cfg.Seed, Backend: t.ensemble.Backend(), Duration: t.since(),
-		SessionTimeout: sc.SessionTimeout, KillGrace: sc.KillGrace, Faults: windows, Leaders: leaders,
+		SessionTimeout: sc.SessionTimeout, TickTime: t.ensemble.TickTime(), KillGrace: sc.KillGrace, Faults: windows, Leaders: leaders,
 		Command: cfg.Command, Plan: executedPlan(sc.Name, cfg.Seed, windows), OncePer: sc.OncePer > 0,
 	}
 	h.Intervals = t.witness.Close()

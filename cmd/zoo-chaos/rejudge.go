@@ -36,6 +36,10 @@ func rejudge(args []string) int {
 		fmt.Fprintf(os.Stderr, "zoo-chaos rejudge: the history's scenario %q is not in the catalogue\n", h.Scenario)
 		return exitcode.Usage
 	}
+	if h.TickTime == 0 {
+		// Recorded before histories kept the servers' tick: the scenario's.
+		h.TickTime = sc.WithDefaults().TickTime
+	}
 	rep := chaos.Check(h, sc.Expect)
 	printVerdict(sc, h, rep, "")
 	if !rep.Pass {
