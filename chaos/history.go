@@ -13,8 +13,8 @@ type History struct {
 	SessionTimeout time.Duration `json:"session_timeout_ns"`
 	// TickTime is the servers' tick: ZooKeeper expires sessions on tick
 	// boundaries, so a takeover may take T plus one tick.
-	TickTime time.Duration `json:"tick_time_ns,omitempty"`
-	KillGrace      time.Duration `json:"kill_grace_ns"`
+	TickTime  time.Duration `json:"tick_time_ns,omitempty"`
+	KillGrace time.Duration `json:"kill_grace_ns"`
 	// Command is the user's job, when the trial ran one instead of the
 	// built-in job.
 	Command []string `json:"command,omitempty"`
