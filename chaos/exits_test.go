@@ -1,8 +1,6 @@
 package chaos
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -74,16 +72,9 @@ func TestTimelineShowsUnexplainedExits(t *testing.T) {
 	if rep.Pass || len(rep.Unexplained) != 1 {
 		t.Fatalf("an exit 70 passed: %+v", rep.Verdicts)
 	}
-	dir := t.TempDir()
-	if err := WriteReport(dir, h, rep); err != nil {
-		t.Fatal(err)
-	}
-	page, err := os.ReadFile(filepath.Join(dir, TimelineFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	page := writeTimeline(t, h, rep)
 	for _, want := range []string{"Unexplained exits", `class="unexplained"`, "unexplained exit 70 of zoo-locked"} {
-		if !strings.Contains(string(page), want) {
+		if !strings.Contains(page, want) {
 			t.Errorf("timeline lacks %q", want)
 		}
 	}

@@ -14,18 +14,22 @@ import (
 	"time"
 )
 
-// pageCheck runs in the rendered page and says what the reader sees: text
-// that overprints other text, fault windows without their name on the
-// chart, and the verdict rows.
-const pageCheck = `<pre id="page-check"></pre><script>
-const texts = [...document.querySelectorAll('svg text')].map(t => ({t: t.textContent, b: t.getBBox()}));
-const overprinted = [];
+// overprintJS lists, in the page, the texts (in texts: {t, b: bbox}) that
+// print over one another.
+const overprintJS = `const overprinted = [];
 for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
   const a = texts[i].b, b = texts[j].b;
   if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
     overprinted.push(texts[i].t + ' / ' + texts[j].t);
 }
-const labels = [...document.querySelectorAll('svg text.fault-label')].map(t => t.textContent);
+`
+
+// pageCheck runs in the rendered page and says what the reader sees: text
+// that overprints other text, fault windows without their name on the
+// chart, and the verdict rows.
+const pageCheck = `<pre id="page-check"></pre><script>
+const texts = [...document.querySelectorAll('svg text')].map(t => ({t: t.textContent, b: t.getBBox()}));
+` + overprintJS + `const labels = [...document.querySelectorAll('svg text.fault-label')].map(t => t.textContent);
 const hits = document.querySelectorAll('svg rect.hit').length;
 const verdicts = [...document.querySelectorAll('table tr')].slice(1).map(r => [...r.cells].map(c => c.textContent + '|' + c.className));
 document.getElementById('page-check').textContent = JSON.stringify({overprinted, labels, hits, verdicts, body: document.body.innerText});
@@ -102,15 +106,9 @@ func TestTimelineReadsAtAGlance(t *testing.T) {
 func inChromium(t *testing.T, browser string, h *History, rep Report, check string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := WriteReport(dir, h, rep); err != nil {
-		t.Fatal(err)
-	}
-	page, err := os.ReadFile(filepath.Join(dir, TimelineFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	page := writeTimelineIn(t, dir, h, rep)
 	probe := filepath.Join(dir, "probe.html")
-	if err := os.WriteFile(probe, []byte(strings.Replace(string(page), "</body>", check+"</body>", 1)), 0o644); err != nil {
+	if err := os.WriteFile(probe, []byte(strings.Replace(page, "</body>", check+"</body>", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -137,13 +135,7 @@ func htmlUnescape(s string) string {
 const soakCheck = `<pre id="page-check"></pre><script>
 const svg = document.getElementById('chart');
 const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent).map(t => ({t: t.textContent, b: t.getBBox()}));
-const overprinted = [];
-for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
-  const a = texts[i].b, b = texts[j].b;
-  if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
-    overprinted.push(texts[i].t + ' / ' + texts[j].t);
-}
-const r = svg.getBoundingClientRect();
+` + overprintJS + `const r = svg.getBoundingClientRect();
 const win = svg.querySelector('rect.fault');
 const mid = +win.getAttribute('x') + (+win.getAttribute('width')) / 2;
 svg.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + mid, clientY: r.top + 60, bubbles: true}));

@@ -34,14 +34,7 @@ func TestReportRendersParsableSVG(t *testing.T) {
 	h.Leaders = []LeaderChange{{At: 0, Leader: 2}, {At: 4 * sec, Leader: 3}}
 	rep := Check(h, Expect{})
 	dir := t.TempDir()
-	if err := WriteReport(dir, h, rep); err != nil {
-		t.Fatal(err)
-	}
-	page, err := os.ReadFile(filepath.Join(dir, TimelineFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(page)
+	s := writeTimelineIn(t, dir, h, rep)
 	svg := s[strings.Index(s, "<svg") : strings.Index(s, "</svg>")+len("</svg>")]
 	var doc svgDoc
 	if err := xml.Unmarshal([]byte(svg), &doc); err != nil {
@@ -68,4 +61,22 @@ func TestReportRendersParsableSVG(t *testing.T) {
 	if err := json.Unmarshal(b, &verdict); err != nil || verdict.Pass || len(verdict.Verdicts) == 0 {
 		t.Fatalf("verdict.json %v: %s", err, b[:min(200, len(b))])
 	}
+}
+
+// writeTimeline writes the history's report and returns its page.
+func writeTimeline(t *testing.T, h *History, rep Report) string {
+	t.Helper()
+	return writeTimelineIn(t, t.TempDir(), h, rep)
+}
+
+func writeTimelineIn(t *testing.T, dir string, h *History, rep Report) string {
+	t.Helper()
+	if err := WriteReport(dir, h, rep); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, TimelineFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(page)
 }
