@@ -3,6 +3,7 @@ package chaos
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"syscall"
@@ -91,11 +92,7 @@ func jobOf(h *History, f Firing) *Interval {
 func faultsAround(h *History, f Firing) []FaultWindow {
 	var out []FaultWindow
 	for _, w := range h.Faults {
-		end := w.End
-		if end == 0 {
-			end = time.Duration(1<<63 - 1)
-		}
-		if w.opened() <= f.End && end >= f.Start {
+		if w.opened() <= f.End && w.closed(math.MaxInt64) >= f.Start {
 			out = append(out, w)
 		}
 	}
@@ -164,11 +161,7 @@ func leaderless(h *History, f Firing) bool {
 		if l.Leader != 0 {
 			continue
 		}
-		end := h.Duration
-		if i+1 < len(h.Leaders) {
-			end = h.Leaders[i+1].At
-		}
-		if l.At <= f.End && end >= f.Start {
+		if l.At <= f.End && h.leaderEnd(i, h.Duration) >= f.Start {
 			return true
 		}
 	}

@@ -71,6 +71,24 @@ type FaultWindow struct {
 	HolderLoss bool `json:"holder_loss"`
 }
 
+// closed is when the fault healed, or last for one still open when the
+// trial ended.
+func (f FaultWindow) closed(last time.Duration) time.Duration {
+	if f.End == 0 {
+		return last
+	}
+	return f.End
+}
+
+// leaderEnd is when the i-th leader change was followed by the next, or
+// last for the final one.
+func (h *History) leaderEnd(i int, last time.Duration) time.Duration {
+	if i+1 < len(h.Leaders) {
+		return h.Leaders[i+1].At
+	}
+	return last
+}
+
 // opened is the earliest the fault may have been in effect.
 func (f FaultWindow) opened() time.Duration {
 	if f.Began > 0 && f.Began < f.Start {

@@ -26,10 +26,8 @@ func checkMixedFleet(h *History) *Verdict {
 		if f.Exit == exitcode.Signal+int(syscall.SIGSEGV) {
 			crashed[f.Wrapper]++
 		}
-		for _, iv := range h.Intervals {
-			if iv.Node == f.Node && iv.Start >= f.Start && iv.Start <= f.End {
-				jobs[f.Wrapper]++
-			}
+		if jobOf(h, f) != nil {
+			jobs[f.Wrapper]++
 		}
 	}
 	if len(jobs) < 2 {

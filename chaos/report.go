@@ -214,21 +214,13 @@ func newTimeline(h *History, rep Report) timeline {
 	faultsTop := leadersTop + nLeader*rowHeight + 6
 	t.LanesTop = faultsTop + nFault*rowHeight + 8
 	for i, l := range h.Leaders {
-		end := span
-		if i+1 < len(h.Leaders) {
-			end = h.Leaders[i+1].At
-		}
-		t.Moments = append(t.Moments, moment{A: msOf(l.At), B: msOf(end), Text: leaderText[i]})
+		t.Moments = append(t.Moments, moment{A: msOf(l.At), B: msOf(h.leaderEnd(i, span)), Text: leaderText[i]})
 		if !t.LabelsHidden {
 			t.Labels = append(t.Labels, label{X: leaderX[i] + 2, Y: leadersTop + leaderRows[i]*rowHeight, A: msOf(l.At), Text: leaderText[i], Class: "leader-label"})
 		}
 	}
 	for i, f := range h.Faults {
-		end := f.End
-		if end == 0 {
-			end = span
-		}
-		t.Moments = append(t.Moments, moment{A: msOf(f.opened()), B: msOf(end), Text: faultText[i]})
+		t.Moments = append(t.Moments, moment{A: msOf(f.opened()), B: msOf(f.closed(span)), Text: faultText[i]})
 		if !t.LabelsHidden {
 			t.Labels = append(t.Labels, label{X: faultX[i] + 2, Y: faultsTop + faultRows[i]*rowHeight, A: msOf(f.opened()), Text: faultText[i], Class: "fault-label"})
 		}

@@ -44,11 +44,7 @@ func Summarize(h *History, rep Report) Summary {
 	}
 	for _, o := range rep.overlapIntervals {
 		for _, w := range h.Faults {
-			end := w.End
-			if end == 0 {
-				end = h.Duration
-			}
-			if w.Kind == "pause-wrapper" && w.opened() <= o.Start+o.Duration && end >= o.Start {
+			if w.Kind == "pause-wrapper" && w.opened() <= o.Start+o.Duration && w.closed(h.Duration) >= o.Start {
 				s.InPause++
 				break
 			}

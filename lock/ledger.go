@@ -104,6 +104,11 @@ type writtenLedger struct {
 	version int32
 }
 
+// asRead is the ledger as a read of it right after that write would give.
+func (w writtenLedger) asRead() (ledger, *zk.Stat) {
+	return ledger{Runs: slices.Clone(w.l.Runs)}, &zk.Stat{Version: w.version}
+}
+
 type ledger struct {
 	Runs []RunEntry `json:"runs"`
 }
@@ -137,7 +142,7 @@ func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra func() ([
 		var stat *zk.Stat
 		var err error
 		if base != nil && attempt == 0 {
-			l, stat = ledger{Runs: slices.Clone(base.l.Runs)}, &zk.Stat{Version: base.version}
+			l, stat = base.asRead()
 		} else {
 			err = m.s.retry(context.Background(), "read the run ledger", func() (err error) {
 				l, stat, err = readLedger(m.s.Conn(), m.parent)
@@ -238,7 +243,8 @@ func (m *Mutex) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guard
 // later. Any failure is the caller's to redo with recordEnd once the
 // start has answered.
 func (m *Mutex) endBehind(start writtenLedger, id string, end func(*RunEntry), rec *SlotRecord) error {
-	ops, _, err := m.ledgerOps(ledger{Runs: slices.Clone(start.l.Runs)}, &zk.Stat{Version: start.version}, m.endChange(id, end), true, m.recordOp(rec))
+	l, stat := start.asRead()
+	ops, _, err := m.ledgerOps(l, stat, m.endChange(id, end), true, m.recordOp(rec))
 	if err != nil {
 		return err
 	}

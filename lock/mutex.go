@@ -392,17 +392,17 @@ func (m *Mutex) ensureParent() error {
 
 func (m *Mutex) createPersistent(p string, acl []zk.ACL) error {
 	_, err := m.s.Conn().Create(p, nil, 0, acl)
-	switch {
-	case err == nil, errors.Is(err, zk.ErrNodeExists):
-		return nil
-	case errors.Is(err, zk.ErrNoNode):
-		return err
-	}
-	return fmt.Errorf("create %s: %w", p, err)
+	return createdOrExists(p, err)
 }
 
 func (m *Mutex) createContainer(p string, acl []zk.ACL) error {
 	_, err := m.s.Conn().CreateContainer(p, nil, zk.FlagContainer, acl)
+	return createdOrExists(p, err)
+}
+
+// createdOrExists reads the answer to a parent's create: one that exists
+// is as good as made; a missing parent above is the caller's to make.
+func createdOrExists(p string, err error) error {
 	switch {
 	case err == nil, errors.Is(err, zk.ErrNodeExists):
 		return nil

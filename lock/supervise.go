@@ -57,10 +57,8 @@ func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, sl
 		rec = &SlotRecord{Host: host, Pid: os.Getpid(), Schedule: cfg.OncePer.String(), SlotStart: slot.start, SlotEnd: slot.end,
 			Fired: slot.fired, Start: entry.Start, End: end, Token: m.Token()}
 	}
-	// startWritten waits for the start's answer, and is the base the end
-	// builds on.
-	startWritten := func() *writtenLedger {
-		w := <-started
+	// settled is the start's answer: the base the end builds on.
+	settled := func(w written) *writtenLedger {
 		timing.lap("ledger start")
 		if w.err != nil {
 			cfg.Logger.Warn("run ledger: the run's start could not be written", "lock", cfg.Name, "err", w.err)
@@ -68,6 +66,7 @@ func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, sl
 		}
 		return &w.ledger
 	}
+	startWritten := func() *writtenLedger { return settled(<-started) }
 	if err != nil {
 		// The lock is lost: the entry is completed, unguarded, only if the
 		// session still serves soon; else it stays open and reads as lost.
@@ -91,8 +90,7 @@ func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, sl
 			startWritten()
 		}
 	case w := <-started:
-		started <- w
-		werr = m.recordEnd(entry.ID, complete, rec, true, startWritten())
+		werr = m.recordEnd(entry.ID, complete, rec, true, settled(w))
 	}
 	timing.lap("ledger end")
 	if werr != nil {
