@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"time"
 
 	"github.com/go-zookeeper/zk"
 )
@@ -33,6 +34,8 @@ type LockStatus struct {
 	LastRun *SlotRecord `json:"last_run,omitempty"`
 	// Runs are the last runs, oldest first, each with its State.
 	Runs []RunEntry `json:"runs"`
+	// Paused is the lock's pause, when one is in effect.
+	Paused *Pause `json:"paused,omitempty"`
 	// Unreadable says why part of the lock could not be read (a record
 	// that is not ours); the rest is still shown.
 	Unreadable []string `json:"unreadable,omitempty"`
@@ -98,6 +101,13 @@ func Inspect(conn *zk.Conn, root, name string, recipes Contenders) (LockStatus, 
 		st.Unreadable = append(st.Unreadable, err.Error())
 	case err != nil:
 		return st, err
+	}
+	// The ensemble's clock is not at hand here; a pause that ends within
+	// this host's clock error may show a moment too long or too short.
+	if p, err := readPause(conn, parent); err != nil {
+		return st, err
+	} else if p.InEffect(time.Now()) {
+		st.Paused = p
 	}
 	queued := map[int64]bool{}
 	for _, c := range queue {

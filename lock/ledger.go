@@ -42,6 +42,7 @@ const (
 	EndFenced     = "fenced"      // the lock was lost and the job killed (Reason says why)
 	EndMaxRuntime = "max-runtime" // --max-runtime stopped it
 	EndSignal     = "signal"      // a signal to the wrapper stopped it
+	EndStopped    = "stop"        // `zoo-locked stop` stopped it (Reason says who)
 )
 
 // RunEntry is one run in the ledger: written when the job starts, completed
@@ -299,4 +300,30 @@ func (m *Mutex) recordsCreate() []any {
 		return nil
 	}
 	return []any{&zk.CreateRequest{Path: recordsPath(m.parent), Acl: m.acl.parent}}
+}
+
+// failedInSlot counts the runs of the slot starting at slotStart that
+// did not succeed, whichever node made them: --max-attempts's count.
+func (m *Mutex) failedInSlot(slotStart time.Time) (int, error) {
+	var l ledger
+	err := m.s.retry(context.Background(), "read the run ledger", func() (err error) {
+		l, _, err = readLedger(m.s.Conn(), m.parent)
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrUnreadableRecord) {
+		return 0, err
+	}
+	return FailedInSlot(l.Runs, slotStart), nil
+}
+
+// FailedInSlot counts the runs that belong to the slot starting at
+// slotStart and did not succeed.
+func FailedInSlot(runs []RunEntry, slotStart time.Time) int {
+	n := 0
+	for _, r := range runs {
+		if r.SlotStart != nil && r.SlotStart.Equal(slotStart) && !r.Succeeded() {
+			n++
+		}
+	}
+	return n
 }

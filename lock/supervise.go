@@ -41,15 +41,18 @@ func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, sl
 		})
 		started <- written{l, err}
 	}()
-	status, ending, err := supervise(cfg, s, m, c, entry.ID)
-	res.Status, res.Ending, res.End = status, ending, cfg.Clock()
+	status, ending, stoppedBy, err := supervise(cfg, s, m, c, entry.ID)
+	res.Status, res.Ending, res.End, res.StoppedBy = status, ending, cfg.Clock(), stoppedBy
 	timing.lap("job")
 	end := clock.now()
 	complete := func(e *RunEntry) {
 		*e = entry
 		e.End, e.Exit, e.Ending = &end, &status, ending
-		if err != nil {
+		switch {
+		case err != nil:
 			e.Reason = err.Error()
+		case ending == EndStopped:
+			e.Reason = "stopped by " + stoppedBy
 		}
 	}
 	var rec *SlotRecord
@@ -105,12 +108,12 @@ func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, sl
 	return res, nil
 }
 
-// supervise runs the child until it exits, the fence fires, or the
-// runtime limit is hit; it returns once the whole tree is dead, with how
-// the run ended.
-func supervise(cfg Config, s *Session, m *Mutex, c *keeper.Child, runID string) (int, string, error) {
+// supervise runs the child until it exits, the fence fires, the runtime
+// limit is hit or an operator stops it; it returns once the whole tree is
+// dead, with how the run ended and who stopped it.
+func supervise(cfg Config, s *Session, m *Mutex, c *keeper.Child, runID string) (status int, ending, stoppedBy string, err error) {
 	log := cfg.Logger
-	err := c.Start([]string{
+	err = c.Start([]string{
 		"ZOOLOCKED_NAME=" + cfg.Name,
 		"ZOOLOCKED_TOKEN=" + strconv.FormatInt(m.Token(), 10),
 		"ZOOLOCKED_ZNODE=" + m.Node(),
@@ -120,20 +123,30 @@ func supervise(cfg Config, s *Session, m *Mutex, c *keeper.Child, runID string) 
 	if err != nil {
 		c.KillNow()
 		<-c.Exited()
-		return 0, EndExited, err
+		return 0, EndExited, "", err
 	}
+	quit := make(chan struct{})
+	defer close(quit)
+	stops := m.watchStop(quit)
 	var runtimeLimit <-chan time.Time
 	if cfg.MaxRuntime > 0 {
 		timer := time.NewTimer(cfg.MaxRuntime)
 		defer timer.Stop()
 		runtimeLimit = timer.C
 	}
-	ending := EndExited
+	ending = EndExited
 	for {
 		select {
 		case <-c.Exited():
 			status, err := c.Result()
-			return status, ending, err
+			if ending == EndStopped {
+				m.clearStop()
+			}
+			return status, ending, stoppedBy, err
+		case req := <-stops:
+			log.Warn("stop requested; stopping the job", "lock", cfg.Name, "by", req.By)
+			c.Fence()
+			ending, stoppedBy = EndStopped, req.By
 		case sig := <-cfg.Signals:
 			log.Info("forwarding signal", "lock", cfg.Name, "signal", sig.String())
 			c.Forward(sig.(syscall.Signal))
@@ -161,7 +174,7 @@ func supervise(cfg Config, s *Session, m *Mutex, c *keeper.Child, runID string) 
 			backstop.Stop()
 			log.Error("lock lost; job killed", "lock", cfg.Name, "token", m.Token(), "reason", lost)
 			status, _ := c.Result() // the keeper's own failure matters less than the lost lock
-			return status, EndFenced, lost
+			return status, EndFenced, "", lost
 		}
 	}
 }

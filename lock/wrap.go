@@ -29,7 +29,11 @@ type Config struct {
 	// OncePer, when set, runs the command at most once per slot of the
 	// schedule across everyone using the lock: see SlotRecord.
 	OncePer schedule.Schedule
-	Version string
+	// MaxAttempts, with OncePer, bounds the failed runs of one slot across
+	// the fleet (counted in the ledger); after them, firings skip until the
+	// next slot. 0: no bound.
+	MaxAttempts int
+	Version     string
 	Logger  *slog.Logger
 	// Signals are the wrapper's TERM/INT/HUP/QUIT, forwarded to the job.
 	Signals <-chan os.Signal
@@ -43,6 +47,10 @@ type Config struct {
 	// starts (the command sends its start ping there); the job waits for
 	// it.
 	BeforeJob func(RunInfo)
+	// JobStdout and JobStderr, when set, are where the job writes instead
+	// of the wrapper's own stdout and stderr (the command tees them to
+	// keep the tail for its ping).
+	JobStdout, JobStderr *os.File
 	// SignalAtGrant is a test hook: when set, the wrapper sends itself
 	// this signal right after the grant, where the wait for the lock is
 	// still listening for signals, and waits until the wait has taken it.
@@ -54,12 +62,20 @@ type Config struct {
 type Result struct {
 	// Ran says the job was started; Status is then its exit code, or
 	// 128+n when signal n killed it, and Ending says how it ended
-	// (EndExited, EndFenced, EndMaxRuntime, EndSignal).
+	// (EndExited, EndFenced, EndMaxRuntime, EndSignal, EndStopped).
 	Ran    bool
 	Status int
 	Ending string
 	// SlotDone says a --once-per run was skipped: its slot already ran.
 	SlotDone bool
+	// Paused is the pause a firing found, and skipped for.
+	Paused *Pause
+	// OutOfAttempts, when set, is how many runs of the slot failed: the
+	// firing skipped, --max-attempts spent.
+	OutOfAttempts int
+	// StoppedBy names who stopped the run (`zoo-locked stop`); Ending is
+	// then EndStopped.
+	StoppedBy string
 	// Token and ID are the run's fencing token and run id.
 	Token int64
 	ID    string
@@ -108,10 +124,22 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	var c *keeper.Child
 	go func() {
 		var err error
-		c, err = keeper.Prepare(cfg.Command, cfg.Session.KillGrace)
+		c, err = keeper.Prepare(cfg.Command, cfg.Session.KillGrace, cfg.JobStdout, cfg.JobStderr)
 		prepared <- err
 	}()
 	s, m, err := acquire(w.ctx, cfg, timing)
+	// Read under the lock, while the keeper may still be starting.
+	type pauseRead struct {
+		p   *Pause
+		err error
+	}
+	paused := make(chan pauseRead, 1)
+	if err == nil {
+		go func() {
+			p, err := m.pauseOf()
+			paused <- pauseRead{p, err}
+		}()
+	}
 	if err == nil && cfg.SignalAtGrant != 0 {
 		w.deliverForTest(cfg.SignalAtGrant)
 	}
@@ -140,6 +168,20 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	waited := time.Since(waitStart)
 	cfg.Logger.Info("acquired", "lock", cfg.Name, "token", m.Token(), "session", fmt.Sprintf("0x%x", s.ID()), "timeout", s.Timeout())
 	clock := ensembleClock(cfg, m)
+	pause := <-paused
+	timing.lap("pause")
+	if pause.err == nil && pause.p.InEffect(clock.now()) {
+		p := pause.p
+		cfg.Logger.Info("paused; skipping", "lock", cfg.Name, "by", p.By, "since", p.Since.Format(time.RFC3339), "reason", p.Reason, "until", untilText(p))
+		c.Abort()
+		releaseLock(cfg, s)
+		return Result{Paused: p, Waited: waited}, nil
+	}
+	if pause.err != nil {
+		c.Abort()
+		releaseLock(cfg, s)
+		return Result{Waited: waited}, pause.err
+	}
 	var slot *slotRun
 	if cfg.OncePer != nil {
 		slot = &slotRun{fired: clock.onEnsemble(cfg.Fired)}
@@ -150,6 +192,19 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 			c.Abort()
 			releaseLock(cfg, s)
 			return Result{SlotDone: done, Waited: waited}, err
+		}
+		if cfg.MaxAttempts > 0 {
+			failed, err := m.failedInSlot(slot.start)
+			timing.lap("attempts")
+			if err != nil || failed >= cfg.MaxAttempts {
+				if err == nil {
+					cfg.Logger.Info("this slot failed --max-attempts times; skipping until the next", "lock", cfg.Name,
+						"attempts", failed, "slot_start", slot.start.Format(time.RFC3339))
+				}
+				c.Abort()
+				releaseLock(cfg, s)
+				return Result{OutOfAttempts: failed, Waited: waited}, err
+			}
 		}
 	}
 	res, err := run(cfg, s, m, c, clock, slot, timing)
@@ -215,4 +270,12 @@ func acquire(ctx context.Context, cfg Config, timing *stopwatch) (*Session, *Mut
 		}
 		cfg.Logger.Info("session lost while waiting; contending again", "lock", cfg.Name, "err", err)
 	}
+}
+
+// untilText says when a pause ends.
+func untilText(p *Pause) string {
+	if p.Until == nil {
+		return "resumed"
+	}
+	return p.Until.Format(time.RFC3339)
 }

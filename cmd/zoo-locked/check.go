@@ -26,11 +26,14 @@ type checkVerdict struct {
 	Status    string         `json:"status"` // OK, WARNING, UNKNOWN
 	Code      int            `json:"code"`
 	Lock      string         `json:"lock"`
-	What      string         `json:"what"` // ran, missed, failed, fenced, lost, stopped, running, unknown
+	What      string         `json:"what"` // ran, missed, failed, fenced, lost, stopped, running, paused, unknown
 	Detail    string         `json:"detail"`
 	SlotStart *time.Time     `json:"slot_start,omitempty"`
 	SlotEnd   *time.Time     `json:"slot_end,omitempty"`
 	Run       *lock.RunEntry `json:"run,omitempty"`
+	// Attempts counts the slot's runs that did not succeed.
+	Attempts int         `json:"attempts,omitempty"`
+	Paused   *lock.Pause `json:"paused,omitempty"`
 }
 
 // check is the fleet's dead-man's switch: did the last slot that has ended
@@ -67,6 +70,12 @@ func unknown(v checkVerdict, why string) checkVerdict {
 // one given, else the one the lock's record was made under.
 func judge(st lock.LockStatus, sched schedule.Schedule, maxAge time.Duration, now time.Time) checkVerdict {
 	v := checkVerdict{Lock: st.Name}
+	if p := st.Paused; p != nil {
+		// Paused on purpose: no run was due, so none is missing.
+		v.Status, v.Code, v.What, v.Paused = "OK", checkOK, "paused", p
+		v.Detail = fmt.Sprintf("paused by %s since %s, %s%s", p.By, p.Since.Format(time.RFC3339), pauseEnd(p), reasonText(p.Reason))
+		return v
+	}
 	if maxAge > 0 {
 		return judgeAge(v, st, maxAge, now)
 	}
@@ -105,6 +114,9 @@ func judge(st lock.LockStatus, sched schedule.Schedule, maxAge time.Duration, no
 		v.Status, v.Code, v.What = "WARNING", checkMissed, "missed"
 		v.Detail = fmt.Sprintf("%s missed: no node ran it", slot)
 		return v
+	}
+	if v.Attempts = lock.FailedInSlot(st.Runs, start); v.Attempts > 1 {
+		slot += fmt.Sprintf(" failed after %d attempts; the last", v.Attempts)
 	}
 	return notOK(v, *last, slot)
 }
@@ -151,7 +163,11 @@ func notOK(v checkVerdict, r lock.RunEntry, where string) checkVerdict {
 	case "lost":
 		v.Detail = fmt.Sprintf("%s: the run on %s was lost (its holder crashed or lost the lock)", where, r.Host)
 	default:
-		v.Detail = fmt.Sprintf("%s: the run on %s was stopped (%s)", where, r.Host, r.Ending)
+		why := r.Reason
+		if why == "" {
+			why = r.Ending
+		}
+		v.Detail = fmt.Sprintf("%s: the run on %s was stopped (%s)", where, r.Host, why)
 	}
 	return v
 }

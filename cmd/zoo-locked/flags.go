@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -23,8 +24,17 @@ import (
 // options is the command line, parsed and validated.
 type options struct {
 	cfg lock.Config
-	// subcommand is "", "status", "list", "reset" or "check".
+	// subcommand is "", "status", "list", "reset", "check", "config",
+	// "pause", "resume" or "stop".
 	subcommand string
+	// pauseFor, reason and alsoStop are pause's: how long, why, and
+	// whether to stop the running job too.
+	pauseFor time.Duration
+	reason   string
+	alsoStop bool
+	// pingBodyLimit is how much of the job's output's tail the final
+	// ping carries.
+	pingBodyLimit int
 	// splay is the most the wrapper waits before connecting.
 	splay time.Duration
 	// maxAge is check's bound on a plain lock's last success.
@@ -76,6 +86,8 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	durations["slot-offset"] = fs.Duration("slot-offset", 0, "shift duration --once-per slots, e.g. 2h30m for a daily job counted from 02:30 UTC")
 	durations["splay"] = fs.Duration("splay", 0, "wait a random time in [0, DUR) before connecting, so a fleet firing at :00 does not reach the ensemble at once (a --once-per slot is still judged from the firing)")
 	fs.StringVar(&o.pingURL, "ping-url", "", "Healthchecks-style URL: the node that runs the job sends URL/start, then URL or URL/<exit status> (79: fenced), with ?rid=<run id>; skipping nodes send nothing")
+	fs.IntVar(&o.pingBodyLimit, "ping-body-limit", 10240, "with --ping-url: the final ping carries the last N bytes of the job's output (stdout and stderr as they interleaved) as its body; 0: none")
+	fs.IntVar(&o.cfg.MaxAttempts, "max-attempts", 0, "with --once-per: after N failed runs of a slot, across the fleet, firings skip until the next slot (default: no bound; at most 20, the ledger's size)")
 	fs.StringVar(&o.metricsFile, "metrics-file", "", "write node_exporter textfile metrics here after every firing (last start/end/success, duration, exit, lock wait, firings by outcome)")
 	fs.StringSliceVar(&o.cfg.Contenders.Extra, "contender-pattern", nil, "also queue behind children of the lock path whose name ends in PATTERN and a ten-digit sequence (repeatable; zoo-locked, Curator, go-zookeeper, kazoo and ZooKeeper's C recipe are always seen), as kazoo's extra_lock_patterns")
 	fs.BoolVar(&o.shell, "shell", false, "run COMMAND with sh -c (one string) instead of executing argv directly")
@@ -88,6 +100,9 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	fs.String("tls-key", "", "PEM key of --tls-cert")
 	fs.BoolVar(&o.json, "json", false, "status, list and check: print JSON")
 	durations["max-age"] = fs.Duration("max-age", 0, "check of a lock without --once-per: WARNING when no successful run started within DUR")
+	fs.DurationVar(&o.pauseFor, "for", 0, "pause: end the pause by itself after DUR, on the ensemble's clock (default: until resume)")
+	fs.StringVar(&o.reason, "reason", "", "pause: why, shown by status, list, check and every skipped firing")
+	fs.BoolVar(&o.alsoStop, "stop", false, "pause: also stop the running job, as zoo-locked stop does")
 	fs.BoolVarP(&o.help, "help", "h", false, "show this help")
 	// Test-only: lets the chaos harness show that its checker catches the
 	// overlaps a wrapper without a fence causes. Hidden from --help.
@@ -109,13 +124,17 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 var hidden = []string{"unsafe-no-fence", "unsafe-test-signal-at-grant", "unsafe-clock-skew", "man"}
 
 // subcommands inspect or repair locks instead of running a command.
-var subcommands = map[string]bool{"status": true, "list": true, "reset": true, "check": true, "config": true}
+var subcommands = map[string]bool{"status": true, "list": true, "reset": true, "check": true, "config": true,
+	"pause": true, "resume": true, "stop": true}
+
+// pauseOnly are the flags of pause alone: no crontab line sets them.
+var pauseOnly = []string{"for", "reason", "stop"}
 
 // noEnvTwin are the flags that make no sense in a crontab's environment:
 // the hidden ones, --version and --help.
 var noEnvTwin = func() map[string]bool {
 	m := map[string]bool{"version": true, "help": true}
-	for _, name := range hidden {
+	for _, name := range append(slices.Clone(hidden), pauseOnly...) {
 		m[name] = true
 	}
 	return m
@@ -192,6 +211,25 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	if o.maxAge > 0 && o.subcommand != "check" {
 		return o, usageErr("--max-age applies to check only")
 	}
+	for _, name := range pauseOnly {
+		if fs.Lookup(name).Changed && o.subcommand != "pause" {
+			return o, usageErr("--%s applies to pause only: zoo-locked pause NAME --%s ...", name, name)
+		}
+	}
+	if o.pauseFor < 0 || (o.pauseFor == 0 && fs.Lookup("for").Changed) {
+		return o, usageErr("--for %v: must be a positive duration such as 30m or 2h (leave it out to pause until resume)", o.pauseFor)
+	}
+	if f := fs.Lookup("max-attempts"); f.Changed || getenv(envName("max-attempts")) != "" || o.cfg.MaxAttempts != 0 {
+		switch {
+		case o.cfg.MaxAttempts < 1 || o.cfg.MaxAttempts > lock.LedgerSize:
+			return o, usageErr("--max-attempts %d: must be 1 to %d (the ledger keeps the last %d runs)", o.cfg.MaxAttempts, lock.LedgerSize, lock.LedgerSize)
+		case cfg.OncePer == nil:
+			return o, usageErr("--max-attempts counts the failed runs of a slot: it needs --once-per")
+		}
+	}
+	if o.pingBodyLimit < 0 {
+		return o, usageErr("--ping-body-limit %d: must be 0 or more bytes", o.pingBodyLimit)
+	}
 	if skew := o.clockSkew; skew != 0 {
 		cfg.Clock = func() time.Time { return time.Now().Add(skew) }
 	}
@@ -265,7 +303,7 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 			return o, usageErr("list takes no arguments, got %q", rest)
 		}
 		return o, nil
-	case "status", "reset", "check":
+	case "status", "reset", "check", "pause", "resume", "stop":
 		if len(rest) != 1 {
 			return o, usageErr("%s takes one lock NAME: zoo-locked [flags] %s NAME", o.subcommand, o.subcommand)
 		}

@@ -61,6 +61,9 @@ func inspect(o options, out io.Writer) int {
 	} else {
 		fmt.Fprintf(out, "%s: free\n", st.Name)
 	}
+	if p := st.Paused; p != nil {
+		fmt.Fprintf(out, "  paused    by %s since %s, %s%s\n", p.By, p.Since.Format(time.RFC3339), pauseEnd(p), reasonText(p.Reason))
+	}
 	for _, h := range st.Holders {
 		fmt.Fprintf(out, "  holder    %s\n", describe(h))
 	}
@@ -106,9 +109,16 @@ func list(o options, s *lock.Session, out io.Writer) int {
 				holder += fmt.Sprintf(" (+%d)", len(l.Holders)-1)
 			}
 		}
-		note := "-"
+		var notes []string
+		if p := l.Paused; p != nil {
+			notes = append(notes, "paused by "+p.By+" "+pauseEnd(p))
+		}
 		if len(l.Unreadable) > 0 {
-			note = "unreadable: " + strings.Join(l.Unreadable, "; ")
+			notes = append(notes, "unreadable: "+strings.Join(l.Unreadable, "; "))
+		}
+		note := "-"
+		if len(notes) > 0 {
+			note = strings.Join(notes, "; ")
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", l.Name, holder, since, token, len(l.Waiters), note)
 	}
@@ -145,4 +155,12 @@ func printJSON(out io.Writer, v any) int {
 	}
 	fmt.Fprintln(out, string(b))
 	return 0
+}
+
+// pauseEnd says when a pause ends.
+func pauseEnd(p *lock.Pause) string {
+	if p.Until == nil {
+		return "until resumed"
+	}
+	return "until " + p.Until.Format(time.RFC3339)
 }

@@ -51,6 +51,8 @@ func run(args []string) int {
 		return 0
 	case o.subcommand == "check":
 		return check(o, os.Stdout)
+	case o.subcommand == "pause" || o.subcommand == "resume" || o.subcommand == "stop":
+		return control(o, os.Stdout)
 	case o.subcommand != "":
 		return inspect(o, os.Stdout)
 	}
@@ -67,11 +69,24 @@ func run(args []string) int {
 		return exitCode(lock.Result{}, err, o.busyExitCode)
 	}
 	var pinger *ping.Pinger
+	var output *ping.Capture
 	if o.pingURL != "" {
 		pinger, _ = ping.New(o.pingURL, o.cfg.Logger) // checked with the flags
 		o.cfg.BeforeJob = func(r lock.RunInfo) { pinger.Start(r.ID) }
+		if o.pingBodyLimit > 0 {
+			if output, err = ping.NewCapture(o.pingBodyLimit, os.Stdout, os.Stderr); err != nil {
+				o.cfg.Logger.Warn("the job's output cannot be captured; the ping goes without it", "err", err)
+			} else {
+				o.cfg.JobStdout, o.cfg.JobStderr = output.Stdout, output.Stderr
+			}
+		}
 	}
 	res, err := lock.Wrap(context.Background(), o.cfg)
+	var body []byte
+	if output != nil {
+		output.Close() // the job's tree is dead
+		body = output.Tail()
+	}
 	if errors.Is(err, lock.ErrUnreadableRecord) {
 		fmt.Fprintf(os.Stderr, "zoo-locked: if nothing but zoo-locked writes under this lock, clear the record with: zoo-locked reset %s\n", o.cfg.Name)
 	}
@@ -83,7 +98,7 @@ func run(args []string) int {
 		code = 0
 	}
 	if pinger != nil && res.Ran {
-		pinger.Finish(code)
+		pinger.Finish(code, body)
 	}
 	if o.metricsFile != "" {
 		if merr := metrics.Record(o.metricsFile, firing(o.cfg.Name, res, err)); merr != nil {
@@ -103,6 +118,12 @@ func firing(name string, res lock.Result, err error) metrics.Firing {
 		f.Outcome = metrics.SkippedBusy
 	case res.SlotDone:
 		f.Outcome = metrics.SkippedDone
+	case res.Paused != nil:
+		f.Outcome = metrics.SkippedPaused
+	case res.OutOfAttempts > 0:
+		f.Outcome = metrics.SkippedGaveUp
+	case res.Ending == lock.EndStopped:
+		f.Outcome = metrics.Stopped
 	case err == nil && res.Ran && res.Status == 0:
 		f.Outcome = metrics.Ran
 	case res.Ran:
@@ -138,6 +159,9 @@ func exitCode(res lock.Result, err error, busyCode int) int {
 	var interrupted *lock.InterruptedError
 	var graceTooLong *lock.GraceTooLongError
 	switch {
+	case err == nil && res.Ending == lock.EndStopped:
+		fmt.Fprintf(os.Stderr, "zoo-locked: the job was stopped by %s\n", res.StoppedBy)
+		return exitcode.Stopped
 	case err == nil && res.Ran:
 		return res.Status
 	case err == nil:
@@ -157,6 +181,9 @@ func exitCode(res lock.Result, err error, busyCode int) int {
 		// What status, list and check met: ZooKeeper, not zoo-locked, failed.
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v (the connection to ZooKeeper dropped; try again)\n", err)
 		return exitcode.Unavailable
+	case errors.Is(err, lock.ErrForeignHolder):
+		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
+		return exitcode.Busy
 	case errors.Is(err, lock.ErrBusy):
 		return busyCode
 	case errors.Is(err, lock.ErrLockLost):
@@ -168,6 +195,9 @@ func exitCode(res lock.Result, err error, busyCode int) int {
 	case errors.Is(err, lock.ErrNotExecutable):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
 		return exitcode.CannotExec
+	case errors.Is(err, lock.ErrNotPermitted):
+		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
+		return exitcode.NoPermission
 	case errors.Is(err, lock.ErrOldServer):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
 		return exitcode.Unavailable

@@ -19,9 +19,14 @@ const (
 	// Busy: the lock is held (--no-wait) or the wait timed out
 	// (EX_TEMPFAIL); --busy-exit-code overrides it.
 	Busy = 75
+	// NoPermission: the lock's ACL refuses this identity (EX_NOPERM).
+	NoPermission = 77
 	// LockLost: the lock was lost while the job ran and the job was
 	// killed (fenced); just outside sysexits, so monitoring can tell it.
 	LockLost = 79
+	// Stopped: `zoo-locked stop` stopped the job; beside LockLost, so
+	// that an operator's stop never reads as the job's own failure.
+	Stopped = 80
 	// CannotExec and NotFound: the command is not executable / not found,
 	// as a shell says.
 	CannotExec = 126

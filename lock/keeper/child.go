@@ -33,10 +33,11 @@ func LookCommand(argv0 string) error {
 	return nil
 }
 
-// prepareChild starts the keeper, which waits for start before it starts
+// Prepare starts the keeper, which waits for start before it starts
 // the job: the keeper's start-up then overlaps the wait for the lock
-// instead of adding to every run.
-func Prepare(argv []string, killGrace time.Duration) (*Child, error) {
+// instead of adding to every run. The job writes to stdout and stderr,
+// nil for the wrapper's own.
+func Prepare(argv []string, killGrace time.Duration, stdout, stderr *os.File) (*Child, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("%w: find own binary for the keeper: %v", ErrFailed, err)
@@ -44,6 +45,12 @@ func Prepare(argv []string, killGrace time.Duration) (*Child, error) {
 	args := append([]string{Arg, strconv.Itoa(os.Getpid()), killGrace.String()}, argv...)
 	cmd := exec.Command(self, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if stdout != nil {
+		cmd.Stdout = stdout
+	}
+	if stderr != nil {
+		cmd.Stderr = stderr
+	}
 	goRead, goWrite, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("%w: keeper pipe: %v", ErrFailed, err)

@@ -36,11 +36,15 @@ const (
 	Fenced      = "fenced"       // the lock was lost and the job killed
 	SkippedBusy = "skipped-busy" // --no-wait found the lock held, or the wait timed out
 	SkippedDone = "skipped-done" // --once-per: the slot already ran
-	Error       = "error"        // the wrapper could not run it (ZooKeeper unreachable, …)
+	// SkippedGaveUp: --max-attempts runs of the slot failed already.
+	SkippedGaveUp = "skipped-gave-up"
+	SkippedPaused = "skipped-paused" // `zoo-locked pause` is in effect
+	Stopped       = "stopped"        // `zoo-locked stop` stopped the job
+	Error         = "error"          // the wrapper could not run it (ZooKeeper unreachable, …)
 )
 
 // Outcomes lists them, in the order the file shows them.
-var Outcomes = []string{Ran, Failed, Fenced, SkippedBusy, SkippedDone, Error}
+var Outcomes = []string{Ran, Failed, Fenced, Stopped, SkippedBusy, SkippedDone, SkippedGaveUp, SkippedPaused, Error}
 
 // Firing is one firing of a lock's job on this node.
 type Firing struct {

@@ -7,8 +7,10 @@
 package ping
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -53,14 +55,16 @@ func (p *Pinger) Start(rid string) {
 	first := make(chan struct{})
 	go func() {
 		defer close(p.started)
-		p.send("/start", first)
+		p.send("/start", nil, first)
 	}()
 	<-first
 }
 
 // Finish sends URL (exit status 0) or URL/<status> once the start ping is
-// done with, and returns when it has been answered or given up on.
-func (p *Pinger) Finish(status int) {
+// done with, and returns when it has been answered or given up on. A body
+// (the tail of the job's output) goes as a POST's, which Healthchecks
+// shows beside the ping; without one it is a GET.
+func (p *Pinger) Finish(status int, body []byte) {
 	if p.started != nil {
 		<-p.started
 	}
@@ -68,16 +72,16 @@ func (p *Pinger) Finish(status int) {
 	if status != 0 {
 		suffix = "/" + strconv.Itoa(status)
 	}
-	p.send(suffix, nil)
+	p.send(suffix, body, nil)
 }
 
 // send makes up to Attempts tries of one ping; firstDone, if given, is
 // closed after the first.
-func (p *Pinger) send(suffix string, firstDone chan struct{}) {
+func (p *Pinger) send(suffix string, body []byte, firstDone chan struct{}) {
 	target := p.base + suffix + "?rid=" + url.QueryEscape(p.rid)
 	var err error
 	for attempt := 1; attempt <= Attempts; attempt++ {
-		err = p.once(target)
+		err = p.once(target, body)
 		if attempt == 1 && firstDone != nil {
 			close(firstDone)
 		}
@@ -91,12 +95,19 @@ func (p *Pinger) send(suffix string, firstDone chan struct{}) {
 	p.log.Warn("ping failed; the job's exit status is unchanged", "url", target, "attempts", Attempts, "err", err)
 }
 
-func (p *Pinger) once(target string) error {
+func (p *Pinger) once(target string, body []byte) error {
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	method, content := http.MethodGet, io.Reader(nil)
+	if body != nil {
+		method, content = http.MethodPost, bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, content)
 	if err != nil {
 		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	}
 	req.Header.Set("User-Agent", "zoo-locked")
 	resp, err := p.client.Do(req)
