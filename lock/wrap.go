@@ -34,7 +34,7 @@ type Config struct {
 	// next slot. 0: no bound.
 	MaxAttempts int
 	Version     string
-	Logger  *slog.Logger
+	Logger      *slog.Logger
 	// Signals are the wrapper's TERM/INT/HUP/QUIT, forwarded to the job.
 	Signals <-chan os.Signal
 	// Clock reads this host's wall clock (default time.Now); tests skew it.
