@@ -98,8 +98,8 @@ func (w *witness) endOf(node string) time.Duration {
 
 // wrapper is one zoo-locked process.
 type wrapper struct {
-	cmd    *exec.Cmd
-	stderr *strings.Builder
+	cmd            *exec.Cmd
+	stdout, stderr *strings.Builder
 	exited chan struct{}
 	code   int
 }
@@ -116,8 +116,8 @@ func startWrapper(t *testing.T, node string, env []string, args ...string) *wrap
 		"--kill-grace", testKillGrace.String(), "--connect-timeout", "5s", "--log-level", "info"}, args...)
 	cmd := exec.Command(zooLocked(t), full...)
 	cmd.Env = append(os.Environ(), env...)
-	w := &wrapper{cmd: cmd, stderr: &strings.Builder{}, exited: make(chan struct{})}
-	cmd.Stderr = &lockedWriter{b: w.stderr}
+	w := &wrapper{cmd: cmd, stdout: &strings.Builder{}, stderr: &strings.Builder{}, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = &lockedWriter{b: w.stdout}, &lockedWriter{b: w.stderr}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

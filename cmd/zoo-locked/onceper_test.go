@@ -228,3 +228,60 @@ func TestSplay(t *testing.T) {
 	}
 	t.Logf("splay: job started %v after the firing", rec.Start.Sub(rec.Fired).Round(time.Millisecond))
 }
+
+// TestOncePerCatchesUp: a crontab line that fires more often than the
+// schedule catches up a slot the whole fleet slept through: the first
+// firing after the slot began, on any node, runs it; the next skips.
+func TestOncePerCatchesUp(t *testing.T) {
+	w := newWitness(t)
+	// A daily-like slot that began 30 minutes ago, when no node fired.
+	began := time.Now().Add(-30 * time.Minute)
+	slot := boundaryAt(began, 24*time.Hour)
+	if code := runOnce(t, w, "catchup-a", 0, 50*time.Millisecond, append(slot, "catch-up")...); code != 0 {
+		t.Fatalf("the first firing after the slot began: exit %d", code)
+	}
+	if code := runOnce(t, w, "catchup-b", 0, 50*time.Millisecond, append(slot, "catch-up")...); code != 0 {
+		t.Fatalf("the next firing: exit %d", code)
+	}
+	if n := len(w.Ended()); n != 1 {
+		t.Fatalf("%d runs, want the slot caught up once", n)
+	}
+	if rec := lastRun(t, "catch-up"); rec.SlotStart.Sub(began).Abs() > time.Millisecond {
+		t.Fatalf("the run counted for the slot from %v, want the one that began at %v", rec.SlotStart, began)
+	}
+}
+
+// TestMaxAttempts: failed runs of one slot count across the fleet; after
+// --max-attempts of them, firings skip until the next slot, and check
+// says the slot failed after that many attempts.
+func TestMaxAttempts(t *testing.T) {
+	w := newWitness(t)
+	// The next slot begins at next: past the 6 s within which a firing
+	// counts for the slot about to begin.
+	next := time.Now().Add(9 * time.Second)
+	slot := append(boundaryAt(next, 2*time.Minute), "--max-attempts", "2")
+	for i, node := range []string{"attempt-a", "attempt-b"} {
+		if code := runOnce(t, w, node, 1, 50*time.Millisecond, append(slot, "attempts")...); code != 1 {
+			t.Fatalf("attempt %d: exit %d, want the job's 1", i+1, code)
+		}
+	}
+	third := startWrapper(t, "attempt-c", []string{w.jobEnv("attempt-c", 50*time.Millisecond, 0)}, append(slot, append([]string{"attempts"}, selfJob()...)...)...)
+	if code := third.wait(t, 20*time.Second); code != 0 || !strings.Contains(third.stderr.String(), "max-attempts") {
+		t.Fatalf("a firing after 2 failed attempts: exit %d, want a skip\n%s", code, third.stderr)
+	}
+	if n := len(w.Ended()); n != 2 {
+		t.Fatalf("%d runs, want the 2 attempts only", n)
+	}
+	if time.Now().After(next.Add(-6 * time.Second)) {
+		t.Fatal("machine too slow for the slot test")
+	}
+	// check judges the slot that ended: wait for it to end, as cron would.
+	time.Sleep(time.Until(next))
+	out, _, code := operatorCmd(t, append(append([]string{"check"}, slot[:4]...), "attempts")...)
+	if code != 1 || !strings.Contains(out, "failed after 2 attempts") {
+		t.Fatalf("check: exit %d, %q; want WARNING, failed after 2 attempts", code, out)
+	}
+	if code := runOnce(t, w, "attempt-d", 0, 50*time.Millisecond, append(slot, "attempts")...); code != 0 || len(w.Ended()) != 3 {
+		t.Fatalf("the next slot: exit %d, %d runs, want it to run", code, len(w.Ended()))
+	}
+}

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,9 +19,10 @@ import (
 
 // pingLog is a loopback check endpoint that records every ping.
 type pingLog struct {
-	mu    sync.Mutex
-	pings []string // path?query
-	hang  chan struct{}
+	mu     sync.Mutex
+	pings  []string // path?query
+	bodies []string // each ping's body, by the same index
+	hang   chan struct{}
 }
 
 func newPingLog(t *testing.T, hang bool) (*pingLog, string) {
@@ -27,8 +32,10 @@ func newPingLog(t *testing.T, hang bool) (*pingLog, string) {
 		p.hang = make(chan struct{})
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body) // a short body is still recorded
 		p.mu.Lock()
 		p.pings = append(p.pings, r.URL.Path+"?"+r.URL.RawQuery)
+		p.bodies = append(p.bodies, string(body))
 		p.mu.Unlock()
 		if p.hang != nil {
 			select {
@@ -51,6 +58,12 @@ func (p *pingLog) all() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.pings...)
+}
+
+func (p *pingLog) allBodies() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.bodies...)
 }
 
 // TestPingsFromTheNodeThatRan: three nodes fire a --once-per job; the node
@@ -114,4 +127,73 @@ func TestHangingPingDelaysTheJobAtMostItsTimeout(t *testing.T) {
 		t.Fatalf("the job started %v after the wrapper, want at most the 5 s ping timeout and the lock", delay)
 	}
 	_ = wr // its exit waits for the pings' retries, which the cleanup cuts short
+}
+
+// TestFinalPingCarriesTheOutputsTail: with --ping-url, the job's stdout
+// and stderr still reach the wrapper's, and the final ping's body is
+// their tail as they interleaved, cut to --ping-body-limit.
+func TestFinalPingCarriesTheOutputsTail(t *testing.T) {
+	pings, url := newPingLog(t, false)
+	const job = "echo first-out; sleep 0.1; echo why-it-failed >&2; sleep 0.1; echo last-out; exit 3"
+	wr := startWrapper(t, "body", nil, "--ping-url", url, "ping-body", "--", "sh", "-c", job)
+	if code := wr.wait(t, 20*time.Second); code != 3 {
+		t.Fatalf("exit %d, want the job's 3\n%s", code, wr.stderr)
+	}
+	if got := wr.stdout.String(); got != "first-out\nlast-out\n" {
+		t.Fatalf("the wrapper's stdout got %q, want the job's stdout as it was", got)
+	}
+	if !strings.Contains(wr.stderr.String(), "why-it-failed\n") {
+		t.Fatalf("the wrapper's stderr lacks the job's:\n%s", wr.stderr)
+	}
+	got, bodies := pings.all(), pings.allBodies()
+	if len(got) != 2 || !strings.HasPrefix(got[1], "/ping/abc/3?") || bodies[1] != "first-out\nwhy-it-failed\nlast-out\n" {
+		t.Fatalf("pings %q with bodies %q: want /3 carrying the output in order", got, bodies)
+	}
+	if bodies[0] != "" {
+		t.Fatalf("the start ping carried %q", bodies[0])
+	}
+	wr = startWrapper(t, "body", nil, "--ping-url", url, "--ping-body-limit", "9", "ping-body", "--", "sh", "-c", job)
+	if code := wr.wait(t, 20*time.Second); code != 3 {
+		t.Fatalf("exit %d", code)
+	}
+	if bodies := pings.allBodies(); bodies[len(bodies)-1] != "last-out\n" {
+		t.Fatalf("body %q with --ping-body-limit 9, want the last 9 bytes", bodies[len(bodies)-1])
+	}
+}
+
+// TestNoPipeWithoutPingURL: without --ping-url the job writes straight to
+// the wrapper's stdout and stderr; with it, through a pipe.
+func TestNoPipeWithoutPingURL(t *testing.T) {
+	_, url := newPingLog(t, false)
+	const job = "readlink /proc/self/fd/1; readlink /proc/self/fd/2 >&2"
+	for _, pinged := range []bool{false, true} {
+		dir := t.TempDir()
+		outPath, errPath := filepath.Join(dir, "out"), filepath.Join(dir, "err")
+		outFile, err := os.Create(outPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errFile, err := os.Create(errPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"--zk", chaostest.SharedEnsemble(t).ConnectString(), "pipe-or-not", "--", "sh", "-c", job}
+		if pinged {
+			args = append([]string{"--ping-url", url}, args...)
+		}
+		cmd := exec.Command(zooLocked(t), args...)
+		cmd.Stdout, cmd.Stderr = outFile, errFile
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		outFile.Close()
+		errFile.Close()
+		out, _ := os.ReadFile(outPath)
+		errOut, _ := os.ReadFile(errPath)
+		direct := strings.TrimSpace(string(out)) == outPath && strings.TrimSpace(string(errOut)) == errPath
+		piped := strings.HasPrefix(string(out), "pipe:") && strings.HasPrefix(string(errOut), "pipe:")
+		if (!pinged && !direct) || (pinged && !piped) {
+			t.Fatalf("--ping-url given: %v; the job's stdout was %q, its stderr %q", pinged, out, errOut)
+		}
+	}
 }
