@@ -83,8 +83,10 @@ func TestReleaseWakesOneWaiter(t *testing.T) {
 			var current string
 			for _, line := range strings.Split(out, "\n") {
 				switch {
-				case strings.HasPrefix(line, "/zoo-locked/herd"):
+				case line == "/zoo-locked/herd" || strings.HasPrefix(line, "/zoo-locked/herd/"):
 					current = line
+				case strings.HasPrefix(line, "/"):
+					current = "" // the holder's watch for a stop request, beside the lock
 				case strings.HasPrefix(line, "\t0x") && current != "":
 					watchers[current]++
 				}

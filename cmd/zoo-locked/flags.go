@@ -101,7 +101,7 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	fs.BoolVar(&o.json, "json", false, "status, list and check: print JSON")
 	durations["max-age"] = fs.Duration("max-age", 0, "check of a lock without --once-per: WARNING when no successful run started within DUR")
 	fs.DurationVar(&o.pauseFor, "for", 0, "pause: end the pause by itself after DUR, on the ensemble's clock (default: until resume)")
-	fs.StringVar(&o.reason, "reason", "", "pause: why, shown by status, list, check and every skipped firing")
+	fs.StringVar(&o.reason, "reason", "", "pause: `TEXT` saying why, shown by status, list, check and every skipped firing")
 	fs.BoolVar(&o.alsoStop, "stop", false, "pause: also stop the running job, as zoo-locked stop does")
 	fs.BoolVarP(&o.help, "help", "h", false, "show this help")
 	// Test-only: lets the chaos harness show that its checker catches the

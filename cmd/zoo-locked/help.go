@@ -22,6 +22,9 @@ func page() manual.Page {
 			{Form: "[flags] list", What: "every lock under --root"},
 			{Form: "[flags] reset NAME", What: "delete NAME's --once-per record (refused while held)"},
 			{Form: "[flags] check NAME", What: "did the last slot that ended (or --max-age DUR) have a successful run?"},
+			{Form: "[flags] pause NAME [--for DUR] [--reason TEXT] [--stop]", What: "every firing of NAME, on every node, skips until resume (or for DUR)"},
+			{Form: "[flags] resume NAME", What: "end NAME's pause"},
+			{Form: "[flags] stop NAME", What: "stop NAME's running job wherever it runs; returns once its tree is dead and the lock released"},
 			{Form: "[flags] config", What: "each setting in effect, and where it came from"},
 		},
 		Description: []string{
@@ -52,13 +55,17 @@ func page() manual.Page {
 				{"69", "ZooKeeper unreachable within --connect-timeout, or too old (3.5.3 or later has container znodes)"},
 				{"70", "internal error"},
 				{"75", "lock busy (--no-wait) or --wait-timeout passed (see --busy-exit-code)"},
+				{"77", "pause, resume or stop refused by the lock's ACL (another --auth-file identity made it)"},
 				{"79", "lock lost while the command ran: it was killed (fenced)"},
+				{"80", "zoo-locked stop stopped the command"},
 			}, Paragraphs: []string{
 				"status exits 0 when the lock is held, 1 when it is free; list and config exit 0; reset exits 0, or 75 while the lock is held; " +
 					"all exit 64, 69 or 70 on errors as above. Their flags may come before or after the subcommand.",
+				"pause and resume exit 0; stop exits 0 once every run it stopped has released the lock (or none ran), 75 when --wait-timeout passed first " +
+					"or another recipe holds the lock; all three exit 64 for a lock that does not exist and 77 when the lock's ACL refuses them.",
 				"check exits 0 (OK) when the last slot that has ended had a successful run, on any node (the schedule is --once-per, " +
 					"else the lock's record's); 1 (WARNING) when it had none: missed, failed, fenced or lost, the line says which and on which node; " +
-					"3 (UNKNOWN) when it cannot tell (no schedule, ZooKeeper unreachable, a run still going). " +
+					"3 (UNKNOWN) when it cannot tell (no schedule, ZooKeeper unreachable, a run still going); 0 (OK) while paused. " +
 					"With --max-age DUR, a successful run must have started within DUR.",
 			}},
 			{Title: "Files", Table: [][2]string{
