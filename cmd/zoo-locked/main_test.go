@@ -100,8 +100,8 @@ func (w *witness) endOf(node string) time.Duration {
 type wrapper struct {
 	cmd            *exec.Cmd
 	stdout, stderr *strings.Builder
-	exited chan struct{}
-	code   int
+	exited         chan struct{}
+	code           int
 }
 
 // startWrapper runs zoo-locked with args through the given node's proxies.
