@@ -193,6 +193,36 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		{"read the pause", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
+			m := held(t, s, name)
+			if _, err := m.pauseOf(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		// The holder's watch for a stop request goes out as the connection
+		// drops: made again, it still sees the request.
+		{"watch for a stop request", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
+			m := held(t, s, name)
+			quit := make(chan struct{})
+			defer close(quit)
+			stops := m.watchStop(quit)
+			chaostest.Eventually(t, 15*time.Second, "the watch made again", func() bool {
+				return strings.Contains(logs.String(), "watch for a stop request")
+			})
+			for _, p := range []string{recordsPath(m.parent), stopPath(m.parent, m.Token())} {
+				if _, err := observer.Create(p, []byte(`{"by":"test"}`), 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+					t.Fatal(err)
+				}
+			}
+			select {
+			case req := <-stops:
+				if req.By != "test" {
+					t.Fatalf("stop request %+v", req)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("the stop request was not seen after the dropped connection")
+			}
+		}},
 		{"find the slot record", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
 			m := held(t, s, name)
 			if _, err := m.slotRecordOp(SlotRecord{Schedule: "1h"}); err != nil {

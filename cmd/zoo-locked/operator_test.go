@@ -82,8 +82,13 @@ func TestPauseSkipsEveryNodeUntilResumed(t *testing.T) {
 	if out, _, code := operatorCmd(t, "check", "paused-job"); code != 0 || !strings.Contains(out, "paused by") {
 		t.Fatalf("check of a paused job: exit %d, %q; want OK saying paused", code, out)
 	}
-	if out := mustOperate(t, "resume", "paused-job"); !strings.Contains(out, "resumed") {
-		t.Fatalf("resume said %q", out)
+	var resumed struct {
+		Lock      string      `json:"lock"`
+		WasPaused *lock.Pause `json:"was_paused"`
+	}
+	if out := mustOperate(t, "resume", "--json", "paused-job"); json.Unmarshal([]byte(out), &resumed) != nil ||
+		resumed.Lock != "paused-job" || resumed.WasPaused == nil || resumed.WasPaused.Reason != "database restore" {
+		t.Fatalf("resume --json said %q", out)
 	}
 	if code := runOnce(t, w, "pause-c", 0, 50*time.Millisecond, "paused-job"); code != 0 || len(w.Ended()) != 2 {
 		t.Fatalf("after resume: exit %d, %d runs, want the firing to run", code, len(w.Ended()))
@@ -150,6 +155,9 @@ func TestStopEndsTheRunWhereverItRuns(t *testing.T) {
 	}
 	if out := mustOperate(t, "stop", "stopped-job"); !strings.Contains(out, "nothing running") {
 		t.Fatalf("stop of a free lock said %q", out)
+	}
+	if out := mustOperate(t, "stop", "--json", "stopped-job"); strings.Join(strings.Fields(out), "") != `{"lock":"stopped-job","stopped":[]}` {
+		t.Fatalf("stop --json of a free lock said %q", out)
 	}
 	if kids, _, err := zkClient(t).Children("/zoo-locked/stopped-job~"); err != nil || strings.Contains(strings.Join(kids, " "), "stop-") {
 		t.Fatalf("records after the stop: %v, %v; want the request cleared", kids, err)
