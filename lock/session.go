@@ -84,6 +84,11 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
 		zk.WithLogger(s.negot),
 		zk.WithDialer(d.dial),
+		// The Java client's packet limit (jute.maxbuffer's default), not
+		// the library's 1.5 MB: the receive buffer is allocated whole, and
+		// a run's heap then stays under the size that starts the first
+		// garbage collection in a process this short.
+		zk.WithMaxBufferSize(maxPacket),
 		zk.WithEventCallback(func(ev zk.Event) {
 			if ev.Type != zk.EventSession {
 				return
@@ -342,3 +347,7 @@ func (s *Session) Close() {
 		s.conn.Close()
 	})
 }
+
+// maxPacket is the largest answer a session reads: ZooKeeper's own
+// clients refuse larger ones alike.
+const maxPacket = 1 << 20

@@ -73,9 +73,17 @@ func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, sl
 	if err != nil {
 		// The lock is lost: the entry is completed, unguarded, only if the
 		// session still serves soon; else it stays open and reads as lost.
-		base := startWritten()
-		done := make(chan error, 1)
-		go func() { done <- m.recordEnd(entry.ID, complete, nil, false, base) }()
+		// The start's own answer may be what the lost connection keeps:
+		// the wait for it is bounded alike.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			var base *writtenLedger
+			if w := <-started; w.err == nil {
+				base = &w.ledger
+			}
+			_ = m.recordEnd(entry.ID, complete, nil, false, base) // unwritten, the entry reads as lost
+		}()
 		select {
 		case <-done:
 		case <-time.After(min(2*time.Second, s.Timeout()/2)):

@@ -60,24 +60,26 @@ func Main(args []string) (int, error) {
 	}
 	// Resolved while the wrapper still contends: the PATH search is then
 	// off the path from grant to job.
-	job := exec.Command(argv[0], argv[1:]...)
-	// A Go program's first process start probes pidfd support with a
-	// throwaway child (about 1 ms); finding ourselves runs the same probe
-	// now, off the path from grant to job.
-	if self, err := os.FindProcess(os.Getpid()); err == nil {
-		_ = self.Release()
-	}
+	path, lookErr := exec.LookPath(argv[0])
 	env, ok := awaitRun(signals)
 	if !ok {
 		return 0, nil // the lock was never ours: nothing to run
 	}
-	job.Env = append(os.Environ(), env...)
-	job.Stdin, job.Stdout, job.Stderr = os.Stdin, os.Stdout, os.Stderr
-	job.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := job.Start(); err != nil {
+	if lookErr != nil {
+		return 0, startError(argv[0], lookErr)
+	}
+	// syscall.ForkExec, not os/exec: a Go program's first os/exec start
+	// probes pidfd support with a throwaway child, a process start the
+	// keeper, which reaps with wait4, has no use for.
+	job, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{
+		Env:   append(os.Environ(), env...),
+		Files: []uintptr{0, 1, 2},
+		Sys:   &syscall.SysProcAttr{Setpgid: true},
+	})
+	if err != nil {
 		return 0, startError(argv[0], err)
 	}
-	k := &keeper{self: os.Getpid(), job: job.Process.Pid, grace: grace, status: -1}
+	k := &keeper{self: os.Getpid(), job: job, grace: grace, status: -1}
 	reaped := make(chan reapEvent, 64)
 	go reap(reaped)
 	var killAt <-chan time.Time
