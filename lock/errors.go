@@ -3,10 +3,7 @@ package lock
 import (
 	"errors"
 	"fmt"
-	"syscall"
 	"time"
-
-	"github.com/zoo-locked/zoo-locked/lock/keeper"
 )
 
 // Outcomes a caller branches on; cmd/zoo-locked maps each to an exit code
@@ -29,18 +26,9 @@ var (
 	// ErrUsage: a setting cannot work (bad name, a grace period too long
 	// for the session timeout the server granted).
 	ErrUsage = errors.New("usage")
-	// ErrNotFound and ErrNotExecutable: the command cannot be started.
-	ErrNotFound      = keeper.ErrNotFound
-	ErrNotExecutable = keeper.ErrNotExecutable
-	// ErrInternal: the wrapper itself failed (the keeper died, a pipe
-	// broke); the child tree is dead.
-	ErrInternal = errors.New("internal error")
 	// ErrOldServer: the ensemble does not know container znodes, which
 	// lock parents are (ZooKeeper 3.5.3 and later have them).
 	ErrOldServer = errors.New("zookeeper server too old: lock parents are container znodes, which need ZooKeeper 3.5.3 or later")
-	// ErrUnreadableRecord: the lock's --once-per record holds bytes that
-	// are not a zoo-locked record; a run cannot tell whether its slot ran.
-	ErrUnreadableRecord = errors.New("record unreadable")
 )
 
 type goneError struct{}
@@ -54,11 +42,6 @@ type HeldError struct{ Holder string }
 
 func (e *HeldError) Error() string { return "lock busy: held by " + e.Holder }
 func (e *HeldError) Unwrap() error { return ErrBusy }
-
-// InterruptedError: a signal ended the wait before the job started.
-type InterruptedError struct{ Signal syscall.Signal }
-
-func (e *InterruptedError) Error() string { return fmt.Sprintf("interrupted by %v", e.Signal) }
 
 // GraceTooLongError: the ensemble granted a session too short to fence
 // with the kill grace asked for. It wraps ErrUsage.

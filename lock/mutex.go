@@ -32,9 +32,9 @@ type Mutex struct {
 	guid   string
 	log    *slog.Logger
 
-	// endsSession says the caller closes the session after any error from
-	// Lock or TryLock (the wrapper does): closing deletes the contender in
-	// the same write, so Lock leaves it instead of paying a delete first.
+	// endsSession says the session is closed after any error (see
+	// LockOrClose): closing deletes the contender in the same write, so
+	// contend leaves it instead of paying a delete first.
 	endsSession bool
 
 	node      string
@@ -85,6 +85,14 @@ func NewMutex(s *Session, cfg MutexConfig) (*Mutex, error) {
 // Node is the full path of our contender znode once created.
 func (m *Mutex) Node() string { return m.node }
 
+// Path is the lock's znode, the parent of every contender.
+func (m *Mutex) Path() string { return m.parent }
+
+// Created is when our contender was created, on the ensemble's clock (its
+// ctime, stamped by the leader) and on ours (the create's midpoint): their
+// difference is this host's clock error.
+func (m *Mutex) Created() (onEnsemble, onOurClock time.Time) { return m.ctime, m.createdAt }
+
 // Token is the fencing token: our znode's czxid, greater than every earlier
 // holder's because every earlier holder's znode was created before ours.
 func (m *Mutex) Token() int64 { return m.token }
@@ -105,12 +113,25 @@ func (m *Mutex) Lock(ctx context.Context) error { return m.contend(ctx, true) }
 // ErrBusy (a *HeldError naming the holder).
 func (m *Mutex) TryLock(ctx context.Context) error { return m.contend(ctx, false) }
 
+// LockOrClose is Lock (wait) or TryLock for a caller that gives the
+// session up when it does not get the lock: on an error it closes s, whose
+// end deletes our contender in the same write, one write fewer than
+// Lock's own delete. A one-shot program (the cron wrapper) pays less.
+func (m *Mutex) LockOrClose(ctx context.Context, wait bool) error {
+	m.endsSession = true
+	err := m.contend(ctx, wait)
+	if err != nil {
+		m.s.Close()
+	}
+	return err
+}
+
 // Unlock releases the lock: the session stops guarding it and our
 // contender is deleted. A holder about to exit may close the session
 // instead, which deletes the contender in the same write.
 func (m *Mutex) Unlock() error {
 	m.s.stopGuard()
-	err := m.s.retry(context.Background(), "release", func() error { return m.s.Conn().Delete(m.node, -1) })
+	err := m.s.Retry(context.Background(), "release", func() error { return m.s.Conn().Delete(m.node, -1) })
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil // a delete whose answer a dropped connection ate
 	}
@@ -164,7 +185,7 @@ func (m *Mutex) contend(ctx context.Context, wait bool) error {
 
 func (m *Mutex) readToken(ctx context.Context) error {
 	var stat *zk.Stat
-	err := m.s.retry(ctx, "read token", func() (err error) {
+	err := m.s.Retry(ctx, "read token", func() (err error) {
 		_, stat, err = m.s.Conn().Exists(m.node)
 		return err
 	})
@@ -186,7 +207,7 @@ func (m *Mutex) watch(ctx context.Context, nodes []string) (woke <-chan struct{}
 	for _, n := range nodes {
 		var exists bool
 		var events <-chan zk.Event
-		err := m.s.retry(ctx, "watch predecessor", func() (err error) {
+		err := m.s.Retry(ctx, "watch predecessor", func() (err error) {
 			exists, _, events, err = m.s.Conn().ExistsW(n)
 			return err
 		})
@@ -417,7 +438,7 @@ func createdOrExists(p string, err error) error {
 // ahead lists, in queue order, the contenders before ours.
 func (m *Mutex) ahead(ctx context.Context) ([]string, error) {
 	var children []string
-	err := m.s.retry(ctx, "list contenders", func() (err error) {
+	err := m.s.Retry(ctx, "list contenders", func() (err error) {
 		children, _, err = m.s.Conn().Children(m.parent)
 		return err
 	})

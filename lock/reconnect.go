@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zoo-locked/zoo-locked/lock/seam"
 )
 
 // A request in flight when the connection drops fails with
@@ -20,17 +21,13 @@ func connectionDropped(err error) bool {
 	return errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrNoServer)
 }
 
-// testHook is the package's one test seam: its own tests set it to act at
-// an exact step (a request named as retry names it) on a real ensemble.
-var testHook func(step string)
-
-// retry makes op until it is answered, waiting for the session between
+// Retry makes op until it is answered, waiting for the session between
 // tries; op must be safe to make twice (a read, or a write that is
-// version-checked and idempotent).
-func (s *Session) retry(ctx context.Context, what string, op func() error) error {
+// version-checked and idempotent). what names the request in the log.
+func (s *Session) Retry(ctx context.Context, what string, op func() error) error {
 	for {
-		if testHook != nil {
-			testHook(what)
+		if seam.Step != nil {
+			seam.Step(what)
 		}
 		err := op()
 		if !connectionDropped(err) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zoo-locked/zoo-locked/lock/seam"
 
 	"github.com/zoo-locked/zoo-locked/lock/fencerule"
 )
@@ -24,11 +25,6 @@ type SessionConfig struct {
 	// fence fires early enough that SIGKILL lands before expiry.
 	KillGrace time.Duration
 	Logger    *slog.Logger
-	// UnsafeNoFence turns the fence deadline off, leaving only expiry as
-	// reported after a reconnect: the behaviour of the tool zoo-locked
-	// replaces. It exists so the chaos harness can prove its checker sees
-	// the overlaps that follow; never use it in production.
-	UnsafeNoFence bool
 	// Auth is "user:password" for digest authentication, or nil.
 	Auth []byte
 	// TLS, when set, is used for every connection (the secure client port).
@@ -199,7 +195,7 @@ func (s *Session) guard(znode string, acked time.Time) {
 	unguard := s.unguard
 	s.mu.Unlock()
 	go s.heartbeat(unguard)
-	if !s.cfg.UnsafeNoFence {
+	if !seam.NoFence {
 		go s.fence(unguard)
 	}
 }
@@ -274,7 +270,7 @@ func (s *Session) heartbeat(unguard <-chan struct{}) {
 func (s *Session) ack(sent time.Time) {
 	s.mu.Lock()
 	deadline := fenceDeadline(s.lastAck, s.Timeout(), s.cfg.KillGrace)
-	late := time.Now().After(deadline) && !s.cfg.UnsafeNoFence
+	late := time.Now().After(deadline) && !seam.NoFence
 	if !late && sent.After(s.lastAck) {
 		s.lastAck = sent
 	}
@@ -329,15 +325,15 @@ func (s *Session) lose(kind error, reason string) {
 	})
 }
 
-// release frees the lock by ending the session: the ensemble deletes our
-// ephemeral znode in the very transaction that closes the session, one
-// quorum write fewer than a delete followed by the close. It returns false
-// when no server was connected to take the close; the lock then frees
-// when the session expires.
-func (s *Session) release() bool {
-	connected := s.conn.State() == zk.StateHasSession
-	s.Close()
-	return connected
+// Connected says the client holds the session with a server now.
+func (s *Session) Connected() bool { return s.conn.State() == zk.StateHasSession }
+
+// ACLs are what this session's locks are created with: the lock path's
+// and a contender's (open, or the session's identity's own under digest
+// auth). Records kept beside a lock take the same.
+func (s *Session) ACLs() (lockPath, contender []zk.ACL) {
+	a := aclsFor(s.authenticated)
+	return a.parent, a.node
 }
 
 // Close ends the session; the ensemble deletes its ephemeral znodes.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
@@ -23,17 +24,17 @@ const (
 
 // checkVerdict is check's one line, and its --json.
 type checkVerdict struct {
-	Status    string         `json:"status"` // OK, WARNING, UNKNOWN
-	Code      int            `json:"code"`
-	Lock      string         `json:"lock"`
-	What      string         `json:"what"` // ran, missed, failed, fenced, lost, stopped, running, paused, unknown
-	Detail    string         `json:"detail"`
-	SlotStart *time.Time     `json:"slot_start,omitempty"`
-	SlotEnd   *time.Time     `json:"slot_end,omitempty"`
-	Run       *lock.RunEntry `json:"run,omitempty"`
+	Status    string          `json:"status"` // OK, WARNING, UNKNOWN
+	Code      int             `json:"code"`
+	Lock      string          `json:"lock"`
+	What      string          `json:"what"` // ran, missed, failed, fenced, lost, stopped, running, paused, unknown
+	Detail    string          `json:"detail"`
+	SlotStart *time.Time      `json:"slot_start,omitempty"`
+	SlotEnd   *time.Time      `json:"slot_end,omitempty"`
+	Run       *fleet.RunEntry `json:"run,omitempty"`
 	// Attempts counts the slot's runs that did not succeed.
-	Attempts int         `json:"attempts,omitempty"`
-	Paused   *lock.Pause `json:"paused,omitempty"`
+	Attempts int          `json:"attempts,omitempty"`
+	Paused   *fleet.Pause `json:"paused,omitempty"`
 }
 
 // check is the fleet's dead-man's switch: did the last slot that has ended
@@ -45,7 +46,7 @@ func check(o options, out io.Writer) int {
 		v = unknown(v, "cannot reach ZooKeeper: "+err.Error())
 	} else {
 		defer s.Close()
-		st, err := lock.Inspect(s.Conn(), o.cfg.Root, o.cfg.Name, o.cfg.Contenders)
+		st, err := fleet.Inspect(s.Conn(), o.cfg.Root, o.cfg.Name, o.cfg.Contenders)
 		if err != nil {
 			v = unknown(v, "cannot read the lock: "+err.Error())
 		} else {
@@ -68,7 +69,7 @@ func unknown(v checkVerdict, why string) checkVerdict {
 
 // judge decides from the lock's record and ledger. The schedule is the
 // one given, else the one the lock's record was made under.
-func judge(st lock.LockStatus, sched schedule.Schedule, maxAge time.Duration, now time.Time) checkVerdict {
+func judge(st fleet.LockStatus, sched schedule.Schedule, maxAge time.Duration, now time.Time) checkVerdict {
 	v := checkVerdict{Lock: st.Name}
 	if p := st.Paused; p != nil {
 		// Paused on purpose: no run was due, so none is missing.
@@ -97,7 +98,7 @@ func judge(st lock.LockStatus, sched schedule.Schedule, maxAge time.Duration, no
 		v.Detail = fmt.Sprintf("%s ran on %s at %s", slot, r.Host, r.Start.Format(time.RFC3339))
 		return v
 	}
-	var last *lock.RunEntry
+	var last *fleet.RunEntry
 	for i := range st.Runs {
 		r := st.Runs[i]
 		if r.SlotStart == nil || !r.SlotStart.Equal(start) {
@@ -115,15 +116,15 @@ func judge(st lock.LockStatus, sched schedule.Schedule, maxAge time.Duration, no
 		v.Detail = fmt.Sprintf("%s missed: no node ran it", slot)
 		return v
 	}
-	if v.Attempts = lock.FailedInSlot(st.Runs, start); v.Attempts > 1 {
+	if v.Attempts = fleet.FailedInSlot(st.Runs, start); v.Attempts > 1 {
 		slot += fmt.Sprintf(" failed after %d attempts; the last", v.Attempts)
 	}
 	return notOK(v, *last, slot)
 }
 
 // judgeAge: a successful run must have started within maxAge.
-func judgeAge(v checkVerdict, st lock.LockStatus, maxAge time.Duration, now time.Time) checkVerdict {
-	var last *lock.RunEntry
+func judgeAge(v checkVerdict, st fleet.LockStatus, maxAge time.Duration, now time.Time) checkVerdict {
+	var last *fleet.RunEntry
 	for i := len(st.Runs) - 1; i >= 0; i-- {
 		r := st.Runs[i]
 		if now.Sub(r.Start) > maxAge {
@@ -147,7 +148,7 @@ func judgeAge(v checkVerdict, st lock.LockStatus, maxAge time.Duration, now time
 }
 
 // notOK says what became of the last run where a success was due.
-func notOK(v checkVerdict, r lock.RunEntry, where string) checkVerdict {
+func notOK(v checkVerdict, r fleet.RunEntry, where string) checkVerdict {
 	v.Run, v.What = &r, r.State
 	if r.State == "running" {
 		v.Status, v.Code = "UNKNOWN", checkUnknown

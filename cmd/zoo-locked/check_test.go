@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
@@ -89,19 +89,19 @@ func TestJudge(t *testing.T) {
 	end := slot.Add(time.Minute)
 	for _, tc := range []struct {
 		name string
-		runs []lock.RunEntry
+		runs []fleet.RunEntry
 		want string
 		code int
 	}{
-		{"ran", []lock.RunEntry{{Host: "n1", Start: slot, End: &end, Exit: &exit0, Ending: lock.EndExited, SlotStart: &slot, State: "ok"}}, "ran", 0},
-		{"failed then ran", []lock.RunEntry{
-			{Host: "n1", Start: slot, End: &end, Exit: &exit2, Ending: lock.EndExited, SlotStart: &slot, State: "failed"},
-			{Host: "n2", Start: slot, End: &end, Exit: &exit0, Ending: lock.EndExited, SlotStart: &slot, State: "ok"}}, "ran", 0},
-		{"running", []lock.RunEntry{{Host: "n1", Start: slot, SlotStart: &slot, State: "running"}}, "running", 3},
-		{"fenced", []lock.RunEntry{{Host: "n1", Start: slot, End: &end, Exit: &exit2, Ending: lock.EndFenced, Reason: "lock lost", SlotStart: &slot, State: "fenced"}}, "fenced", 1},
+		{"ran", []fleet.RunEntry{{Host: "n1", Start: slot, End: &end, Exit: &exit0, Ending: fleet.EndExited, SlotStart: &slot, State: "ok"}}, "ran", 0},
+		{"failed then ran", []fleet.RunEntry{
+			{Host: "n1", Start: slot, End: &end, Exit: &exit2, Ending: fleet.EndExited, SlotStart: &slot, State: "failed"},
+			{Host: "n2", Start: slot, End: &end, Exit: &exit0, Ending: fleet.EndExited, SlotStart: &slot, State: "ok"}}, "ran", 0},
+		{"running", []fleet.RunEntry{{Host: "n1", Start: slot, SlotStart: &slot, State: "running"}}, "running", 3},
+		{"fenced", []fleet.RunEntry{{Host: "n1", Start: slot, End: &end, Exit: &exit2, Ending: fleet.EndFenced, Reason: "lock lost", SlotStart: &slot, State: "fenced"}}, "fenced", 1},
 		{"missed", nil, "missed", 1},
 	} {
-		v := judge(lock.LockStatus{Name: "invoices", Runs: tc.runs}, sched, 0, now)
+		v := judge(fleet.LockStatus{Name: "invoices", Runs: tc.runs}, sched, 0, now)
 		if v.What != tc.want || v.Code != tc.code {
 			t.Errorf("%s: %+v, want %s exit %d", tc.name, v, tc.want, tc.code)
 		}

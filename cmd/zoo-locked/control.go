@@ -11,6 +11,7 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/lock"
 	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 )
 
 // stopProgress is how often stop says it is still waiting.
@@ -21,14 +22,14 @@ const stopProgress = 5 * time.Second
 func control(o options, out io.Writer) int {
 	s, err := lock.Connect(context.Background(), o.cfg.Session)
 	if err != nil {
-		return exitCode(lock.Result{}, err, exitcode.Busy)
+		return exitCode(fleet.Result{}, err, exitcode.Busy)
 	}
 	defer s.Close()
 	switch o.subcommand {
 	case "pause":
-		p := lock.Pause{By: operator(o), Reason: o.reason, For: o.pauseFor}
-		if err := lock.PauseLock(s, o.cfg.Root, o.cfg.Name, p); err != nil {
-			return exitCode(lock.Result{}, err, exitcode.Busy)
+		p := fleet.Pause{By: operator(o), Reason: o.reason, For: o.pauseFor}
+		if err := fleet.PauseLock(s, o.cfg.Root, o.cfg.Name, p); err != nil {
+			return exitCode(fleet.Result{}, err, exitcode.Busy)
 		}
 		if o.json && !o.alsoStop {
 			return printJSON(out, p)
@@ -41,9 +42,9 @@ func control(o options, out io.Writer) int {
 		}
 		return 0
 	case "resume":
-		was, err := lock.ResumeLock(s, o.cfg.Root, o.cfg.Name)
+		was, err := fleet.ResumeLock(s, o.cfg.Root, o.cfg.Name)
 		if err != nil {
-			return exitCode(lock.Result{}, err, exitcode.Busy)
+			return exitCode(fleet.Result{}, err, exitcode.Busy)
 		}
 		if o.json {
 			return printJSON(out, map[string]any{"lock": o.cfg.Name, "was_paused": was})
@@ -70,9 +71,9 @@ type stoppedRun struct {
 // stop asks the holders to stop their jobs and waits until each has
 // released the lock, its job's tree dead.
 func stop(o options, s *lock.Session, out io.Writer) int {
-	holders, err := lock.RequestStop(s, o.cfg.Root, o.cfg.Name, o.cfg.Contenders, lock.StopRequest{By: operator(o)})
+	holders, err := fleet.RequestStop(s, o.cfg.Root, o.cfg.Name, o.cfg.Contenders, fleet.StopRequest{By: operator(o)})
 	if err != nil {
-		return exitCode(lock.Result{}, err, exitcode.Busy)
+		return exitCode(fleet.Result{}, err, exitcode.Busy)
 	}
 	ctx := context.Background()
 	if o.cfg.WaitTimeout > 0 {
@@ -84,7 +85,7 @@ func stop(o options, s *lock.Session, out io.Writer) int {
 	for _, h := range holders {
 		fmt.Fprintf(os.Stderr, "zoo-locked: %s: stopping the run on %s pid %d (token %d)\n", o.cfg.Name, h.Holder.Host, h.Holder.Pid, h.Token)
 		began := time.Now()
-		err := lock.AwaitStopped(ctx, s, h, stopProgress, func(waited time.Duration) {
+		err := fleet.AwaitStopped(ctx, s, h, stopProgress, func(waited time.Duration) {
 			fmt.Fprintf(os.Stderr, "zoo-locked: %s: still waiting for %s pid %d to stop its job (%v)\n", o.cfg.Name, h.Holder.Host, h.Holder.Pid, waited.Round(time.Second))
 		})
 		if ctx.Err() != nil {
@@ -92,7 +93,7 @@ func stop(o options, s *lock.Session, out io.Writer) int {
 			return o.busyExitCode
 		}
 		if err != nil {
-			return exitCode(lock.Result{}, err, exitcode.Busy)
+			return exitCode(fleet.Result{}, err, exitcode.Busy)
 		}
 		stopped = append(stopped, stoppedRun{Host: h.Holder.Host, Pid: h.Holder.Pid, Token: h.Token, Znode: h.Znode, Waited: time.Since(began)})
 	}

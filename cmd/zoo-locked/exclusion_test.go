@@ -12,7 +12,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
-	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
@@ -165,7 +165,7 @@ func TestRecordsLiveBesideTheLockPath(t *testing.T) {
 func TestOldLayoutMovesBeside(t *testing.T) {
 	c := zkClient(t)
 	now := time.Now().UTC()
-	rec, _ := json.Marshal(lock.SlotRecord{Host: "old", Pid: 1, Schedule: schedule.Every{Period: time.Hour}.String(),
+	rec, _ := json.Marshal(fleet.SlotRecord{Host: "old", Pid: 1, Schedule: schedule.Every{Period: time.Hour}.String(),
 		SlotStart: now.Truncate(time.Hour), SlotEnd: now.Truncate(time.Hour).Add(time.Hour), Start: now, End: now, Token: 1})
 	for _, node := range []struct {
 		path string

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -18,12 +17,13 @@ import (
 	"github.com/zoo-locked/zoo-locked/lock"
 	"github.com/zoo-locked/zoo-locked/lock/connect"
 	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
 // options is the command line, parsed and validated.
 type options struct {
-	cfg lock.Config
+	cfg fleet.Config
 	// subcommand is "", "status", "list", "reset", "check", "config",
 	// "pause", "resume" or "stop".
 	subcommand string
@@ -55,9 +55,9 @@ type options struct {
 	classic bool
 	// man prints zoo-locked(1) (hidden: make deb uses it).
 	man bool
-	// testSignalAtGrant and clockSkew: see the hidden flags.
-	testSignalAtGrant bool
-	clockSkew         time.Duration
+	// noFence, testSignalAtGrant and clockSkew: see the hidden flags.
+	noFence, testSignalAtGrant bool
+	clockSkew                  time.Duration
 }
 
 // envPrefix + the flag name in upper snake case is every flag's twin.
@@ -106,9 +106,9 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	fs.BoolVarP(&o.help, "help", "h", false, "show this help")
 	// Test-only: lets the chaos harness show that its checker catches the
 	// overlaps a wrapper without a fence causes. Hidden from --help.
-	fs.BoolVar(&o.cfg.Session.UnsafeNoFence, "unsafe-no-fence", false, "")
+	fs.BoolVar(&o.noFence, "unsafe-no-fence", false, "")
 	// Test-only: the wrapper sends itself SIGTERM right at the grant, the
-	// moment the wait stops listening for signals (lock.Config.SignalAtGrant).
+	// moment the wait stops listening for signals (lock/seam).
 	fs.BoolVar(&o.testSignalAtGrant, "unsafe-test-signal-at-grant", false, "")
 	// Test-only: skews this wrapper's wall clock, to show that slots follow
 	// the ensemble's clock whatever the node's says.
@@ -221,8 +221,8 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	}
 	if f := fs.Lookup("max-attempts"); f.Changed || getenv(envName("max-attempts")) != "" || o.cfg.MaxAttempts != 0 {
 		switch {
-		case o.cfg.MaxAttempts < 1 || o.cfg.MaxAttempts > lock.LedgerSize:
-			return o, usageErr("--max-attempts %d: must be 1 to %d (the ledger keeps the last %d runs)", o.cfg.MaxAttempts, lock.LedgerSize, lock.LedgerSize)
+		case o.cfg.MaxAttempts < 1 || o.cfg.MaxAttempts > fleet.LedgerSize:
+			return o, usageErr("--max-attempts %d: must be 1 to %d (the ledger keeps the last %d runs)", o.cfg.MaxAttempts, fleet.LedgerSize, fleet.LedgerSize)
 		case cfg.OncePer == nil:
 			return o, usageErr("--max-attempts counts the failed runs of a slot: it needs --once-per")
 		}
@@ -232,9 +232,6 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	}
 	if skew := o.clockSkew; skew != 0 {
 		cfg.Clock = func() time.Time { return time.Now().Add(skew) }
-	}
-	if o.testSignalAtGrant {
-		cfg.SignalAtGrant = syscall.SIGTERM
 	}
 	if cfg.Limit < 1 {
 		return o, usageErr("--limit %d: at least 1", cfg.Limit)

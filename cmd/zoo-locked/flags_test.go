@@ -12,6 +12,7 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/lock"
 	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
@@ -128,26 +129,26 @@ func TestParseArgsRejects(t *testing.T) {
 
 func TestExitCodeTable(t *testing.T) {
 	for _, tc := range []struct {
-		res  lock.Result
+		res  fleet.Result
 		err  error
 		want int
 	}{
-		{lock.Result{}, nil, 0},
-		{lock.Result{Ran: true, Status: 3}, nil, 3},
-		{lock.Result{Ran: true, Status: 137}, nil, 137},
-		{lock.Result{SlotDone: true}, nil, 0},
-		{lock.Result{}, lock.ErrUsage, 64},
-		{lock.Result{}, &lock.GraceTooLongError{}, 64},
-		{lock.Result{}, lock.ErrUnavailable, 69},
-		{lock.Result{}, lock.ErrOldServer, 69},
-		{lock.Result{}, errors.New("boom"), 70},
-		{lock.Result{}, lock.ErrInternal, 70},
-		{lock.Result{}, lock.ErrBusy, 75},
-		{lock.Result{Ran: true, Status: 143}, lock.ErrLockLost, 79},
-		{lock.Result{Ran: true, Status: 137}, fmt.Errorf("%w: session expired", lock.ErrLockGone), 79},
-		{lock.Result{}, &lock.InterruptedError{Signal: syscall.SIGTERM}, 143},
-		{lock.Result{}, lock.ErrNotFound, 127},
-		{lock.Result{}, lock.ErrNotExecutable, 126},
+		{fleet.Result{}, nil, 0},
+		{fleet.Result{Ran: true, Status: 3}, nil, 3},
+		{fleet.Result{Ran: true, Status: 137}, nil, 137},
+		{fleet.Result{SlotDone: true}, nil, 0},
+		{fleet.Result{}, lock.ErrUsage, 64},
+		{fleet.Result{}, &lock.GraceTooLongError{}, 64},
+		{fleet.Result{}, lock.ErrUnavailable, 69},
+		{fleet.Result{}, lock.ErrOldServer, 69},
+		{fleet.Result{}, errors.New("boom"), 70},
+		{fleet.Result{}, fleet.ErrInternal, 70},
+		{fleet.Result{}, lock.ErrBusy, 75},
+		{fleet.Result{Ran: true, Status: 143}, lock.ErrLockLost, 79},
+		{fleet.Result{Ran: true, Status: 137}, fmt.Errorf("%w: session expired", lock.ErrLockGone), 79},
+		{fleet.Result{}, &fleet.InterruptedError{Signal: syscall.SIGTERM}, 143},
+		{fleet.Result{}, fleet.ErrNotFound, 127},
+		{fleet.Result{}, fleet.ErrNotExecutable, 126},
 	} {
 		if got := exitCode(tc.res, tc.err, exitcode.Busy); got != tc.want {
 			t.Errorf("exitCode(%+v, %v) = %d, want %d", tc.res, tc.err, got, tc.want)

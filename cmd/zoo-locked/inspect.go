@@ -12,6 +12,7 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/lock"
 	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 )
 
 // Exit codes of status, for monitoring scripts.
@@ -25,17 +26,17 @@ const (
 func inspect(o options, out io.Writer) int {
 	s, err := lock.Connect(context.Background(), o.cfg.Session)
 	if err != nil {
-		return exitCode(lock.Result{}, err, exitcode.Busy)
+		return exitCode(fleet.Result{}, err, exitcode.Busy)
 	}
 	defer s.Close()
 	switch o.subcommand {
 	case "list":
 		return list(o, s, out)
 	case "reset":
-		deleted, err := lock.Reset(s.Conn(), o.cfg.Root, o.cfg.Name, o.cfg.Contenders)
+		deleted, err := fleet.Reset(s.Conn(), o.cfg.Root, o.cfg.Name, o.cfg.Contenders)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "zoo-locked: reset: %v\n", err)
-			return exitCode(lock.Result{}, err, exitcode.Busy)
+			return exitCode(fleet.Result{}, err, exitcode.Busy)
 		}
 		if deleted {
 			fmt.Fprintf(out, "%s: record deleted; its next firing runs\n", o.cfg.Name)
@@ -44,9 +45,9 @@ func inspect(o options, out io.Writer) int {
 		}
 		return 0
 	}
-	st, err := lock.Inspect(s.Conn(), o.cfg.Root, o.cfg.Name, o.cfg.Contenders)
+	st, err := fleet.Inspect(s.Conn(), o.cfg.Root, o.cfg.Name, o.cfg.Contenders)
 	if err != nil {
-		return exitCode(lock.Result{}, err, exitcode.Busy)
+		return exitCode(fleet.Result{}, err, exitcode.Busy)
 	}
 	code := exitFree
 	if st.Held {
@@ -86,9 +87,9 @@ func inspect(o options, out io.Writer) int {
 }
 
 func list(o options, s *lock.Session, out io.Writer) int {
-	locks, err := lock.List(s.Conn(), o.cfg.Root, o.cfg.Contenders)
+	locks, err := fleet.List(s.Conn(), o.cfg.Root, o.cfg.Contenders)
 	if err != nil {
-		return exitCode(lock.Result{}, err, exitcode.Busy)
+		return exitCode(fleet.Result{}, err, exitcode.Busy)
 	}
 	if o.json {
 		return printJSON(out, locks)
@@ -126,7 +127,7 @@ func list(o options, s *lock.Session, out io.Writer) int {
 	return 0
 }
 
-func describe(c lock.Contender) string {
+func describe(c fleet.Contender) string {
 	if c.Foreign {
 		return fmt.Sprintf("%s (not zoo-locked): znode=%s token=%d", c.Recipe, c.Znode, c.Token)
 	}
@@ -134,7 +135,7 @@ func describe(c lock.Contender) string {
 		c.Holder.Start.Format(time.RFC3339), c.Token, strings.Join(c.Holder.Command, " "))
 }
 
-func describeRun(r lock.RunEntry) string {
+func describeRun(r fleet.RunEntry) string {
 	line := fmt.Sprintf("%-7s host=%s pid=%d start=%s", r.State, r.Host, r.Pid, r.Start.Format(time.RFC3339))
 	if r.End != nil {
 		line += fmt.Sprintf(" took=%v", r.End.Sub(r.Start).Round(time.Millisecond))
@@ -158,7 +159,7 @@ func printJSON(out io.Writer, v any) int {
 }
 
 // pauseEnd says when a pause ends.
-func pauseEnd(p *lock.Pause) string {
+func pauseEnd(p *fleet.Pause) string {
 	if p.Until == nil {
 		return "until resumed"
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
-	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 )
 
 func TestStatusAndList(t *testing.T) {
@@ -31,7 +31,7 @@ func TestStatusAndList(t *testing.T) {
 		t.Fatalf("status exit %d:\n%s", code, out)
 	}
 	out, code = inspectCmd(t, "--json", "status", "status-lock")
-	var st lock.LockStatus
+	var st fleet.LockStatus
 	if err := json.Unmarshal([]byte(out), &st); err != nil || code != 0 || len(st.Holders) != 1 || len(st.Waiters) != 2 ||
 		st.Holders[0].Holder.Pid != holder.cmd.Process.Pid || strings.Join(st.Waiters[1].Holder.Command, " ") != "echo second" {
 		t.Fatalf("status --json exit %d, %v:\n%s", code, err, out)
@@ -41,7 +41,7 @@ func TestStatusAndList(t *testing.T) {
 		t.Fatalf("list exit %d:\n%s", code, out)
 	}
 	out, code = inspectCmd(t, "--json", "list")
-	var all []lock.LockStatus
+	var all []fleet.LockStatus
 	if err := json.Unmarshal([]byte(out), &all); err != nil || code != 0 {
 		t.Fatalf("list --json: %v\n%s", err, out)
 	}
@@ -99,7 +99,7 @@ func TestInspectionNeverGoesBlind(t *testing.T) {
 		t.Fatalf("status of a lock with a foreign record: exit %d, want 1 (free) and the record marked:\n%s", code, out)
 	}
 	out, code = inspectCmd(t, "status", "blind-foreign", "--json")
-	var st lock.LockStatus
+	var st fleet.LockStatus
 	if err := json.Unmarshal([]byte(out), &st); err != nil || code != 0 || len(st.Holders) != 1 || !st.Holders[0].Foreign {
 		t.Fatalf("status --json after the name (a foreign holder): exit %d, %v:\n%s", code, err, out)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 )
 
 func TestHolderDataReadable(t *testing.T) {
@@ -22,7 +22,7 @@ func TestHolderDataReadable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h lock.Holder
+	var h fleet.Holder
 	if err := json.Unmarshal(data, &h); err != nil {
 		t.Fatalf("holder data %q: %v", data, err)
 	}

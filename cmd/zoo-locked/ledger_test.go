@@ -11,13 +11,14 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
 	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 )
 
 // runs reads a lock's ledger as status --json shows it.
-func runs(t *testing.T, name string) []lock.RunEntry {
+func runs(t *testing.T, name string) []fleet.RunEntry {
 	t.Helper()
 	out, _ := inspectCmd(t, "status", name, "--json")
-	var st lock.LockStatus
+	var st fleet.LockStatus
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("status --json: %v\n%s", err, out)
 	}
@@ -50,7 +51,7 @@ func TestLedgerRecordsEveryRun(t *testing.T) {
 	busy := startWrapper(t, "ledger-d", nil, "--no-wait", "ledger", "--", "true")
 	busy.wait(t, 10*time.Second)
 
-	var got []lock.RunEntry
+	var got []fleet.RunEntry
 	eventually(t, testSession+3*time.Second, "the crashed run reads as lost once its session is gone", func() bool {
 		got = runs(t, "ledger")
 		return len(got) == 4 && got[3].State == "lost"
@@ -59,10 +60,10 @@ func TestLedgerRecordsEveryRun(t *testing.T) {
 		state  string
 		exit   int
 		ending string
-	}{{"ok", 0, lock.EndExited}, {"failed", 3, lock.EndExited}, {"stopped", 143, lock.EndMaxRuntime}}
+	}{{"ok", 0, fleet.EndExited}, {"failed", 3, fleet.EndExited}, {"stopped", 143, fleet.EndMaxRuntime}}
 	for i, wt := range want {
 		e := got[i]
-		if e.State != wt.state || e.Exit == nil || *e.Exit != wt.exit || e.Ending != wt.ending || e.End == nil || e.Token <= 0 || e.Host == "" || e.ID != lock.RunID("ledger", e.Token) {
+		if e.State != wt.state || e.Exit == nil || *e.Exit != wt.exit || e.Ending != wt.ending || e.End == nil || e.Token <= 0 || e.Host == "" || e.ID != fleet.RunID("ledger", e.Token) {
 			t.Fatalf("run %d: %+v, want %s exit %d (%s)", i, e, wt.state, wt.exit, wt.ending)
 		}
 	}
@@ -77,15 +78,15 @@ func TestLedgerRecordsEveryRun(t *testing.T) {
 
 // TestLedgerIsBounded: the ledger keeps the last 20 runs.
 func TestLedgerIsBounded(t *testing.T) {
-	for i := range lock.LedgerSize + 2 {
+	for i := range fleet.LedgerSize + 2 {
 		wr := startWrapper(t, "bounded", nil, "bounded", "--", "true")
 		if code := wr.wait(t, 10*time.Second); code != 0 {
 			t.Fatalf("run %d: exit %d", i, code)
 		}
 	}
 	got := runs(t, "bounded")
-	if len(got) != lock.LedgerSize {
-		t.Fatalf("%d runs kept, want %d", len(got), lock.LedgerSize)
+	if len(got) != fleet.LedgerSize {
+		t.Fatalf("%d runs kept, want %d", len(got), fleet.LedgerSize)
 	}
 	for i := 1; i < len(got); i++ {
 		if got[i].Token <= got[i-1].Token {
@@ -237,7 +238,7 @@ func TestFirstRunCostsOneWriteMore(t *testing.T) {
 	if n := fire("--root", root, "first-run"); n > second+2 {
 		t.Fatalf("a first run under a new root cost %d writes, want at most %d", n, second+2)
 	}
-	if st, err := lock.Inspect(zkClient(t), root, "first-run", lock.Contenders{}); err != nil || len(st.Runs) != 1 || st.Runs[0].State != "ok" {
+	if st, err := fleet.Inspect(zkClient(t), root, "first-run", lock.Contenders{}); err != nil || len(st.Runs) != 1 || st.Runs[0].State != "ok" {
 		t.Fatalf("the run under the new root: %+v, %v", st.Runs, err)
 	}
 }

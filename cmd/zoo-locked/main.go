@@ -18,7 +18,9 @@ import (
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/ping"
 	"github.com/zoo-locked/zoo-locked/lock"
 	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 	"github.com/zoo-locked/zoo-locked/lock/keeper"
+	"github.com/zoo-locked/zoo-locked/lock/seam"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -27,7 +29,7 @@ var version = "dev"
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == keeper.Arg {
 		status, err := keeper.Main(os.Args[2:])
-		os.Exit(exitCode(lock.Result{Ran: true, Status: status}, err, exitcode.Busy))
+		os.Exit(exitCode(fleet.Result{Ran: true, Status: status}, err, exitcode.Busy))
 	}
 	os.Exit(run(os.Args[1:]))
 }
@@ -56,8 +58,13 @@ func run(args []string) int {
 	case o.subcommand != "":
 		return inspect(o, os.Stdout)
 	}
+	// Process-wide, as the seams are: this process runs one invocation.
+	seam.NoFence = o.noFence
+	if o.testSignalAtGrant {
+		seam.SignalAtGrant = syscall.SIGTERM
+	}
 	if err := keeper.LookCommand(o.cfg.Command[0]); err != nil {
-		return exitCode(lock.Result{}, err, o.busyExitCode)
+		return exitCode(fleet.Result{}, err, o.busyExitCode)
 	}
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT)
@@ -66,13 +73,13 @@ func run(args []string) int {
 	o.cfg.Version = version
 	o.cfg.Fired = o.clock()
 	if err := splay(o.splay, signals, o.cfg.Logger); err != nil {
-		return exitCode(lock.Result{}, err, o.busyExitCode)
+		return exitCode(fleet.Result{}, err, o.busyExitCode)
 	}
 	var pinger *ping.Pinger
 	var output *ping.Capture
 	if o.pingURL != "" {
 		pinger, _ = ping.New(o.pingURL, o.cfg.Logger) // checked with the flags
-		o.cfg.BeforeJob = func(r lock.RunInfo) { pinger.Start(r.ID) }
+		o.cfg.BeforeJob = func(r fleet.RunInfo) { pinger.Start(r.ID) }
 		if o.pingBodyLimit > 0 {
 			if output, err = ping.NewCapture(o.pingBodyLimit, os.Stdout, os.Stderr); err != nil {
 				o.cfg.Logger.Warn("the job's output cannot be captured; the ping goes without it", "err", err)
@@ -81,13 +88,13 @@ func run(args []string) int {
 			}
 		}
 	}
-	res, err := lock.Wrap(context.Background(), o.cfg)
+	res, err := fleet.Wrap(context.Background(), o.cfg)
 	var body []byte
 	if output != nil {
 		output.Close() // the job's tree is dead
 		body = output.Tail()
 	}
-	if errors.Is(err, lock.ErrUnreadableRecord) {
+	if errors.Is(err, fleet.ErrUnreadableRecord) {
 		fmt.Fprintf(os.Stderr, "zoo-locked: if nothing but zoo-locked writes under this lock, clear the record with: zoo-locked reset %s\n", o.cfg.Name)
 	}
 	code := exitCode(res, err, o.busyExitCode)
@@ -109,7 +116,7 @@ func run(args []string) int {
 }
 
 // firing is what the metrics file counts of one firing.
-func firing(name string, res lock.Result, err error) metrics.Firing {
+func firing(name string, res fleet.Result, err error) metrics.Firing {
 	f := metrics.Firing{Lock: name, Ran: res.Ran, Start: res.Start, End: res.End, Exit: res.Status, Waited: res.Waited}
 	switch {
 	case errors.Is(err, lock.ErrLockLost):
@@ -122,7 +129,7 @@ func firing(name string, res lock.Result, err error) metrics.Firing {
 		f.Outcome = metrics.SkippedPaused
 	case res.OutOfAttempts > 0:
 		f.Outcome = metrics.SkippedGaveUp
-	case res.Ending == lock.EndStopped:
+	case res.Ending == fleet.EndStopped:
 		f.Outcome = metrics.Stopped
 	case err == nil && res.Ran && res.Status == 0:
 		f.Outcome = metrics.Ran
@@ -149,17 +156,17 @@ func splay(most time.Duration, signals <-chan os.Signal, log *slog.Logger) error
 	case <-timer.C:
 		return nil
 	case sig := <-signals:
-		return &lock.InterruptedError{Signal: sig.(syscall.Signal)}
+		return &fleet.InterruptedError{Signal: sig.(syscall.Signal)}
 	}
 }
 
 // exitCode is the one place where outcomes become exit codes; it says on
 // stderr why, in the terms of the command line.
-func exitCode(res lock.Result, err error, busyCode int) int {
-	var interrupted *lock.InterruptedError
+func exitCode(res fleet.Result, err error, busyCode int) int {
+	var interrupted *fleet.InterruptedError
 	var graceTooLong *lock.GraceTooLongError
 	switch {
-	case err == nil && res.Ending == lock.EndStopped:
+	case err == nil && res.Ending == fleet.EndStopped:
 		fmt.Fprintf(os.Stderr, "zoo-locked: the job was stopped by %s\n", res.StoppedBy)
 		return exitcode.Stopped
 	case err == nil && res.Ran:
@@ -181,7 +188,7 @@ func exitCode(res lock.Result, err error, busyCode int) int {
 		// What status, list and check met: ZooKeeper, not zoo-locked, failed.
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v (the connection to ZooKeeper dropped; try again)\n", err)
 		return exitcode.Unavailable
-	case errors.Is(err, lock.ErrForeignHolder):
+	case errors.Is(err, fleet.ErrForeignHolder):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
 		return exitcode.Busy
 	case errors.Is(err, lock.ErrBusy):
@@ -189,13 +196,13 @@ func exitCode(res lock.Result, err error, busyCode int) int {
 	case errors.Is(err, lock.ErrLockLost):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v; the job was killed\n", err)
 		return exitcode.LockLost
-	case errors.Is(err, lock.ErrNotFound):
+	case errors.Is(err, fleet.ErrNotFound):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
 		return exitcode.NotFound
-	case errors.Is(err, lock.ErrNotExecutable):
+	case errors.Is(err, fleet.ErrNotExecutable):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
 		return exitcode.CannotExec
-	case errors.Is(err, lock.ErrNotPermitted):
+	case errors.Is(err, fleet.ErrNotPermitted):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
 		return exitcode.NoPermission
 	case errors.Is(err, lock.ErrOldServer):

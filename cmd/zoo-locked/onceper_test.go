@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
@@ -50,7 +51,7 @@ func TestOncePerFailedRunIsRetried(t *testing.T) {
 		t.Fatalf("%d runs, want 2 (the failed one and its retry)", n)
 	}
 	c := zkClient(t)
-	st, err := lock.Inspect(c, "/zoo-locked", "once-retry", lock.Contenders{})
+	st, err := fleet.Inspect(c, "/zoo-locked", "once-retry", lock.Contenders{})
 	if err != nil || st.LastRun == nil || st.LastRun.Host == "" || st.LastRun.Token <= 0 {
 		t.Fatalf("last run %+v, %v", st.LastRun, err)
 	}
@@ -93,9 +94,9 @@ func boundaryAt(b time.Time, period time.Duration) []string {
 }
 
 // lastRun reads a lock's record.
-func lastRun(t *testing.T, name string) *lock.SlotRecord {
+func lastRun(t *testing.T, name string) *fleet.SlotRecord {
 	t.Helper()
-	st, err := lock.Inspect(zkClient(t), "/zoo-locked", name, lock.Contenders{})
+	st, err := fleet.Inspect(zkClient(t), "/zoo-locked", name, lock.Contenders{})
 	if err != nil || st.LastRun == nil {
 		t.Fatalf("record of %s: %+v, %v", name, st.LastRun, err)
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
-	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 )
 
 // operatorCmd runs an operator's command (pause, resume, stop, …) to
@@ -38,10 +38,10 @@ func mustOperate(t *testing.T, args ...string) string {
 	return out
 }
 
-func statusOf(t *testing.T, name string) lock.LockStatus {
+func statusOf(t *testing.T, name string) fleet.LockStatus {
 	t.Helper()
 	out, _ := inspectCmd(t, "status", name, "--json")
-	var st lock.LockStatus
+	var st fleet.LockStatus
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("status --json: %v\n%s", err, out)
 	}
@@ -83,8 +83,8 @@ func TestPauseSkipsEveryNodeUntilResumed(t *testing.T) {
 		t.Fatalf("check of a paused job: exit %d, %q; want OK saying paused", code, out)
 	}
 	var resumed struct {
-		Lock      string      `json:"lock"`
-		WasPaused *lock.Pause `json:"was_paused"`
+		Lock      string       `json:"lock"`
+		WasPaused *fleet.Pause `json:"was_paused"`
 	}
 	if out := mustOperate(t, "resume", "--json", "paused-job"); json.Unmarshal([]byte(out), &resumed) != nil ||
 		resumed.Lock != "paused-job" || resumed.WasPaused == nil || resumed.WasPaused.Reason != "database restore" {
@@ -150,7 +150,7 @@ func TestStopEndsTheRunWhereverItRuns(t *testing.T) {
 		t.Fatalf("waiter: exit %d\n%s", code, waiter.stderr)
 	}
 	r := runs(t, "stopped-job")
-	if len(r) != 2 || r[0].State != "stopped" || r[0].Ending != lock.EndStopped || !strings.HasPrefix(r[0].Reason, "stopped by ") {
+	if len(r) != 2 || r[0].State != "stopped" || r[0].Ending != fleet.EndStopped || !strings.HasPrefix(r[0].Reason, "stopped by ") {
 		t.Fatalf("ledger %+v: want the first run stopped, by whom", r)
 	}
 	if out := mustOperate(t, "stop", "stopped-job"); !strings.Contains(out, "nothing running") {

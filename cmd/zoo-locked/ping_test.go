@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
-	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/fleet"
 )
 
 // pingLog is a loopback check endpoint that records every ping.
@@ -85,7 +85,7 @@ func TestPingsFromTheNodeThatRan(t *testing.T) {
 	if len(ran) != 1 {
 		t.Fatalf("%d runs, want 1", len(ran))
 	}
-	rid := "rid=" + lock.RunID("pinged", ran[0].Token)
+	rid := "rid=" + fleet.RunID("pinged", ran[0].Token)
 	if len(got) != 2 || got[0] != "/ping/abc/start?"+rid || got[1] != "/ping/abc?"+rid {
 		t.Fatalf("pings %q, want exactly /start then success, with %s", got, rid)
 	}

@@ -1,4 +1,4 @@
-package lock
+package fleet
 
 import (
 	"context"
@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"syscall"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/lock/seam"
+
+	"github.com/zoo-locked/zoo-locked/lock"
 
 	"github.com/zoo-locked/zoo-locked/lock/keeper"
 	"github.com/zoo-locked/zoo-locked/lock/schedule"
@@ -15,7 +18,7 @@ import (
 
 // Config is one zoo-locked invocation, already validated by the command.
 type Config struct {
-	Session     SessionConfig
+	Session     lock.SessionConfig
 	Root        string // with any chroot already prepended
 	Name        string
 	Command     []string
@@ -25,7 +28,7 @@ type Config struct {
 	// Limit is how many may hold the lock at once (default 1).
 	Limit int
 	// Contenders says which children of the lock path queue for it.
-	Contenders Contenders
+	Contenders lock.Contenders
 	// OncePer, when set, runs the command at most once per slot of the
 	// schedule across everyone using the lock: see SlotRecord.
 	OncePer schedule.Schedule
@@ -51,10 +54,6 @@ type Config struct {
 	// of the wrapper's own stdout and stderr (the command tees them to
 	// keep the tail for its ping).
 	JobStdout, JobStderr *os.File
-	// SignalAtGrant is a test hook: when set, the wrapper sends itself
-	// this signal right after the grant, where the wait for the lock is
-	// still listening for signals, and waits until the wait has taken it.
-	SignalAtGrant syscall.Signal
 }
 
 // Result is how a wrapped run ended, for the command's exit code, pings
@@ -93,8 +92,8 @@ type RunInfo struct {
 }
 
 // Wrap takes the lock, runs the command under it, and releases the lock
-// once the whole child tree is dead. Its error wraps ErrUnavailable,
-// ErrBusy, ErrLockLost, ErrUsage, ErrInternal or ErrUnreadableRecord, or is
+// once the whole child tree is dead. Its error wraps lock.ErrUnavailable,
+// lock.ErrBusy, lock.ErrLockLost, lock.ErrUsage, ErrInternal or ErrUnreadableRecord, or is
 // an *InterruptedError when a signal ended the wait.
 func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Logger == nil {
@@ -127,7 +126,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 		c, err = keeper.Prepare(cfg.Command, cfg.Session.KillGrace, cfg.JobStdout, cfg.JobStderr)
 		prepared <- err
 	}()
-	s, m, err := acquire(w.ctx, cfg, timing)
+	s, h, err := acquire(w.ctx, cfg, timing)
 	// Read under the lock, while the keeper may still be starting.
 	type pauseRead struct {
 		p   *Pause
@@ -136,12 +135,12 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	paused := make(chan pauseRead, 1)
 	if err == nil {
 		go func() {
-			p, err := m.pauseOf()
+			p, err := h.pauseOf()
 			paused <- pauseRead{p, err}
 		}()
 	}
-	if err == nil && cfg.SignalAtGrant != 0 {
-		w.deliverForTest(cfg.SignalAtGrant)
+	if err == nil && seam.SignalAtGrant != 0 {
+		w.deliverForTest(seam.SignalAtGrant)
 	}
 	sig := w.stop()
 	perr := <-prepared
@@ -166,8 +165,8 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	}
 	defer s.Close()
 	waited := time.Since(waitStart)
-	cfg.Logger.Info("acquired", "lock", cfg.Name, "token", m.Token(), "session", fmt.Sprintf("0x%x", s.ID()), "timeout", s.Timeout())
-	clock := ensembleClock(cfg, m)
+	cfg.Logger.Info("acquired", "lock", cfg.Name, "token", h.m.Token(), "session", fmt.Sprintf("0x%x", s.ID()), "timeout", s.Timeout())
+	clock := ensembleClock(cfg, h)
 	pause := <-paused
 	timing.lap("pause")
 	if pause.err == nil && pause.p.InEffect(clock.now()) {
@@ -186,7 +185,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.OncePer != nil {
 		slot = &slotRun{fired: clock.onEnsemble(cfg.Fired)}
 		slot.start, slot.end = slotOf(cfg.OncePer, slot.fired)
-		done, err := ranThisSlot(cfg, m, *slot)
+		done, err := ranThisSlot(cfg, h, *slot)
 		timing.lap("slot record")
 		if err != nil || done {
 			c.Abort()
@@ -194,7 +193,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 			return Result{SlotDone: done, Waited: waited}, err
 		}
 		if cfg.MaxAttempts > 0 {
-			failed, err := m.failedInSlot(slot.start)
+			failed, err := h.failedInSlot(slot.start)
 			timing.lap("attempts")
 			if err != nil || failed >= cfg.MaxAttempts {
 				if err == nil {
@@ -207,7 +206,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 			}
 		}
 	}
-	res, err := run(cfg, s, m, c, clock, slot, timing)
+	res, err := run(cfg, h, c, clock, slot, timing)
 	res.Waited = waited
 	if err != nil {
 		// The tree is dead; the lock is gone or going with the session.
@@ -221,25 +220,31 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	return res, nil
 }
 
-// releaseLock frees the lock once the child tree is dead (S4).
-func releaseLock(cfg Config, s *Session) {
-	if !s.release() {
+// releaseLock frees the lock once the child tree is dead (S4), by ending
+// the session: the ensemble deletes our contender in the very transaction
+// that closes the session, one quorum write fewer than a delete followed
+// by the close. Without a server to take the close, the lock frees when
+// the session expires.
+func releaseLock(cfg Config, s *lock.Session) {
+	connected := s.Connected()
+	s.Close()
+	if !connected {
 		cfg.Logger.Warn("not connected at release; the lock frees when the session expires", "lock", cfg.Name, "session_timeout", s.Timeout())
 	}
 }
 
 // acquire connects and contends, starting over with a new session when a
 // waiter's session is lost.
-func acquire(ctx context.Context, cfg Config, timing *stopwatch) (*Session, *Mutex, error) {
+func acquire(ctx context.Context, cfg Config, timing *stopwatch) (*lock.Session, *held, error) {
 	for {
-		s, err := Connect(ctx, cfg.Session)
+		s, err := lock.Connect(ctx, cfg.Session)
 		if err != nil {
 			return nil, nil, err
 		}
 		timing.lap("connect")
 		holder := thisProcess(cfg.Command, cfg.Version, cfg.Clock())
 		holder.Limit = max(cfg.Limit, 1)
-		m, err := NewMutex(s, MutexConfig{
+		m, err := lock.NewMutex(s, lock.MutexConfig{
 			Root: cfg.Root, Name: cfg.Name, Limit: cfg.Limit, Data: holder.marshal(),
 			Logger: cfg.Logger, Clock: cfg.Clock, Contenders: cfg.Contenders,
 		})
@@ -247,12 +252,7 @@ func acquire(ctx context.Context, cfg Config, timing *stopwatch) (*Session, *Mut
 			s.Close()
 			return nil, nil, err
 		}
-		m.endsSession = true
-		if cfg.NoWait {
-			err = m.TryLock(ctx)
-		} else {
-			err = m.Lock(ctx)
-		}
+		err = m.LockOrClose(ctx, !cfg.NoWait)
 		timing.lap("contend")
 		if err == nil {
 			// A lost session between the grant and now means someone else
@@ -261,11 +261,11 @@ func acquire(ctx context.Context, cfg Config, timing *stopwatch) (*Session, *Mut
 			case <-s.Done():
 				err = s.Err()
 			default:
-				return s, m, nil
+				return s, hold(s, m), nil
 			}
 		}
 		s.Close()
-		if !errors.Is(err, ErrLockLost) || ctx.Err() != nil {
+		if !errors.Is(err, lock.ErrLockLost) || ctx.Err() != nil {
 			return nil, nil, err
 		}
 		cfg.Logger.Info("session lost while waiting; contending again", "lock", cfg.Name, "err", err)

@@ -1,4 +1,4 @@
-package lock
+package fleet
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/seam"
 )
 
 // A dropped connection is never an internal error: at each step that sends
@@ -30,7 +32,7 @@ func dropAt(t *testing.T, node *chaos.Node, logs *chaostest.Buffer, step string,
 	t.Helper()
 	var mu sync.Mutex
 	seen, armed := 0, false
-	testHook = func(s string) {
+	seam.Step = func(s string) {
 		if s != step {
 			return
 		}
@@ -56,7 +58,7 @@ func dropAt(t *testing.T, node *chaos.Node, logs *chaostest.Buffer, step string,
 			}
 		}()
 	}
-	t.Cleanup(func() { testHook = nil })
+	t.Cleanup(func() { seam.Step = nil })
 	return func() bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -78,34 +80,37 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	observer := chaostest.Connect(t, e.ClientAddr(1))
-	connect := func(t *testing.T, logs *chaostest.Buffer) *Session {
+	loggers := map[*lock.Session]*slog.Logger{}
+	connect := func(t *testing.T, logs *chaostest.Buffer) *lock.Session {
 		t.Helper()
-		s, err := Connect(context.Background(), SessionConfig{
+		log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		s, err := lock.Connect(context.Background(), lock.SessionConfig{
 			Servers: strings.Split(node.ConnectString(), ","), SessionTimeout: 4 * time.Second,
 			ConnectTimeout: 10 * time.Second, KillGrace: 200 * time.Millisecond,
-			Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Logger: log,
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(s.Close)
+		loggers[s] = log
 		return s
 	}
-	mutex := func(t *testing.T, s *Session, name string) *Mutex {
+	mutex := func(t *testing.T, s *lock.Session, name string) *lock.Mutex {
 		t.Helper()
-		m, err := NewMutex(s, MutexConfig{Root: "/dropped", Name: name, Data: []byte("{}"), Logger: s.log})
+		m, err := lock.NewMutex(s, lock.MutexConfig{Root: "/dropped", Name: name, Data: []byte("{}"), Logger: loggers[s]})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return m
 	}
-	held := func(t *testing.T, s *Session, name string) *Mutex {
+	holding := func(t *testing.T, s *lock.Session, name string) *held {
 		t.Helper()
 		m := mutex(t, s, name)
 		if err := m.TryLock(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		return m
+		return hold(s, m)
 	}
 	// holdElsewhere queues a contender of another session first, and
 	// returns the func that releases it.
@@ -125,7 +130,7 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 
 	// waitBehindAnother queues behind a contender of another session, and
 	// takes the lock once that one leaves.
-	waitBehindAnother := func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
+	waitBehindAnother := func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
 		release := holdElsewhere(t, name)
 		locked := make(chan error, 1)
 		go func() { locked <- mutex(t, s, name).Lock(context.Background()) }()
@@ -141,12 +146,12 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 		step string
 		n    int
 		// run takes its steps on s; it must succeed despite the drop.
-		run func(t *testing.T, s *Session, logs *chaostest.Buffer, name string)
+		run func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string)
 	}{
-		{"list contenders", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
-			held(t, s, name)
+		{"list contenders", 1, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
+			holding(t, s, name)
 		}},
-		{"read token", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
+		{"read token", 1, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
 			if m := mutex(t, s, name); m.TryLock(context.Background()) != nil || m.Token() == 0 {
 				t.Fatalf("token %d", m.Token())
 			}
@@ -155,17 +160,17 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 		// The waiter's predecessor has gone; its next listing is in flight
 		// when the connection drops (what a fleet's waiter met).
 		{"list contenders", 2, waitBehindAnother},
-		{"read the slot record", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
-			m := held(t, s, name)
+		{"read the slot record", 1, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
+			m := holding(t, s, name)
 			if _, err := m.lastRun(); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		// The ledger's write is applied and its answer lost: made again, it
 		// must not enter the run twice.
-		{"write the run ledger", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
-			m := held(t, s, name)
-			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}, nil); err != nil {
+		{"write the run ledger", 1, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
+			m := holding(t, s, name)
+			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.m.Token(), Start: time.Now()}, nil); err != nil {
 				t.Fatal(err)
 			}
 			l, _, err := readLedger(observer, m.parent)
@@ -174,42 +179,42 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 				t.Fatalf("ledger after a start whose answer was lost: %s, %v; want the run once", b, err)
 			}
 		}},
-		{"read the run ledger", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
-			m := held(t, s, name)
-			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}, nil); err != nil {
+		{"read the run ledger", 1, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
+			m := holding(t, s, name)
+			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.m.Token(), Start: time.Now()}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		// The run's end, with its slot record, answered into a dropped
 		// connection.
-		{"write the run ledger", 2, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
-			m := held(t, s, name)
-			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.Token(), Start: time.Now()}, nil); err != nil {
+		{"write the run ledger", 2, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
+			m := holding(t, s, name)
+			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.m.Token(), Start: time.Now()}, nil); err != nil {
 				t.Fatal(err)
 			}
 			exit := 0
-			rec := SlotRecord{Schedule: "1h", Token: m.Token()}
+			rec := SlotRecord{Schedule: "1h", Token: m.m.Token()}
 			if err := m.recordEnd("run-1", func(e *RunEntry) { e.Exit = &exit; e.Ending = EndExited; now := time.Now(); e.End = &now }, &rec, true, nil); err != nil {
 				t.Fatal(err)
 			}
 		}},
-		{"read the pause", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
-			m := held(t, s, name)
+		{"read the pause", 1, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
+			m := holding(t, s, name)
 			if _, err := m.pauseOf(); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		// The holder's watch for a stop request goes out as the connection
 		// drops: made again, it still sees the request.
-		{"watch for a stop request", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
-			m := held(t, s, name)
+		{"watch for a stop request", 1, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
+			m := holding(t, s, name)
 			quit := make(chan struct{})
 			defer close(quit)
 			stops := m.watchStop(quit)
 			chaostest.Eventually(t, 15*time.Second, "the watch made again", func() bool {
 				return strings.Contains(logs.String(), "watch for a stop request")
 			})
-			for _, p := range []string{recordsPath(m.parent), stopPath(m.parent, m.Token())} {
+			for _, p := range []string{recordsPath(m.parent), stopPath(m.parent, m.m.Token())} {
 				if _, err := observer.Create(p, []byte(`{"by":"test"}`), 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 					t.Fatal(err)
 				}
@@ -223,8 +228,8 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 				t.Fatal("the stop request was not seen after the dropped connection")
 			}
 		}},
-		{"find the slot record", 1, func(t *testing.T, s *Session, logs *chaostest.Buffer, name string) {
-			m := held(t, s, name)
+		{"find the slot record", 1, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
+			m := holding(t, s, name)
 			if _, err := m.slotRecordOp(SlotRecord{Schedule: "1h"}); err != nil {
 				t.Fatal(err)
 			}
@@ -243,7 +248,7 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 					return
 				}
 				t.Logf("attempt %d: the drop did not catch the request in flight; again", attempt)
-				testHook = nil
+				seam.Step = nil
 				if err := node.Heal(context.Background()); err != nil {
 					t.Fatal(err)
 				}

@@ -1,4 +1,4 @@
-package lock
+package fleet
 
 import (
 	"time"
@@ -17,8 +17,9 @@ type clockError struct {
 
 // ensembleClock measures the clock error on the contender just granted,
 // and warns when it is over a second.
-func ensembleClock(cfg Config, m *Mutex) clockError {
-	c := clockError{cfg: cfg, behind: m.ctime.Sub(m.createdAt)}
+func ensembleClock(cfg Config, h *held) clockError {
+	onEnsemble, onOurClock := h.m.Created()
+	c := clockError{cfg: cfg, behind: onEnsemble.Sub(onOurClock)}
 	if c.behind > time.Second || c.behind < -time.Second {
 		cfg.Logger.Warn("this host's clock differs from the ensemble's; --once-per slots follow the ensemble's",
 			"lock", cfg.Name, "ensemble_minus_local", c.behind.Round(time.Millisecond))

@@ -1,4 +1,4 @@
-package lock
+package fleet
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"path"
 	"strconv"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/lock"
 
 	"github.com/go-zookeeper/zk"
 )
@@ -32,7 +34,7 @@ var ErrForeignHolder = errors.New("held by another recipe")
 
 // RequestStop asks every zoo-locked holder of lock name to stop its job,
 // and returns the holders asked; none when the lock is free.
-func RequestStop(s *Session, root, name string, recipes Contenders, req StopRequest) ([]Contender, error) {
+func RequestStop(s *lock.Session, root, name string, recipes lock.Contenders, req StopRequest) ([]Contender, error) {
 	parent, err := knownLock(s, root, name)
 	if err != nil {
 		return nil, err
@@ -48,7 +50,7 @@ func RequestStop(s *Session, root, name string, recipes Contenders, req StopRequ
 	}
 	data, _ := json.Marshal(req) // plain fields
 	for _, h := range st.Holders {
-		if err := s.recordsWrite(parent, stopPath(parent, h.Token), data); err != nil {
+		if err := recordsWrite(s, parent, stopPath(parent, h.Token), data); err != nil {
 			return nil, err
 		}
 	}
@@ -58,7 +60,7 @@ func RequestStop(s *Session, root, name string, recipes Contenders, req StopRequ
 // AwaitStopped returns once holder's contender is gone, that is once its
 // job's tree is dead and the lock released, and clears the request;
 // progress is called every interval while it waits.
-func AwaitStopped(ctx context.Context, s *Session, holder Contender, interval time.Duration, progress func(waited time.Duration)) error {
+func AwaitStopped(ctx context.Context, s *lock.Session, holder Contender, interval time.Duration, progress func(waited time.Duration)) error {
 	began := time.Now()
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -93,9 +95,9 @@ func AwaitStopped(ctx context.Context, s *Session, holder Contender, interval ti
 
 // watchStop reports a stop request for this run, once, until quit is
 // closed; a lost session ends it (the run is fenced anyway).
-func (m *Mutex) watchStop(quit <-chan struct{}) <-chan StopRequest {
+func (h *held) watchStop(quit <-chan struct{}) <-chan StopRequest {
 	stops := make(chan StopRequest, 1)
-	p := stopPath(m.parent, m.token)
+	p := stopPath(h.parent, h.m.Token())
 	go func() {
 		for {
 			var (
@@ -103,10 +105,10 @@ func (m *Mutex) watchStop(quit <-chan struct{}) <-chan StopRequest {
 				data      []byte
 				changed   <-chan zk.Event
 			)
-			err := m.s.retry(context.Background(), "watch for a stop request", func() (err error) {
-				requested, _, changed, err = m.s.Conn().ExistsW(p)
+			err := h.s.Retry(context.Background(), "watch for a stop request", func() (err error) {
+				requested, _, changed, err = h.s.Conn().ExistsW(p)
 				if err == nil && requested {
-					data, _, err = m.s.Conn().Get(p)
+					data, _, err = h.s.Conn().Get(p)
 					if errors.Is(err, zk.ErrNoNode) {
 						requested, err = false, nil // cleared as we looked
 					}
@@ -133,6 +135,6 @@ func (m *Mutex) watchStop(quit <-chan struct{}) <-chan StopRequest {
 }
 
 // clearStop deletes this run's stop request once the run has ended.
-func (m *Mutex) clearStop() {
-	_ = m.s.Conn().Delete(stopPath(m.parent, m.token), -1) // the stop command clears it too
+func (h *held) clearStop() {
+	_ = h.s.Conn().Delete(stopPath(h.parent, h.m.Token()), -1) // the stop command clears it too
 }

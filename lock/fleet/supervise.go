@@ -1,4 +1,4 @@
-package lock
+package fleet
 
 import (
 	"errors"
@@ -8,22 +8,24 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/zoo-locked/zoo-locked/lock"
+
 	"github.com/zoo-locked/zoo-locked/lock/keeper"
 )
 
 // run runs the job under the held lock, with its ledger entry written as
 // it starts and completed as it ends (with the slot record, for a
 // successful --once-per run, in the same transaction).
-func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, slot *slotRun, timing *stopwatch) (Result, error) {
+func run(cfg Config, h *held, c *keeper.Child, clock clockError, slot *slotRun, timing *stopwatch) (Result, error) {
 	host, _ := os.Hostname() // an empty host is still a valid entry
-	entry := RunEntry{ID: RunID(cfg.Name, m.Token()), Host: host, Pid: os.Getpid(), Token: m.Token(), Start: clock.now()}
+	entry := RunEntry{ID: RunID(cfg.Name, h.m.Token()), Host: host, Pid: os.Getpid(), Token: h.m.Token(), Start: clock.now()}
 	if slot != nil {
 		entry.SlotStart = &slot.start
 	}
 	if cfg.BeforeJob != nil {
-		cfg.BeforeJob(RunInfo{Name: cfg.Name, Token: m.Token(), ID: entry.ID})
+		cfg.BeforeJob(RunInfo{Name: cfg.Name, Token: h.m.Token(), ID: entry.ID})
 	}
-	res := Result{Ran: true, Token: m.Token(), ID: entry.ID, Start: cfg.Clock()}
+	res := Result{Ran: true, Token: h.m.Token(), ID: entry.ID, Start: cfg.Clock()}
 	// The entry is written while the job starts: the job does not wait
 	// for it, and its completion goes out behind it.
 	type written struct {
@@ -33,7 +35,7 @@ func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, sl
 	started := make(chan written, 1)
 	writing := make(chan writtenLedger, 1)
 	go func() {
-		l, err := m.recordStart(entry, func(l writtenLedger) {
+		l, err := h.recordStart(entry, func(l writtenLedger) {
 			select {
 			case writing <- l:
 			default: // a retry: the first attempt's ledger was taken
@@ -41,7 +43,7 @@ func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, sl
 		})
 		started <- written{l, err}
 	}()
-	status, ending, stoppedBy, err := supervise(cfg, s, m, c, entry.ID)
+	status, ending, stoppedBy, err := supervise(cfg, h, c, entry.ID)
 	res.Status, res.Ending, res.End, res.StoppedBy = status, ending, cfg.Clock(), stoppedBy
 	timing.lap("job")
 	end := clock.now()
@@ -58,7 +60,7 @@ func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, sl
 	var rec *SlotRecord
 	if slot != nil && err == nil && ending == EndExited && status == 0 {
 		rec = &SlotRecord{Host: host, Pid: os.Getpid(), Schedule: cfg.OncePer.String(), SlotStart: slot.start, SlotEnd: slot.end,
-			Fired: slot.fired, Start: entry.Start, End: end, Token: m.Token()}
+			Fired: slot.fired, Start: entry.Start, End: end, Token: h.m.Token()}
 	}
 	// settled is the start's answer: the base the end builds on.
 	settled := func(w written) *writtenLedger {
@@ -82,11 +84,11 @@ func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, sl
 			if w := <-started; w.err == nil {
 				base = &w.ledger
 			}
-			_ = m.recordEnd(entry.ID, complete, nil, false, base) // unwritten, the entry reads as lost
+			_ = h.recordEnd(entry.ID, complete, nil, false, base) // unwritten, the entry reads as lost
 		}()
 		select {
 		case <-done:
-		case <-time.After(min(2*time.Second, s.Timeout()/2)):
+		case <-time.After(min(2*time.Second, h.s.Timeout()/2)):
 		}
 		return res, err
 	}
@@ -95,13 +97,13 @@ func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, sl
 	case l := <-writing:
 		// The start is on its way: the end follows it in the same
 		// session's order, without waiting for its answer.
-		if werr = m.endBehind(l, entry.ID, complete, rec); werr != nil {
-			werr = m.recordEnd(entry.ID, complete, rec, true, startWritten())
+		if werr = h.endBehind(l, entry.ID, complete, rec); werr != nil {
+			werr = h.recordEnd(entry.ID, complete, rec, true, startWritten())
 		} else {
 			startWritten()
 		}
 	case w := <-started:
-		werr = m.recordEnd(entry.ID, complete, rec, true, settled(w))
+		werr = h.recordEnd(entry.ID, complete, rec, true, settled(w))
 	}
 	timing.lap("ledger end")
 	if werr != nil {
@@ -119,13 +121,13 @@ func run(cfg Config, s *Session, m *Mutex, c *keeper.Child, clock clockError, sl
 // supervise runs the child until it exits, the fence fires, the runtime
 // limit is hit or an operator stops it; it returns once the whole tree is
 // dead, with how the run ended and who stopped it.
-func supervise(cfg Config, s *Session, m *Mutex, c *keeper.Child, runID string) (status int, ending, stoppedBy string, err error) {
+func supervise(cfg Config, h *held, c *keeper.Child, runID string) (status int, ending, stoppedBy string, err error) {
 	log := cfg.Logger
 	err = c.Start([]string{
 		"ZOOLOCKED_NAME=" + cfg.Name,
-		"ZOOLOCKED_TOKEN=" + strconv.FormatInt(m.Token(), 10),
-		"ZOOLOCKED_ZNODE=" + m.Node(),
-		"ZOOLOCKED_SESSION=" + fmt.Sprintf("0x%x", s.ID()),
+		"ZOOLOCKED_TOKEN=" + strconv.FormatInt(h.m.Token(), 10),
+		"ZOOLOCKED_ZNODE=" + h.m.Node(),
+		"ZOOLOCKED_SESSION=" + fmt.Sprintf("0x%x", h.s.ID()),
 		"ZOOLOCKED_RUN_ID=" + runID,
 	})
 	if err != nil {
@@ -135,7 +137,7 @@ func supervise(cfg Config, s *Session, m *Mutex, c *keeper.Child, runID string) 
 	}
 	quit := make(chan struct{})
 	defer close(quit)
-	stops := m.watchStop(quit)
+	stops := h.watchStop(quit)
 	var runtimeLimit <-chan time.Time
 	if cfg.MaxRuntime > 0 {
 		timer := time.NewTimer(cfg.MaxRuntime)
@@ -148,7 +150,7 @@ func supervise(cfg Config, s *Session, m *Mutex, c *keeper.Child, runID string) 
 		case <-c.Exited():
 			status, err := c.Result()
 			if ending == EndStopped {
-				m.clearStop()
+				h.clearStop()
 			}
 			return status, ending, stoppedBy, err
 		case req := <-stops:
@@ -163,9 +165,9 @@ func supervise(cfg Config, s *Session, m *Mutex, c *keeper.Child, runID string) 
 			log.Warn("max runtime reached; stopping the job", "lock", cfg.Name, "max_runtime", cfg.MaxRuntime)
 			c.Fence()
 			ending = EndMaxRuntime
-		case <-s.Done():
-			lost := s.Err()
-			if errors.Is(lost, ErrLockGone) {
+		case <-h.s.Done():
+			lost := h.s.Err()
+			if errors.Is(lost, lock.ErrLockGone) {
 				c.KillNow()
 			} else {
 				c.Fence()
@@ -180,7 +182,7 @@ func supervise(cfg Config, s *Session, m *Mutex, c *keeper.Child, runID string) 
 				<-c.Exited()
 			}
 			backstop.Stop()
-			log.Error("lock lost; job killed", "lock", cfg.Name, "token", m.Token(), "reason", lost)
+			log.Error("lock lost; job killed", "lock", cfg.Name, "token", h.m.Token(), "reason", lost)
 			status, _ := c.Result() // the keeper's own failure matters less than the lost lock
 			return status, EndFenced, "", lost
 		}

@@ -1,4 +1,4 @@
-package lock
+package fleet
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"path"
 	"sort"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/lock"
 
 	"github.com/go-zookeeper/zk"
 )
@@ -43,9 +45,9 @@ type LockStatus struct {
 
 // Inspect reads the state of lock name under root without contending;
 // recipes says which children are contenders.
-func Inspect(conn *zk.Conn, root, name string, recipes Contenders) (LockStatus, error) {
+func Inspect(conn *zk.Conn, root, name string, recipes lock.Contenders) (LockStatus, error) {
 	st := LockStatus{Name: name, Holders: []Contender{}, Waiters: []Contender{}, Runs: []RunEntry{}}
-	if err := ValidateName(name); err != nil {
+	if err := lock.ValidateName(name); err != nil {
 		return st, err
 	}
 	parent := path.Join(root, name)
@@ -71,7 +73,7 @@ func Inspect(conn *zk.Conn, root, name string, recipes Contenders) (LockStatus, 
 			ct.Holder, ct.Foreign = Holder{}, true
 			ct.Recipe = recipes.Describe(c)
 		} else {
-			ct.Recipe = RecipeZooLocked
+			ct.Recipe = lock.RecipeZooLocked
 		}
 		queue = append(queue, ct)
 	}
@@ -122,7 +124,7 @@ func Inspect(conn *zk.Conn, root, name string, recipes Contenders) (LockStatus, 
 
 // List inspects every lock under root, sorted by name; the records beside
 // each lock are not locks.
-func List(conn *zk.Conn, root string, recipes Contenders) ([]LockStatus, error) {
+func List(conn *zk.Conn, root string, recipes lock.Contenders) ([]LockStatus, error) {
 	names, _, err := conn.Children(root)
 	if errors.Is(err, zk.ErrNoNode) {
 		return []LockStatus{}, nil
@@ -133,7 +135,7 @@ func List(conn *zk.Conn, root string, recipes Contenders) ([]LockStatus, error) 
 	sort.Strings(names)
 	out := []LockStatus{}
 	for _, n := range names {
-		if ValidateName(n) != nil {
+		if lock.ValidateName(n) != nil {
 			continue
 		}
 		st, err := Inspect(conn, root, n, recipes)
@@ -150,10 +152,10 @@ func List(conn *zk.Conn, root string, recipes Contenders) ([]LockStatus, error) 
 }
 
 // Reset deletes the --once-per record of lock name, so that its next
-// firing runs. It refuses, with ErrBusy, while anyone holds or waits for
+// firing runs. It refuses, with lock.ErrBusy, while anyone holds or waits for
 // the lock: the record belongs to the runs in flight.
-func Reset(conn *zk.Conn, root, name string, recipes Contenders) (deleted bool, err error) {
-	if err := ValidateName(name); err != nil {
+func Reset(conn *zk.Conn, root, name string, recipes lock.Contenders) (deleted bool, err error) {
+	if err := lock.ValidateName(name); err != nil {
 		return false, err
 	}
 	parent := path.Join(root, name)
@@ -165,7 +167,7 @@ func Reset(conn *zk.Conn, root, name string, recipes Contenders) (deleted bool, 
 		return false, fmt.Errorf("list %s: %w", parent, err)
 	}
 	if queue := recipes.Order(children); len(queue) > 0 {
-		return false, fmt.Errorf("%w: %s has %d contenders (held); reset it when it is free", ErrBusy, name, len(queue))
+		return false, fmt.Errorf("%w: %s has %d contenders (held); reset it when it is free", lock.ErrBusy, name, len(queue))
 	}
 	err = conn.Delete(slotRecordPath(parent), -1)
 	switch {

@@ -1,4 +1,4 @@
-package lock
+package fleet
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"path"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/lock"
 
 	"github.com/go-zookeeper/zk"
 )
@@ -35,9 +37,9 @@ func (p *Pause) InEffect(now time.Time) bool {
 	return p != nil && (p.Until == nil || now.Before(*p.Until))
 }
 
-// ErrUnknownLock: the lock path does not exist; it wraps ErrUsage, a name
+// ErrUnknownLock: the lock path does not exist; it wraps lock.ErrUsage, a name
 // mistyped at an operator's command.
-var ErrUnknownLock = fmt.Errorf("%w: no such lock", ErrUsage)
+var ErrUnknownLock = fmt.Errorf("%w: no such lock", lock.ErrUsage)
 
 // ErrNotPermitted: the lock's ACL refuses this identity: under
 // --auth-file, only the identity that made a lock may pause or stop it.
@@ -46,18 +48,18 @@ var ErrNotPermitted = errors.New("not permitted")
 // PauseLock pauses lock name under root, or replaces its pause. The
 // lock must exist (ErrUnknownLock): a pause of a mistyped name would
 // pause nothing and say it had.
-func PauseLock(s *Session, root, name string, p Pause) error {
+func PauseLock(s *lock.Session, root, name string, p Pause) error {
 	parent, err := knownLock(s, root, name)
 	if err != nil {
 		return err
 	}
 	data, _ := json.Marshal(Pause{By: p.By, Reason: p.Reason, For: p.For}) // plain fields
-	return s.recordsWrite(parent, pausePath(parent), data)
+	return recordsWrite(s, parent, pausePath(parent), data)
 }
 
 // ResumeLock ends lock name's pause and returns it, nil when there was
 // none.
-func ResumeLock(s *Session, root, name string) (*Pause, error) {
+func ResumeLock(s *lock.Session, root, name string) (*Pause, error) {
 	parent, err := knownLock(s, root, name)
 	if err != nil {
 		return nil, err
@@ -97,17 +99,17 @@ func readPause(conn *zk.Conn, parent string) (*Pause, error) {
 
 // pauseOf reads the pause a granted firing must obey, through dropped
 // connections.
-func (m *Mutex) pauseOf() (p *Pause, err error) {
-	err = m.s.retry(context.Background(), "read the pause", func() (err error) {
-		p, err = readPause(m.s.Conn(), m.parent)
+func (h *held) pauseOf() (p *Pause, err error) {
+	err = h.s.Retry(context.Background(), "read the pause", func() (err error) {
+		p, err = readPause(h.s.Conn(), h.parent)
 		return err
 	})
 	return p, err
 }
 
 // knownLock returns the lock's path, or ErrUnknownLock.
-func knownLock(s *Session, root, name string) (string, error) {
-	if err := ValidateName(name); err != nil {
+func knownLock(s *lock.Session, root, name string) (string, error) {
+	if err := lock.ValidateName(name); err != nil {
 		return "", err
 	}
 	parent := path.Join(root, name)
@@ -126,14 +128,14 @@ func knownLock(s *Session, root, name string) (string, error) {
 // a write of the lock path itself, so that only an identity the lock's ACL
 // lets write may make it: otherwise a stranger could create NAME~ with ACLs
 // of its own.
-func (s *Session) recordsWrite(parent, recPath string, data []byte) error {
-	acl := aclsFor(s.authenticated)
+func recordsWrite(s *lock.Session, parent, recPath string, data []byte) error {
+	parentACL, nodeACL := s.ACLs()
 	conn := s.Conn()
 	_, err := conn.Set(recPath, data, -1)
 	if !errors.Is(err, zk.ErrNoNode) {
 		return permitted(err, path.Base(parent))
 	}
-	_, err = conn.Create(recPath, data, 0, acl.node)
+	_, err = conn.Create(recPath, data, 0, nodeACL)
 	if !errors.Is(err, zk.ErrNoNode) {
 		if errors.Is(err, zk.ErrNodeExists) {
 			_, err = conn.Set(recPath, data, -1)
@@ -146,11 +148,11 @@ func (s *Session) recordsWrite(parent, recPath string, data []byte) error {
 	}
 	_, err = conn.Multi(
 		&zk.SetDataRequest{Path: parent, Data: lockData, Version: stat.Version},
-		&zk.CreateRequest{Path: recordsPath(parent), Acl: acl.parent},
-		&zk.CreateRequest{Path: recPath, Data: data, Acl: acl.node},
+		&zk.CreateRequest{Path: recordsPath(parent), Acl: parentACL},
+		&zk.CreateRequest{Path: recPath, Data: data, Acl: nodeACL},
 	)
 	if errors.Is(err, zk.ErrNodeExists) || errors.Is(err, zk.ErrBadVersion) {
-		return s.recordsWrite(parent, recPath, data) // made meanwhile: write again
+		return recordsWrite(s, parent, recPath, data) // made meanwhile: write again
 	}
 	return permitted(err, path.Base(parent))
 }

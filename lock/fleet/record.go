@@ -1,4 +1,4 @@
-package lock
+package fleet
 
 import (
 	"context"
@@ -72,9 +72,9 @@ func readSlotRecord(conn *zk.Conn, parent string) (*SlotRecord, error) {
 }
 
 // lastRun reads the lock's last run record, or nil when there is none.
-func (m *Mutex) lastRun() (rec *SlotRecord, err error) {
-	err = m.s.retry(context.Background(), "read the slot record", func() (err error) {
-		rec, err = readSlotRecord(m.s.Conn(), m.parent)
+func (h *held) lastRun() (rec *SlotRecord, err error) {
+	err = h.s.Retry(context.Background(), "read the slot record", func() (err error) {
+		rec, err = readSlotRecord(h.s.Conn(), h.parent)
 		return err
 	})
 	return rec, err
@@ -82,15 +82,15 @@ func (m *Mutex) lastRun() (rec *SlotRecord, err error) {
 
 // slotRecordOp is the write of rec as the last run, for a transaction:
 // a create the first time, a set after.
-func (m *Mutex) slotRecordOp(rec SlotRecord) (any, error) {
+func (h *held) slotRecordOp(rec SlotRecord) (any, error) {
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return nil, err
 	}
-	recPath := slotRecordPath(m.parent)
+	recPath := slotRecordPath(h.parent)
 	var exists bool
-	err = m.s.retry(context.Background(), "find the slot record", func() (err error) {
-		exists, _, err = m.s.Conn().Exists(recPath)
+	err = h.s.Retry(context.Background(), "find the slot record", func() (err error) {
+		exists, _, err = h.s.Conn().Exists(recPath)
 		return err
 	})
 	if err != nil {
@@ -99,7 +99,7 @@ func (m *Mutex) slotRecordOp(rec SlotRecord) (any, error) {
 	if exists {
 		return &zk.SetDataRequest{Path: recPath, Data: data, Version: -1}, nil
 	}
-	return &zk.CreateRequest{Path: recPath, Data: data, Acl: m.acl.node}, nil
+	return &zk.CreateRequest{Path: recPath, Data: data, Acl: h.nodeACL}, nil
 }
 
 // slotRun is the slot a --once-per firing belongs to.
@@ -111,8 +111,8 @@ type slotRun struct {
 // ranThisSlot says whether a successful run already started in the
 // firing's slot; the skip is logged with who ran it and when. A record made
 // under another schedule is reported and never makes a run skip.
-func ranThisSlot(cfg Config, m *Mutex, slot slotRun) (bool, error) {
-	rec, err := m.lastRun()
+func ranThisSlot(cfg Config, h *held, slot slotRun) (bool, error) {
+	rec, err := h.lastRun()
 	if errors.Is(err, ErrUnreadableRecord) {
 		return false, fmt.Errorf("%w; cannot tell whether this slot ran", err)
 	}

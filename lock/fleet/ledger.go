@@ -1,4 +1,4 @@
-package lock
+package fleet
 
 import (
 	"context"
@@ -137,7 +137,7 @@ func readLedger(conn *zk.Conn, parent string) (ledger, *zk.Stat, error) {
 // builds on it without a read (a writer since fails the version check).
 // willWrite, when set, learns what is about to be written, before the
 // answer. It returns the ledger as written.
-func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra func() ([]any, error), base *writtenLedger, willWrite func(writtenLedger)) (writtenLedger, error) {
+func (h *held) updateLedger(change func(*ledger), guarded bool, extra func() ([]any, error), base *writtenLedger, willWrite func(writtenLedger)) (writtenLedger, error) {
 	for attempt := 0; ; attempt++ {
 		var l ledger
 		var stat *zk.Stat
@@ -145,8 +145,8 @@ func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra func() ([
 		if base != nil && attempt == 0 {
 			l, stat = base.asRead()
 		} else {
-			err = m.s.retry(context.Background(), "read the run ledger", func() (err error) {
-				l, stat, err = readLedger(m.s.Conn(), m.parent)
+			err = h.s.Retry(context.Background(), "read the run ledger", func() (err error) {
+				l, stat, err = readLedger(h.s.Conn(), h.parent)
 				return err
 			})
 		}
@@ -154,7 +154,7 @@ func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra func() ([
 			return writtenLedger{}, err
 		}
 		// An unreadable ledger is started afresh: it is ours to keep.
-		ops, after, err := m.ledgerOps(l, stat, change, guarded, extra)
+		ops, after, err := h.ledgerOps(l, stat, change, guarded, extra)
 		if err != nil {
 			return writtenLedger{}, err
 		}
@@ -165,15 +165,15 @@ func (m *Mutex) updateLedger(change func(*ledger), guarded bool, extra func() ([
 		// effect fails its version check or its create, and is read and
 		// made anew like one that raced another holder: every change is
 		// idempotent.
-		err = m.s.retry(context.Background(), "write the run ledger", func() error {
-			_, err := m.s.Conn().Multi(ops...)
+		err = h.s.Retry(context.Background(), "write the run ledger", func() error {
+			_, err := h.s.Conn().Multi(ops...)
 			return err
 		})
 		if err == nil {
 			return after, nil
 		}
 		if !ledgerRaced(err) || attempt >= 5 {
-			return writtenLedger{}, fmt.Errorf("write the run ledger of %s: %w", path.Base(m.parent), err)
+			return writtenLedger{}, fmt.Errorf("write the run ledger of %s: %w", path.Base(h.parent), err)
 		}
 	}
 }
@@ -185,7 +185,7 @@ func ledgerRaced(err error) bool {
 
 // ledgerOps is the transaction that writes change applied to l (read at
 // stat; nil: no ledger yet), and the ledger as it will then be.
-func (m *Mutex) ledgerOps(l ledger, stat *zk.Stat, change func(*ledger), guarded bool, extra func() ([]any, error)) ([]any, writtenLedger, error) {
+func (h *held) ledgerOps(l ledger, stat *zk.Stat, change func(*ledger), guarded bool, extra func() ([]any, error)) ([]any, writtenLedger, error) {
 	change(&l)
 	if over := len(l.Runs) - LedgerSize; over > 0 {
 		l.Runs = l.Runs[over:]
@@ -196,15 +196,15 @@ func (m *Mutex) ledgerOps(l ledger, stat *zk.Stat, change func(*ledger), guarded
 	}
 	var ops []any
 	if guarded {
-		ops = append(ops, &zk.CheckVersionRequest{Path: m.node, Version: -1})
+		ops = append(ops, &zk.CheckVersionRequest{Path: h.m.Node(), Version: -1})
 	}
 	after := writtenLedger{l: l}
 	if stat == nil {
-		ops = append(ops, m.recordsCreate()...)
-		ops = append(ops, &zk.CreateRequest{Path: ledgerPath(m.parent), Data: data, Acl: m.acl.node})
-		ops = append(ops, m.oldLayoutDeletes()...)
+		ops = append(ops, h.recordsCreate()...)
+		ops = append(ops, &zk.CreateRequest{Path: ledgerPath(h.parent), Data: data, Acl: h.nodeACL})
+		ops = append(ops, h.oldLayoutDeletes()...)
 	} else {
-		ops = append(ops, &zk.SetDataRequest{Path: ledgerPath(m.parent), Data: data, Version: stat.Version})
+		ops = append(ops, &zk.SetDataRequest{Path: ledgerPath(h.parent), Data: data, Version: stat.Version})
 		after.version = stat.Version + 1
 	}
 	if extra != nil {
@@ -220,8 +220,8 @@ func (m *Mutex) ledgerOps(l ledger, stat *zk.Stat, change func(*ledger), guarded
 
 // recordStart adds a run to the ledger as the job starts; willWrite
 // learns the ledger it is about to write.
-func (m *Mutex) recordStart(e RunEntry, willWrite func(writtenLedger)) (writtenLedger, error) {
-	return m.updateLedger(func(l *ledger) {
+func (h *held) recordStart(e RunEntry, willWrite func(writtenLedger)) (writtenLedger, error) {
+	return h.updateLedger(func(l *ledger) {
 		if !slices.ContainsFunc(l.Runs, func(r RunEntry) bool { return r.ID == e.ID }) {
 			l.Runs = append(l.Runs, e)
 		}
@@ -233,8 +233,8 @@ func (m *Mutex) recordStart(e RunEntry, willWrite func(writtenLedger)) (writtenL
 // base when set. A run that lost its lock completes its entry unguarded
 // where the session still serves; where it does not, the entry stays open
 // and reads as lost.
-func (m *Mutex) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guarded bool, base *writtenLedger) error {
-	_, err := m.updateLedger(m.endChange(id, end), guarded, m.recordOp(rec), base, nil)
+func (h *held) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guarded bool, base *writtenLedger) error {
+	_, err := h.updateLedger(h.endChange(id, end), guarded, h.recordOp(rec), base, nil)
 	return err
 }
 
@@ -243,17 +243,17 @@ func (m *Mutex) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guard
 // order, so the end lands right behind the start instead of a round trip
 // later. Any failure is the caller's to redo with recordEnd once the
 // start has answered.
-func (m *Mutex) endBehind(start writtenLedger, id string, end func(*RunEntry), rec *SlotRecord) error {
+func (h *held) endBehind(start writtenLedger, id string, end func(*RunEntry), rec *SlotRecord) error {
 	l, stat := start.asRead()
-	ops, _, err := m.ledgerOps(l, stat, m.endChange(id, end), true, m.recordOp(rec))
+	ops, _, err := h.ledgerOps(l, stat, h.endChange(id, end), true, h.recordOp(rec))
 	if err != nil {
 		return err
 	}
-	_, err = m.s.Conn().Multi(ops...)
+	_, err = h.s.Conn().Multi(ops...)
 	return err
 }
 
-func (m *Mutex) endChange(id string, end func(*RunEntry)) func(*ledger) {
+func (h *held) endChange(id string, end func(*RunEntry)) func(*ledger) {
 	return func(l *ledger) {
 		for i := range l.Runs {
 			if l.Runs[i].ID == id {
@@ -268,12 +268,12 @@ func (m *Mutex) endChange(id string, end func(*RunEntry)) func(*ledger) {
 	}
 }
 
-func (m *Mutex) recordOp(rec *SlotRecord) func() ([]any, error) {
+func (h *held) recordOp(rec *SlotRecord) func() ([]any, error) {
 	if rec == nil {
 		return nil
 	}
 	return func() ([]any, error) {
-		op, err := m.slotRecordOp(*rec)
+		op, err := h.slotRecordOp(*rec)
 		return []any{op}, err
 	}
 }
@@ -282,11 +282,11 @@ func (m *Mutex) recordOp(rec *SlotRecord) func() ([]any, error) {
 // the lock path, in the transaction that first writes the new ledger: the
 // C recipe orders every child by the text after its last '-' and breaks
 // on these. Reads only, once per lock.
-func (m *Mutex) oldLayoutDeletes() []any {
+func (h *held) oldLayoutDeletes() []any {
 	var ops []any
 	for _, name := range []string{oldLedgerName, oldSlotRecordName} {
-		p := path.Join(m.parent, name)
-		if ok, _, err := m.s.Conn().Exists(p); err == nil && ok {
+		p := path.Join(h.parent, name)
+		if ok, _, err := h.s.Conn().Exists(p); err == nil && ok {
 			ops = append(ops, &zk.DeleteRequest{Path: p, Version: -1})
 		}
 	}
@@ -295,19 +295,19 @@ func (m *Mutex) oldLayoutDeletes() []any {
 
 // recordsCreate makes the records' znode in the transaction that first
 // writes the ledger, when it is missing: no write of its own.
-func (m *Mutex) recordsCreate() []any {
-	if ok, _, err := m.s.Conn().Exists(recordsPath(m.parent)); err == nil && ok {
+func (h *held) recordsCreate() []any {
+	if ok, _, err := h.s.Conn().Exists(recordsPath(h.parent)); err == nil && ok {
 		return nil
 	}
-	return []any{&zk.CreateRequest{Path: recordsPath(m.parent), Acl: m.acl.parent}}
+	return []any{&zk.CreateRequest{Path: recordsPath(h.parent), Acl: h.parentACL}}
 }
 
 // failedInSlot counts the runs of the slot starting at slotStart that
 // did not succeed, whichever node made them: --max-attempts's count.
-func (m *Mutex) failedInSlot(slotStart time.Time) (int, error) {
+func (h *held) failedInSlot(slotStart time.Time) (int, error) {
 	var l ledger
-	err := m.s.retry(context.Background(), "read the run ledger", func() (err error) {
-		l, _, err = readLedger(m.s.Conn(), m.parent)
+	err := h.s.Retry(context.Background(), "read the run ledger", func() (err error) {
+		l, _, err = readLedger(h.s.Conn(), h.parent)
 		return err
 	})
 	if err != nil && !errors.Is(err, ErrUnreadableRecord) {

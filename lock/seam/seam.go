@@ -1,0 +1,23 @@
+// Package seam holds the lock packages' test seams, in one place and out
+// of every config: their own tests set Step, and zoo-locked's hidden
+// --unsafe-* flags set the rest, so that the chaos harness can show what
+// its checker catches when a guarantee is broken on purpose. Nothing else
+// sets them; each is off by default.
+package seam
+
+import "syscall"
+
+var (
+	// Step, when set, is called before each try of a named request (named
+	// as Session.Retry names it), to act at that exact request on a real
+	// ensemble.
+	Step func(step string)
+	// NoFence turns the fence deadline off, leaving only expiry as the
+	// signal to kill the job (the replaced tool's behaviour): S1 breaks
+	// under partitions.
+	NoFence bool
+	// SignalAtGrant, when set, is sent by the wrapper to itself right
+	// after the grant, where the wait for the lock still listens for
+	// signals, and the wait takes it before going on.
+	SignalAtGrant syscall.Signal
+)
