@@ -275,14 +275,14 @@ func (r *Report) checkL1(h *History, ivs []Interval) Verdict {
 		// Another fault in the takeover window (quorum loss, a killed
 		// leader), or an ensemble without a leader, may rightly delay it:
 		// that takeover says nothing of L1.
-		if overlapsOther(h.Faults, i, f.Start, f.Start+bound) || leaderless(h, Firing{Start: f.Start, End: f.Start + bound}) {
+		if overlapsOther(h.Faults, i, f.InEffect, f.InEffect+bound) || leaderless(h, Firing{Start: f.InEffect, End: f.InEffect + bound}) {
 			confounded++
 			continue
 		}
 		next := time.Duration(-1)
 		for _, iv := range ivs {
-			if iv.Start > f.Start {
-				next = iv.Start - f.Start
+			if iv.Start > f.InEffect {
+				next = iv.Start - f.InEffect
 				break
 			}
 		}
@@ -303,7 +303,7 @@ func (r *Report) checkL1(h *History, ivs []Interval) Verdict {
 
 func overlapsOther(faults []FaultWindow, self int, from, to time.Duration) bool {
 	for j, g := range faults {
-		if j != self && g.opened() < to && g.End > from {
+		if j != self && g.effectFrom() < to && g.End > from {
 			return true
 		}
 	}

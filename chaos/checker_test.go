@@ -58,7 +58,7 @@ func TestCheckerFailsBadHistories(t *testing.T) {
 		{"S3", Expect{}, func(h *History) { h.Orphans = []int{4242} }},
 		{"S4", Expect{}, func(h *History) { h.Firings[0].End = 1500 * time.Millisecond }},
 		{"L1", Expect{}, func(h *History) {
-			h.Faults = []FaultWindow{{Name: "kill -9 holder wrapper", Start: 1500 * time.Millisecond, HolderLoss: true}}
+			h.Faults = []FaultWindow{{Name: "kill -9 holder wrapper", InEffect: 1500 * time.Millisecond, HolderLoss: true}}
 			h.Intervals[1].Start = 1500*time.Millisecond + h.SessionTimeout + 1100*time.Millisecond
 			h.Intervals[1].End = h.Intervals[1].Start + sec
 		}},
@@ -207,8 +207,8 @@ func TestWitnessRecordsReusedToken(t *testing.T) {
 func TestCheckerL1SkipsConfoundedTakeovers(t *testing.T) {
 	h := cleanHistory()
 	h.Faults = []FaultWindow{
-		{Name: "kill -9 holder wrapper", Start: 1500 * time.Millisecond, End: 1600 * time.Millisecond, HolderLoss: true},
-		{Name: "quorum loss", Start: 2 * sec, End: 8 * sec},
+		{Name: "kill -9 holder wrapper", InEffect: 1500 * time.Millisecond, End: 1600 * time.Millisecond, HolderLoss: true},
+		{Name: "quorum loss", InEffect: 2 * sec, End: 8 * sec},
 	}
 	h.Intervals[1].Start, h.Intervals[1].End = 9*sec, 10*sec
 	h.Firings[1].End = 10 * sec

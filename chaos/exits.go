@@ -92,7 +92,7 @@ func jobOf(h *History, f Firing) *Interval {
 func faultsAround(h *History, f Firing) []FaultWindow {
 	var out []FaultWindow
 	for _, w := range h.Faults {
-		if w.opened() <= f.End && w.closed(math.MaxInt64) >= f.Start {
+		if w.effectFrom() <= f.End && w.effectUntil(math.MaxInt64) >= f.Start {
 			out = append(out, w)
 		}
 	}

@@ -9,11 +9,11 @@ import (
 // TestEveryExitExplained: each exit a wrapper may give is explained only by
 // what the history holds; an internal error never is.
 func TestEveryExitExplained(t *testing.T) {
-	partitionNode2 := FaultWindow{Name: "partition node2", Kind: "partition", Target: "node2", Start: 4 * sec, End: 8 * sec}
-	partitionNode1 := FaultWindow{Name: "partition node1", Kind: "partition", Target: "node1", Start: 4 * sec, End: 8 * sec}
-	quorumLoss := FaultWindow{Name: "quorum loss", Kind: "quorum-loss", Start: 4 * sec, End: 8 * sec}
-	killNode2 := FaultWindow{Name: "kill node2", Kind: "kill-wrapper", Target: "node2", Start: 5 * sec}
-	killNode1 := FaultWindow{Name: "kill node1", Kind: "kill-wrapper", Target: "node1", Start: 5 * sec}
+	partitionNode2 := FaultWindow{Name: "partition node2", Kind: "partition", Target: "node2", InEffect: 4 * sec, End: 8 * sec}
+	partitionNode1 := FaultWindow{Name: "partition node1", Kind: "partition", Target: "node1", InEffect: 4 * sec, End: 8 * sec}
+	quorumLoss := FaultWindow{Name: "quorum loss", Kind: "quorum-loss", InEffect: 4 * sec, End: 8 * sec}
+	killNode2 := FaultWindow{Name: "kill node2", Kind: "kill-wrapper", Target: "node2", InEffect: 5 * sec}
+	killNode1 := FaultWindow{Name: "kill node1", Kind: "kill-wrapper", Target: "node1", InEffect: 5 * sec}
 	fired := Firing{Node: "node2", Start: 3 * sec, End: 6 * sec}
 	job := Interval{Node: "node2", Start: 3500 * time.Millisecond, End: 6 * sec}
 	for _, tc := range []struct {
@@ -96,7 +96,7 @@ func TestFencingNotApplicableWithoutWrites(t *testing.T) {
 
 func TestSummaryCountsCauses(t *testing.T) {
 	h := cleanHistory()
-	h.Faults = []FaultWindow{{Name: "pause holder", Kind: "pause-wrapper", Target: "node2", Start: 2 * sec, End: 4 * sec}}
+	h.Faults = []FaultWindow{{Name: "pause holder", Kind: "pause-wrapper", Target: "node2", InEffect: 2 * sec, End: 4 * sec}}
 	h.Intervals = append(h.Intervals, Interval{Node: "node1", Token: 13, Start: 2500 * time.Millisecond, End: 3500 * time.Millisecond})
 	h.Firings = append(h.Firings, Firing{Node: "node2", Start: 3 * sec, End: 5 * sec, Exit: 79})
 	s := Summarize(h, Check(h, Expect{S1MayFail: true}))

@@ -56,13 +56,14 @@ type FaultWindow struct {
 	Name   string `json:"name"`
 	Kind   string `json:"kind"`
 	Target string `json:"target"` // node or server it hit
-	// Began is when injection began, Start when it was done: a fault may
-	// be in effect in between (stopping two servers takes a second), and
-	// one that waits for its target (the holder) takes effect at Start.
-	Began time.Duration `json:"began_ns"`
-	Start time.Duration `json:"start_ns"`
-	End   time.Duration `json:"end_ns"`
-	Error string        `json:"error,omitempty"`
+	// InjectionBegan is when injection began, InEffect when it was done: a
+	// fault may act in between (stopping two servers takes a second), and
+	// one that waits for its target (the holder) takes effect at InEffect.
+	// End is when it healed (0: still open when the trial ended).
+	InjectionBegan time.Duration `json:"began_ns"`
+	InEffect       time.Duration `json:"start_ns"`
+	End            time.Duration `json:"end_ns"`
+	Error          string        `json:"error,omitempty"`
 	// Spec and Planned are the step as planned, for the executed plan.
 	Spec    FaultSpec     `json:"spec"`
 	Planned time.Duration `json:"planned_ns"`
@@ -71,9 +72,9 @@ type FaultWindow struct {
 	HolderLoss bool `json:"holder_loss"`
 }
 
-// closed is when the fault healed, or last for one still open when the
+// effectUntil is when the fault healed, or last for one still open when the
 // trial ended.
-func (f FaultWindow) closed(last time.Duration) time.Duration {
+func (f FaultWindow) effectUntil(last time.Duration) time.Duration {
 	if f.End == 0 {
 		return last
 	}
@@ -89,10 +90,10 @@ func (h *History) leaderEnd(i int, last time.Duration) time.Duration {
 	return last
 }
 
-// opened is the earliest the fault may have been in effect.
-func (f FaultWindow) opened() time.Duration {
-	if f.Began > 0 && f.Began < f.Start {
-		return f.Began
+// effectFrom is the earliest the fault may have been in effect.
+func (f FaultWindow) effectFrom() time.Duration {
+	if f.InjectionBegan > 0 && f.InjectionBegan < f.InEffect {
+		return f.InjectionBegan
 	}
-	return f.Start
+	return f.InEffect
 }

@@ -32,7 +32,7 @@ func (n nemesisRun) atOffsets(steps []Step) <-chan []FaultWindow {
 			wg.Go(func() { windows[i] = n.step(s, 0) })
 		}
 		wg.Wait()
-		slices.SortStableFunc(windows, func(a, b FaultWindow) int { return int(a.Began - b.Began) })
+		slices.SortStableFunc(windows, func(a, b FaultWindow) int { return int(a.InjectionBegan - b.InjectionBegan) })
 		out <- windows
 	}()
 	return out
@@ -49,7 +49,7 @@ func (n nemesisRun) inTurn(steps []Step) <-chan []FaultWindow {
 		var lag time.Duration
 		for _, s := range steps {
 			fw := n.step(s, lag)
-			lag = max(lag, fw.Start-s.At)
+			lag = max(lag, fw.InEffect-s.At)
 			windows = append(windows, fw)
 		}
 		out <- windows
@@ -78,12 +78,12 @@ func (n nemesisRun) step(s Step, lag time.Duration) FaultWindow {
 		}
 	}
 	spec := s.Fault.Spec()
-	fw := FaultWindow{Name: s.Fault.Name(), Kind: spec.Kind, Spec: spec, Planned: s.For, Began: n.since()}
+	fw := FaultWindow{Name: s.Fault.Name(), Kind: spec.Kind, Spec: spec, Planned: s.For, InjectionBegan: n.since()}
 	if l, ok := s.Fault.(HolderLoser); ok {
 		fw.HolderLoss = l.LosesHolder(s.For, n.fenceAfter)
 	}
 	err := s.Fault.Start(n.ctx, n.on)
-	fw.Start = n.since()
+	fw.InEffect = n.since()
 	if t, ok := s.Fault.(Landed); ok {
 		fw.Target = t.LandedOn()
 	}
@@ -91,7 +91,7 @@ func (n nemesisRun) step(s Step, lag time.Duration) FaultWindow {
 		fw.Error = err.Error()
 		n.log.Warn("fault not injected", "fault", fw.Name, "err", err)
 	} else {
-		n.log.Info("fault", "fault", fw.Name, "target", fw.Target, "at", fw.Start.Round(time.Millisecond))
+		n.log.Info("fault", "fault", fw.Name, "target", fw.Target, "at", fw.InEffect.Round(time.Millisecond))
 		select {
 		case <-time.After(s.For):
 		case <-n.ctx.Done():

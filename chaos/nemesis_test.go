@@ -42,8 +42,8 @@ func TestFaultWindowsCoverInjection(t *testing.T) {
 	if len(windows) != 2 {
 		t.Fatalf("windows %+v", windows)
 	}
-	if w := windows[0]; w.Began > first.began || w.Start < first.end {
-		t.Fatalf("window began %v, started %v; injection ran %v–%v", w.Began, w.Start, first.began, first.end)
+	if w := windows[0]; w.InjectionBegan > first.began || w.InEffect < first.end {
+		t.Fatalf("window began %v, started %v; injection ran %v–%v", w.InjectionBegan, w.InEffect, first.began, first.end)
 	}
 	if gap := second.began - first.end; gap < 100*time.Millisecond {
 		t.Fatalf("second fault %v after the first was injected; the schedule put 100ms between them", gap)
@@ -55,8 +55,8 @@ func TestFaultWindowsCoverInjection(t *testing.T) {
 func TestCheckerL1SeesFaultsWhileInjected(t *testing.T) {
 	h := cleanHistory()
 	h.Faults = []FaultWindow{
-		{Name: "kill -9 holder wrapper", Began: 1500 * time.Millisecond, Start: 1500 * time.Millisecond, End: 1500 * time.Millisecond, HolderLoss: true},
-		{Name: "quorum loss", Began: 1500*time.Millisecond + h.SessionTimeout, Start: 1500*time.Millisecond + h.SessionTimeout + 1500*time.Millisecond, End: 9 * sec},
+		{Name: "kill -9 holder wrapper", InjectionBegan: 1500 * time.Millisecond, InEffect: 1500 * time.Millisecond, End: 1500 * time.Millisecond, HolderLoss: true},
+		{Name: "quorum loss", InjectionBegan: 1500*time.Millisecond + h.SessionTimeout, InEffect: 1500*time.Millisecond + h.SessionTimeout + 1500*time.Millisecond, End: 9 * sec},
 	}
 	h.Intervals[1].Start = 9 * sec
 	h.Intervals[1].End = 10 * sec
@@ -92,7 +92,7 @@ func TestPlanStepsOverlap(t *testing.T) {
 	if len(windows) != 2 {
 		t.Fatalf("windows %+v", windows)
 	}
-	if second := windows[1]; second.Began < 80*time.Millisecond || second.Began > 300*time.Millisecond || second.Began > windows[0].End {
-		t.Fatalf("the second step began at %v, within the first's window (to %v) at 100ms wanted", second.Began, windows[0].End)
+	if second := windows[1]; second.InjectionBegan < 80*time.Millisecond || second.InjectionBegan > 300*time.Millisecond || second.InjectionBegan > windows[0].End {
+		t.Fatalf("the second step began at %v, within the first's window (to %v) at 100ms wanted", second.InjectionBegan, windows[0].End)
 	}
 }

@@ -200,7 +200,7 @@ func newTimeline(h *History, rep Report) timeline {
 		if f.Target != "" && !strings.Contains(f.Name, f.Target) {
 			text += " → " + f.Target
 		}
-		faultX, faultText = append(faultX, x(f.opened())), append(faultText, text)
+		faultX, faultText = append(faultX, x(f.effectFrom())), append(faultText, text)
 	}
 	leaderRows, nLeader := rows(leaderX, leaderText)
 	faultRows, nFault := rows(faultX, faultText)
@@ -220,9 +220,9 @@ func newTimeline(h *History, rep Report) timeline {
 		}
 	}
 	for i, f := range h.Faults {
-		t.Moments = append(t.Moments, moment{A: msOf(f.opened()), B: msOf(f.closed(span)), Text: faultText[i]})
+		t.Moments = append(t.Moments, moment{A: msOf(f.effectFrom()), B: msOf(f.effectUntil(span)), Text: faultText[i]})
 		if !t.LabelsHidden {
-			t.Labels = append(t.Labels, label{X: faultX[i] + 2, Y: faultsTop + faultRows[i]*rowHeight, A: msOf(f.opened()), Text: faultText[i], Class: "fault-label"})
+			t.Labels = append(t.Labels, label{X: faultX[i] + 2, Y: faultsTop + faultRows[i]*rowHeight, A: msOf(f.effectFrom()), Text: faultText[i], Class: "fault-label"})
 		}
 	}
 
@@ -248,16 +248,16 @@ func newTimeline(h *History, rep Report) timeline {
 		}
 	}
 	for i, f := range h.Faults {
-		title := fmt.Sprintf("%s, %s–%s %s", faultText[i], ms(f.opened()), ms(f.End), f.Error)
-		t.Windows = append(t.Windows, box{X: x(f.opened()), Y: faultsTop + faultRows[i]*rowHeight + 3, W: max(2, x(f.End)-x(f.opened())),
-			H: lanesBottom - faultsTop - faultRows[i]*rowHeight - 3, A: msOf(f.opened()), B: msOf(f.End), Label: title, Class: "fault"})
+		title := fmt.Sprintf("%s, %s–%s %s", faultText[i], ms(f.effectFrom()), ms(f.End), f.Error)
+		t.Windows = append(t.Windows, box{X: x(f.effectFrom()), Y: faultsTop + faultRows[i]*rowHeight + 3, W: max(2, x(f.End)-x(f.effectFrom())),
+			H: lanesBottom - faultsTop - faultRows[i]*rowHeight - 3, A: msOf(f.effectFrom()), B: msOf(f.End), Label: title, Class: "fault"})
 		for _, n := range h.Nodes {
 			if f.Target == n || f.Target == "all nodes" {
-				t.Hits = append(t.Hits, box{X: x(f.opened()), Y: laneY[n] + 2, W: max(2, x(f.End)-x(f.opened())), H: laneHeight - 4,
-					A: msOf(f.opened()), B: msOf(f.End), Label: title, Class: "hit"})
+				t.Hits = append(t.Hits, box{X: x(f.effectFrom()), Y: laneY[n] + 2, W: max(2, x(f.End)-x(f.effectFrom())), H: laneHeight - 4,
+					A: msOf(f.effectFrom()), B: msOf(f.End), Label: title, Class: "hit"})
 			}
 		}
-		t.Faults = append(t.Faults, faultRow{Name: f.Name, Target: f.Target, From: ms(f.opened()), To: ms(f.End), Error: f.Error})
+		t.Faults = append(t.Faults, faultRow{Name: f.Name, Target: f.Target, From: ms(f.effectFrom()), To: ms(f.End), Error: f.Error})
 	}
 	for _, l := range h.Leaders {
 		t.Leaders = append(t.Leaders, mark{X: x(l.At), Y1: leadersTop - 10, Y2: lanesBottom, A: msOf(l.At), Label: "leader change"})

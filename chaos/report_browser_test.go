@@ -59,9 +59,9 @@ func TestTimelineReadsAtAGlance(t *testing.T) {
 	h.Intervals[1].End = h.Intervals[2].Start + 2*time.Second
 	h.Firings[1].End = h.Intervals[1].End + 100*time.Millisecond
 	h.Faults = []FaultWindow{
-		{Name: "pause holder", Spec: FaultSpec{Kind: "pause-wrapper", Target: "holder"}, Target: "node2", Began: 5 * time.Second, Start: 5 * time.Second, End: 9 * time.Second},
-		{Name: "kill leader", Spec: FaultSpec{Kind: "kill-server", Target: "leader"}, Target: "zk2", Began: 5100 * time.Millisecond, Start: 5200 * time.Millisecond, End: 8 * time.Second},
-		{Name: "partition waiter", Spec: FaultSpec{Kind: "partition", Target: "waiter"}, Target: "node4", Began: 5300 * time.Millisecond, Start: 5300 * time.Millisecond, End: 7 * time.Second},
+		{Name: "pause holder", Spec: FaultSpec{Kind: "pause-wrapper", Target: "holder"}, Target: "node2", InjectionBegan: 5 * time.Second, InEffect: 5 * time.Second, End: 9 * time.Second},
+		{Name: "kill leader", Spec: FaultSpec{Kind: "kill-server", Target: "leader"}, Target: "zk2", InjectionBegan: 5100 * time.Millisecond, InEffect: 5200 * time.Millisecond, End: 8 * time.Second},
+		{Name: "partition waiter", Spec: FaultSpec{Kind: "partition", Target: "waiter"}, Target: "node4", InjectionBegan: 5300 * time.Millisecond, InEffect: 5300 * time.Millisecond, End: 7 * time.Second},
 	}
 	h.Leaders = []LeaderChange{{At: 0, Leader: 2}, {At: 5200 * time.Millisecond, Leader: 0}, {At: 5350 * time.Millisecond, Leader: 2}, {At: 5400 * time.Millisecond, Leader: 3}}
 	rep := Check(h, Expect{S1MayFail: true})
@@ -177,7 +177,7 @@ func TestTimelineReadsAtSoakLength(t *testing.T) {
 	for i := range 117 {
 		start := time.Duration(i) * 5 * time.Second
 		h.Faults = append(h.Faults, FaultWindow{Name: fmt.Sprintf("fault %d (%s)", i, kinds[i%5]), Kind: kinds[i%5], Target: h.Nodes[i%5],
-			Began: start, Start: start, End: start + 2*time.Second})
+			InjectionBegan: start, InEffect: start, End: start + 2*time.Second})
 	}
 	// One overlap and one unexplained exit to list.
 	h.Intervals[10].End += time.Second

@@ -30,7 +30,7 @@ func TestReportRendersParsableSVG(t *testing.T) {
 	h := cleanHistory()
 	h.Scenario, h.Seed = "report-test", 7
 	h.Intervals[1].Start = 1500 * time.Millisecond
-	h.Faults = []FaultWindow{{Name: "partition holder", Target: "node1", Start: sec, End: 2 * sec}}
+	h.Faults = []FaultWindow{{Name: "partition holder", Target: "node1", InEffect: sec, End: 2 * sec}}
 	h.Leaders = []LeaderChange{{At: 0, Leader: 2}, {At: 4 * sec, Leader: 3}}
 	rep := Check(h, Expect{})
 	dir := t.TempDir()

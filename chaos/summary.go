@@ -44,7 +44,7 @@ func Summarize(h *History, rep Report) Summary {
 	}
 	for _, o := range rep.overlapIntervals {
 		for _, w := range h.Faults {
-			if w.Kind == "pause-wrapper" && w.opened() <= o.Start+o.Duration && w.closed(h.Duration) >= o.Start {
+			if w.Kind == "pause-wrapper" && w.effectFrom() <= o.Start+o.Duration && w.effectUntil(h.Duration) >= o.Start {
 				s.InPause++
 				break
 			}

@@ -134,8 +134,8 @@ func TestReplayedPlan(t *testing.T) {
 		if a.Spec != b.Spec || a.Error != "" || b.Error != "" {
 			t.Errorf("step %d: %+v, replayed as %+v", i+1, a, b)
 		}
-		if d := (a.Began - b.Began).Abs(); d > 200*time.Millisecond {
-			t.Errorf("step %d (%s): began at %v, replayed at %v (%v apart)", i+1, a.Name, a.Began, b.Began, d)
+		if d := (a.InjectionBegan - b.InjectionBegan).Abs(); d > 200*time.Millisecond {
+			t.Errorf("step %d (%s): began at %v, replayed at %v (%v apart)", i+1, a.Name, a.InjectionBegan, b.InjectionBegan, d)
 		}
 	}
 }
