@@ -1,7 +1,6 @@
 package fleet
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,15 +96,8 @@ func readPause(conn *zk.Conn, parent string) (*Pause, error) {
 	return &p, nil
 }
 
-// pauseOf reads the pause a granted firing must obey, through dropped
-// connections.
-func (h *held) pauseOf() (p *Pause, err error) {
-	err = h.s.Retry(context.Background(), "read the pause", func() (err error) {
-		p, err = readPause(h.s.Conn(), h.parent)
-		return err
-	})
-	return p, err
-}
+// pauseOf reads the pause a granted firing must obey.
+func (h *held) pauseOf() (*Pause, error) { return readThrough(h, "read the pause", readPause) }
 
 // knownLock returns the lock's path, or ErrUnknownLock.
 func knownLock(s *lock.Session, root, name string) (string, error) {

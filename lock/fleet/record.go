@@ -72,12 +72,8 @@ func readSlotRecord(conn *zk.Conn, parent string) (*SlotRecord, error) {
 }
 
 // lastRun reads the lock's last run record, or nil when there is none.
-func (h *held) lastRun() (rec *SlotRecord, err error) {
-	err = h.s.Retry(context.Background(), "read the slot record", func() (err error) {
-		rec, err = readSlotRecord(h.s.Conn(), h.parent)
-		return err
-	})
-	return rec, err
+func (h *held) lastRun() (*SlotRecord, error) {
+	return readThrough(h, "read the slot record", readSlotRecord)
 }
 
 // slotRecordOp is the write of rec as the last run, for a transaction:
