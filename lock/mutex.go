@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zoo-locked/zoo-locked/lock/seam"
 )
 
 // contenderPrefix marks our contender znodes: "_c_<guid>-lock-<seq>", the
@@ -52,8 +53,6 @@ type MutexConfig struct {
 	// Data is what status shows about this contender (host, pid, command).
 	Data   []byte
 	Logger *slog.Logger
-	// Clock reads this host's wall clock (default time.Now); tests skew it.
-	Clock func() time.Time
 	// Contenders says which children of the lock path queue for it: every
 	// common recipe's, so that a fleet part on another tool stays excluded.
 	Contenders Contenders
@@ -72,9 +71,6 @@ func NewMutex(s *Session, cfg MutexConfig) (*Mutex, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = time.Now
 	}
 	return &Mutex{
 		s: s, cfg: cfg, limit: limit, parent: path.Join(cfg.Root, cfg.Name), acl: aclsFor(s.authenticated),
@@ -247,7 +243,7 @@ func (m *Mutex) create(ctx context.Context) error {
 					m.node = found
 					// When the create took effect is unknown here; the
 					// clock error measured from it is off by the search.
-					m.createdAt = m.cfg.Clock()
+					m.createdAt = seam.Now()
 					return nil
 				}
 				mayExist = false
@@ -255,22 +251,22 @@ func (m *Mutex) create(ctx context.Context) error {
 		}
 		if !mayExist {
 			var created string
-			before := m.cfg.Clock()
+			before := seam.Now()
 			created, err = m.s.Conn().Create(name, m.cfg.Data, zk.FlagEphemeral|zk.FlagSequence, m.acl.node)
 			m.log.Debug("create contender", "lock", path.Base(m.parent), "node", created, "err", err)
 			switch {
 			case err == nil:
 				m.node = created
-				m.createdAt = before.Add(m.cfg.Clock().Sub(before) / 2)
+				m.createdAt = before.Add(seam.Now().Sub(before) / 2)
 				return nil
 			case errors.Is(err, zk.ErrNoNode):
 				// The lock's first run: make its parent with the contender.
-				before = m.cfg.Clock()
+				before = seam.Now()
 				created, err = m.createWithParents(name)
 				switch {
 				case err == nil:
 					m.node = created
-					m.createdAt = before.Add(m.cfg.Clock().Sub(before) / 2)
+					m.createdAt = before.Add(seam.Now().Sub(before) / 2)
 					return nil
 				case errors.Is(err, zk.ErrAPIError):
 					// Applied, most likely, and answered in a form the

@@ -230,9 +230,6 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	if o.pingBodyLimit < 0 {
 		return o, usageErr("--ping-body-limit %d: must be 0 or more bytes", o.pingBodyLimit)
 	}
-	if skew := o.clockSkew; skew != 0 {
-		cfg.Clock = func() time.Time { return time.Now().Add(skew) }
-	}
 	if cfg.Limit < 1 {
 		return o, usageErr("--limit %d: at least 1", cfg.Limit)
 	}
@@ -358,14 +355,6 @@ func parseOncePer(value string, offset time.Duration) (schedule.Schedule, error)
 
 func usageErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", lock.ErrUsage, fmt.Sprintf(format, args...))
-}
-
-// clock is the wall clock the wrapper reads (skewed in tests).
-func (o options) clock() time.Time {
-	if o.cfg.Clock != nil {
-		return o.cfg.Clock()
-	}
-	return time.Now()
 }
 
 // newLogger builds the wrapper's own logger: stderr, quiet by default.

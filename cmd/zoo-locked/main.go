@@ -59,7 +59,7 @@ func run(args []string) int {
 		return inspect(o, os.Stdout)
 	}
 	// Process-wide, as the seams are: this process runs one invocation.
-	seam.NoFence = o.noFence
+	seam.NoFence, seam.ClockSkew = o.noFence, o.clockSkew
 	if o.testSignalAtGrant {
 		seam.SignalAtGrant = syscall.SIGTERM
 	}
@@ -71,7 +71,7 @@ func run(args []string) int {
 	o.cfg.Signals = signals
 	o.cfg.Logger = newLogger(o)
 	o.cfg.Version = version
-	o.cfg.Fired = o.clock()
+	o.cfg.Fired = seam.Now()
 	if err := splay(o.splay, signals, o.cfg.Logger); err != nil {
 		return exitCode(fleet.Result{}, err, o.busyExitCode)
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/lock/schedule"
+	"github.com/zoo-locked/zoo-locked/lock/seam"
 )
 
 // clockError is how far this host's wall clock is from the ensemble's: the
@@ -31,7 +32,7 @@ func ensembleClock(cfg Config, h *held) clockError {
 func (c clockError) onEnsemble(local time.Time) time.Time { return local.Add(c.behind).UTC() }
 
 // now is the ensemble's time now.
-func (c clockError) now() time.Time { return c.onEnsemble(c.cfg.Clock()) }
+func (c clockError) now() time.Time { return c.onEnsemble(seam.Now()) }
 
 // slotLead is how early a firing may come and still count for the slot
 // about to begin: a fleet whose clocks all run a few seconds ahead of the

@@ -11,6 +11,7 @@ import (
 	"github.com/zoo-locked/zoo-locked/lock"
 
 	"github.com/zoo-locked/zoo-locked/lock/keeper"
+	"github.com/zoo-locked/zoo-locked/lock/seam"
 )
 
 // run runs the job under the held lock, with its ledger entry written as
@@ -25,7 +26,7 @@ func run(cfg Config, h *held, c *keeper.Child, clock clockError, slot *slotRun, 
 	if cfg.BeforeJob != nil {
 		cfg.BeforeJob(RunInfo{Name: cfg.Name, Token: h.m.Token(), ID: entry.ID})
 	}
-	res := Result{Ran: true, Token: h.m.Token(), ID: entry.ID, Start: cfg.Clock()}
+	res := Result{Ran: true, Token: h.m.Token(), ID: entry.ID, Start: seam.Now()}
 	// The entry is written while the job starts: the job does not wait
 	// for it, and its completion goes out behind it.
 	type written struct {
@@ -44,7 +45,7 @@ func run(cfg Config, h *held, c *keeper.Child, clock clockError, slot *slotRun, 
 		started <- written{l, err}
 	}()
 	status, ending, stoppedBy, err := supervise(cfg, h, c, entry.ID)
-	res.Status, res.Ending, res.End, res.StoppedBy = status, ending, cfg.Clock(), stoppedBy
+	res.Status, res.Ending, res.End, res.StoppedBy = status, ending, seam.Now(), stoppedBy
 	timing.lap("job")
 	end := clock.now()
 	complete := func(e *RunEntry) {

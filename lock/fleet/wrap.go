@@ -40,9 +40,7 @@ type Config struct {
 	Logger      *slog.Logger
 	// Signals are the wrapper's TERM/INT/HUP/QUIT, forwarded to the job.
 	Signals <-chan os.Signal
-	// Clock reads this host's wall clock (default time.Now); tests skew it.
-	Clock func() time.Time
-	// Fired is when cron fired the wrapper, on Clock (default: when Wrap
+	// Fired is when cron fired the wrapper, on seam.Now (default: when Wrap
 	// was called): a --once-per firing is judged from it, not from the end
 	// of a splay or a wait.
 	Fired time.Time
@@ -78,7 +76,7 @@ type Result struct {
 	// Token and ID are the run's fencing token and run id.
 	Token int64
 	ID    string
-	// Start and End are when the job started and ended, on Config.Clock.
+	// Start and End are when the job started and ended, on this host's clock (seam.Now).
 	Start, End time.Time
 	// Waited is how long the wrapper waited for the lock.
 	Waited time.Duration
@@ -102,11 +100,8 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Session.Logger == nil {
 		cfg.Session.Logger = cfg.Logger
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = time.Now
-	}
 	if cfg.Fired.IsZero() {
-		cfg.Fired = cfg.Clock()
+		cfg.Fired = seam.Now()
 	}
 	if cfg.WaitTimeout > 0 {
 		var cancel context.CancelFunc
@@ -242,11 +237,11 @@ func acquire(ctx context.Context, cfg Config, timing *stopwatch) (*lock.Session,
 			return nil, nil, err
 		}
 		timing.lap("connect")
-		holder := thisProcess(cfg.Command, cfg.Version, cfg.Clock())
+		holder := thisProcess(cfg.Command, cfg.Version, seam.Now())
 		holder.Limit = max(cfg.Limit, 1)
 		m, err := lock.NewMutex(s, lock.MutexConfig{
 			Root: cfg.Root, Name: cfg.Name, Limit: cfg.Limit, Data: holder.marshal(),
-			Logger: cfg.Logger, Clock: cfg.Clock, Contenders: cfg.Contenders,
+			Logger: cfg.Logger, Contenders: cfg.Contenders,
 		})
 		if err != nil {
 			s.Close()

@@ -1,11 +1,14 @@
 // Package seam holds the lock packages' test seams, in one place and out
 // of every config: their own tests set Step, and zoo-locked's hidden
-// --unsafe-* flags set the rest, so that the chaos harness can show what
+// --unsafe-* flags set the rest (and Now reads ClockSkew), so that the chaos harness can show what
 // its checker catches when a guarantee is broken on purpose. Nothing else
 // sets them; each is off by default.
 package seam
 
-import "syscall"
+import (
+	"syscall"
+	"time"
+)
 
 var (
 	// Step, when set, is called before each try of a named request (named
@@ -20,4 +23,10 @@ var (
 	// after the grant, where the wait for the lock still listens for
 	// signals, and the wait takes it before going on.
 	SignalAtGrant syscall.Signal
+	// ClockSkew puts this process's wall clock off by that much, to show
+	// that slots follow the ensemble's clock whatever a node's says.
+	ClockSkew time.Duration
 )
+
+// Now is this host's wall clock, as the lock packages read it.
+func Now() time.Time { return time.Now().Add(ClockSkew) }
