@@ -85,8 +85,15 @@ func stop(o options, s *lock.Session, out io.Writer) int {
 	for _, h := range holders {
 		fmt.Fprintf(os.Stderr, "zoo-locked: %s: stopping the run on %s pid %d (token %d)\n", o.cfg.Name, h.Holder.Host, h.Holder.Pid, h.Token)
 		began := time.Now()
+		// A wrapper acts on a stop within its kill grace; one still running
+		// well past that may be a release before stop existed.
+		acts := o.cfg.Session.SessionTimeout + o.cfg.Session.KillGrace
 		err := fleet.AwaitStopped(ctx, s, h, stopProgress, func(waited time.Duration) {
-			fmt.Fprintf(os.Stderr, "zoo-locked: %s: still waiting for %s pid %d to stop its job (%v)\n", o.cfg.Name, h.Holder.Host, h.Holder.Pid, waited.Round(time.Second))
+			hint := ""
+			if waited > acts {
+				hint = fmt.Sprintf("; its zoo-locked %s may predate stop, which then cannot reach it", h.Holder.Version)
+			}
+			fmt.Fprintf(os.Stderr, "zoo-locked: %s: still waiting for %s pid %d to stop its job (%v%s)\n", o.cfg.Name, h.Holder.Host, h.Holder.Pid, waited.Round(time.Second), hint)
 		})
 		if ctx.Err() != nil {
 			fmt.Fprintf(os.Stderr, "zoo-locked: %s: %v before the run on %s stopped; the request stands, and its wrapper acts on it when it sees it\n", o.cfg.Name, context.Cause(ctx), h.Holder.Host)

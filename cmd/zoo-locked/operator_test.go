@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
 	"github.com/zoo-locked/zoo-locked/lock/fleet"
 )
@@ -250,4 +252,27 @@ func TestPauseAndStopRespectTheACL(t *testing.T) {
 		t.Fatalf("holder exit %d, want 80", code)
 	}
 	mustOperate(t, "--auth-file", mine, "resume", "acl-job")
+}
+
+// TestStopOfAHolderThatNeverActs: a holder that does not act on the
+// request (a release before stop) keeps the lock; stop gives up at
+// --wait-timeout with 75 and says the request stands.
+func TestStopOfAHolderThatNeverActs(t *testing.T) {
+	c := zkClient(t)
+	for _, p := range []string{"/zoo-locked", "/zoo-locked/deaf-holder"} {
+		if _, err := c.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			t.Fatal(err)
+		}
+	}
+	data := []byte(`{"host":"old-node","pid":4242,"version":"0.0.1","command":["invoices"]}`)
+	if _, err := c.Create("/zoo-locked/deaf-holder/_c_0123456789abcdef0123456789abcdef-lock-", data, zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := operatorCmd(t, "stop", "--wait-timeout", "1s", "deaf-holder")
+	if code != 75 || !strings.Contains(errOut, "the request stands") || out != "" {
+		t.Fatalf("stop of a holder that never acts: exit %d\n%s%s", code, out, errOut)
+	}
+	if st := statusOf(t, "deaf-holder"); !st.Held {
+		t.Fatal("stop took the lock from its holder: only the holder may release it")
+	}
 }
