@@ -177,7 +177,29 @@ func (e *Ensemble) start(ctx context.Context) error {
 			return err
 		}
 	}
-	return e.WaitQuorum(ctx)
+	if err := e.WaitQuorum(ctx); err != nil {
+		return fmt.Errorf("%w%s", err, e.whyDown(context.WithoutCancel(ctx)))
+	}
+	return nil
+}
+
+// whyDown is the last lines of the log of every server that does not
+// serve: what a failed start has to say for itself.
+func (e *Ensemble) whyDown(ctx context.Context) string {
+	var why strings.Builder
+	for id, mode := range e.Modes(ctx) {
+		if mode == ModeLeader || mode == ModeFollower {
+			continue
+		}
+		var log strings.Builder
+		if err := e.backend.Logs(ctx, id, &log); err != nil {
+			fmt.Fprintf(&why, "\nzk%d (%s): no log: %v", id, mode, err)
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+		fmt.Fprintf(&why, "\nzk%d (%s), the end of its log:\n%s", id, mode, strings.Join(lines[max(0, len(lines)-8):], "\n"))
+	}
+	return why.String()
 }
 
 func portOf(addr string) string {
