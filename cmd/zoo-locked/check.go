@@ -74,7 +74,7 @@ func judge(st fleet.LockStatus, sched schedule.Schedule, maxAge time.Duration, n
 	if p := st.Paused; p != nil {
 		// Paused on purpose: no run was due, so none is missing.
 		v.Status, v.Code, v.What, v.Paused = "OK", checkOK, "paused", p
-		v.Detail = fmt.Sprintf("paused by %s since %s, %s%s", p.By, p.Since.Format(time.RFC3339), pauseEnd(p), reasonText(p.Reason))
+		v.Detail = fmt.Sprintf("paused by %s since %s, %s%s", p.By, p.Since.Format(time.RFC3339), "until "+p.EndsAt(), reasonText(p.Reason))
 		return v
 	}
 	if maxAge > 0 {

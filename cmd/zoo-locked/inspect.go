@@ -63,7 +63,7 @@ func inspect(o options, out io.Writer) int {
 		fmt.Fprintf(out, "%s: free\n", st.Name)
 	}
 	if p := st.Paused; p != nil {
-		fmt.Fprintf(out, "  paused    by %s since %s, %s%s\n", p.By, p.Since.Format(time.RFC3339), pauseEnd(p), reasonText(p.Reason))
+		fmt.Fprintf(out, "  paused    by %s since %s, %s%s\n", p.By, p.Since.Format(time.RFC3339), "until "+p.EndsAt(), reasonText(p.Reason))
 	}
 	for _, h := range st.Holders {
 		fmt.Fprintf(out, "  holder    %s\n", describe(h))
@@ -112,7 +112,7 @@ func list(o options, s *lock.Session, out io.Writer) int {
 		}
 		var notes []string
 		if p := l.Paused; p != nil {
-			notes = append(notes, "paused by "+p.By+" "+pauseEnd(p))
+			notes = append(notes, "paused by "+p.By+" "+"until "+p.EndsAt())
 		}
 		if len(l.Unreadable) > 0 {
 			notes = append(notes, "unreadable: "+strings.Join(l.Unreadable, "; "))
@@ -156,12 +156,4 @@ func printJSON(out io.Writer, v any) int {
 	}
 	fmt.Fprintln(out, string(b))
 	return 0
-}
-
-// pauseEnd says when a pause ends.
-func pauseEnd(p *fleet.Pause) string {
-	if p.Until == nil {
-		return "until resumed"
-	}
-	return "until " + p.Until.Format(time.RFC3339)
 }

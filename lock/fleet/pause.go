@@ -36,6 +36,15 @@ func (p *Pause) InEffect(now time.Time) bool {
 	return p != nil && (p.Until == nil || now.Before(*p.Until))
 }
 
+// EndsAt says when the pause ends: its Until, or "resumed" for one that
+// lasts until resumed.
+func (p *Pause) EndsAt() string {
+	if p.Until == nil {
+		return "resumed"
+	}
+	return p.Until.Format(time.RFC3339)
+}
+
 // ErrUnknownLock: the lock path does not exist; it wraps lock.ErrUsage, a name
 // mistyped at an operator's command.
 var ErrUnknownLock = fmt.Errorf("%w: no such lock", lock.ErrUsage)

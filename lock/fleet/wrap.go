@@ -162,19 +162,22 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	waited := time.Since(waitStart)
 	cfg.Logger.Info("acquired", "lock", cfg.Name, "token", h.m.Token(), "session", fmt.Sprintf("0x%x", s.ID()), "timeout", s.Timeout())
 	clock := ensembleClock(cfg, h)
+	// skip ends a firing that does not run the job: the keeper told to
+	// exit, the lock released.
+	skip := func(res Result, err error) (Result, error) {
+		c.Abort()
+		releaseLock(cfg, s)
+		res.Waited = waited
+		return res, err
+	}
 	pause := <-paused
 	timing.lap("pause")
-	if pause.err == nil && pause.p.InEffect(clock.now()) {
-		p := pause.p
-		cfg.Logger.Info("paused; skipping", "lock", cfg.Name, "by", p.By, "since", p.Since.Format(time.RFC3339), "reason", p.Reason, "until", untilText(p))
-		c.Abort()
-		releaseLock(cfg, s)
-		return Result{Paused: p, Waited: waited}, nil
-	}
 	if pause.err != nil {
-		c.Abort()
-		releaseLock(cfg, s)
-		return Result{Waited: waited}, pause.err
+		return skip(Result{}, pause.err)
+	}
+	if p := pause.p; p.InEffect(clock.now()) {
+		cfg.Logger.Info("paused; skipping", "lock", cfg.Name, "by", p.By, "since", p.Since.Format(time.RFC3339), "reason", p.Reason, "until", p.EndsAt())
+		return skip(Result{Paused: p}, nil)
 	}
 	var slot *slotRun
 	if cfg.OncePer != nil {
@@ -183,9 +186,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 		done, err := ranThisSlot(cfg, h, *slot)
 		timing.lap("slot record")
 		if err != nil || done {
-			c.Abort()
-			releaseLock(cfg, s)
-			return Result{SlotDone: done, Waited: waited}, err
+			return skip(Result{SlotDone: done}, err)
 		}
 		if cfg.MaxAttempts > 0 {
 			failed, err := h.failedInSlot(slot.start)
@@ -195,9 +196,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 					cfg.Logger.Info("this slot failed --max-attempts times; skipping until the next", "lock", cfg.Name,
 						"attempts", failed, "slot_start", slot.start.Format(time.RFC3339))
 				}
-				c.Abort()
-				releaseLock(cfg, s)
-				return Result{OutOfAttempts: failed, Waited: waited}, err
+				return skip(Result{OutOfAttempts: failed}, err)
 			}
 		}
 	}
@@ -265,12 +264,4 @@ func acquire(ctx context.Context, cfg Config, timing *stopwatch) (*lock.Session,
 		}
 		cfg.Logger.Info("session lost while waiting; contending again", "lock", cfg.Name, "err", err)
 	}
-}
-
-// untilText says when a pause ends.
-func untilText(p *Pause) string {
-	if p.Until == nil {
-		return "resumed"
-	}
-	return p.Until.Format(time.RFC3339)
 }
