@@ -44,10 +44,6 @@ func TestTimelineReadsAtAGlance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs headless Chromium: make test")
 	}
-	browser, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
-	}
 	h := &History{Scenario: "random", Seed: 4, Backend: "container", Duration: 25 * time.Second, SessionTimeout: 3 * time.Second,
 		KillGrace: 500 * time.Millisecond, Nodes: []string{"node1", "node2", "node3", "node4", "node5"}}
 	for i, n := range h.Nodes {
@@ -65,7 +61,7 @@ func TestTimelineReadsAtAGlance(t *testing.T) {
 	}
 	h.Leaders = []LeaderChange{{At: 0, Leader: 2}, {At: 5200 * time.Millisecond, Leader: 0}, {At: 5350 * time.Millisecond, Leader: 2}, {At: 5400 * time.Millisecond, Leader: 3}}
 	rep := Check(h, Expect{S1MayFail: true})
-	m := inChromium(t, browser, h, rep, pageCheck)
+	m := inChromium(t, h, rep, pageCheck)
 	var seen struct {
 		Overprinted []string   `json:"overprinted"`
 		Labels      []string   `json:"labels"`
@@ -103,8 +99,12 @@ func TestTimelineReadsAtAGlance(t *testing.T) {
 
 // inChromium renders the history's timeline with check appended in
 // headless Chromium, and returns what check wrote into #page-check.
-func inChromium(t *testing.T, browser string, h *History, rep Report, check string) string {
+func inChromium(t *testing.T, h *History, rep Report, check string) string {
 	t.Helper()
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
+	}
 	dir := t.TempDir()
 	page := writeTimelineIn(t, dir, h, rep)
 	probe := filepath.Join(dir, "probe.html")
@@ -160,10 +160,6 @@ func TestTimelineReadsAtSoakLength(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs headless Chromium: make test")
 	}
-	browser, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
-	}
 	h := &History{Scenario: "random", Seed: 61, Backend: "container", Duration: 10 * time.Minute, SessionTimeout: 3 * time.Second,
 		KillGrace: 500 * time.Millisecond, Nodes: []string{"node1", "node2", "node3", "node4", "node5"}}
 	at := time.Second
@@ -183,7 +179,7 @@ func TestTimelineReadsAtSoakLength(t *testing.T) {
 	h.Intervals[10].End += time.Second
 	h.Firings = append(h.Firings, Firing{Node: "node3", Start: 300 * time.Second, End: 301 * time.Second, Exit: 70})
 	rep := Check(h, Expect{S1MayFail: true})
-	m := inChromium(t, browser, h, rep, soakCheck)
+	m := inChromium(t, h, rep, soakCheck)
 	var seen struct {
 		Overprinted []string `json:"overprinted"`
 		Pointed     string   `json:"pointed"`

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
 	"github.com/zoo-locked/zoo-locked/lock/fleet"
 )
 
@@ -60,11 +58,11 @@ func TestStatusAndList(t *testing.T) {
 	}
 }
 
+// inspectCmd is operatorCmd for what only prints: its stdout and code.
 func inspectCmd(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command(zooLocked(t), append([]string{"--zk", chaostest.SharedEnsemble(t).ConnectString()}, args...)...)
-	out, _ := cmd.Output() // the exit code is part of the result
-	return string(out), cmd.ProcessState.ExitCode()
+	out, _, code := operatorCmd(t, args...)
+	return out, code
 }
 
 // TestInspectionNeverGoesBlind: one lock whose record is not ours and one

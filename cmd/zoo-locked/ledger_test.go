@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,12 +16,7 @@ import (
 // runs reads a lock's ledger as status --json shows it.
 func runs(t *testing.T, name string) []fleet.RunEntry {
 	t.Helper()
-	out, _ := inspectCmd(t, "status", name, "--json")
-	var st fleet.LockStatus
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		t.Fatalf("status --json: %v\n%s", err, out)
-	}
-	return st.Runs
+	return statusOf(t, name).Runs
 }
 
 // TestLedgerRecordsEveryRun: a success, a failure, a run stopped by
