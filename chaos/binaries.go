@@ -21,7 +21,7 @@ func BuildBinaries(ctx context.Context, dir string) (zooLocked, zooChaos string,
 	if root == "." || root == "" || strings.TrimSpace(string(gomod)) == os.DevNull {
 		return "", "", fmt.Errorf("not inside the zoo-locked repository")
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", dir+string(filepath.Separator), "./cmd/zoo-locked", "./cmd/zoo-chaos")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", dir+string(filepath.Separator), "./cmd/zoo-locked", "./cmd/zoo-locked-keeper", "./cmd/zoo-chaos")
 	cmd.Dir = root
 	// Static, as `make build` makes them: without the dynamic loader a
 	// wrapper starts about 3 ms sooner, which every cron run pays.

@@ -28,8 +28,8 @@ var version = "dev"
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == keeper.Arg {
-		status, err := keeper.Main(os.Args[2:])
-		os.Exit(exitCode(fleet.Result{Ran: true, Status: status}, err, exitcode.Busy))
+		// The keeper, where zoo-locked-keeper is not installed beside us.
+		os.Exit(keeper.Run(os.Args[1:]))
 	}
 	os.Exit(run(os.Args[1:]))
 }

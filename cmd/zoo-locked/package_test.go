@@ -92,7 +92,8 @@ func (d *debian) must(script string) string {
 
 // TestDebianPackage builds the .deb, installs it with dpkg in a fresh
 // Debian container, and there: --version is the package's version, man
-// finds zoo-locked(1), the shipped cron.d line — the ensemble written once
+// finds zoo-locked(1), the shipped cron.d line (its job started by the
+// installed zoo-locked-keeper) — the ensemble written once
 // in /etc/zoo-locked.conf — runs the job once and skips it the second time
 // in the slot, the systemd units verify, and dpkg -r keeps the edited
 // conffile while dpkg -P removes it.
@@ -122,7 +123,7 @@ func TestDebianPackage(t *testing.T) {
 
 	// The host's settings, written once; the job the example names.
 	d.must(fmt.Sprintf("printf 'ZOOLOCKED_ZK=%s\\nZOOLOCKED_SESSION_TIMEOUT=4s\\nZOOLOCKED_KILL_GRACE=500ms\\n' >> /etc/zoo-locked.conf", e.ConnectString()))
-	d.must(`printf '#!/bin/sh\necho "$@" >> /tmp/invoices.log\n' > /usr/local/bin/make-invoices && chmod 755 /usr/local/bin/make-invoices`)
+	d.must(`printf '#!/bin/sh\necho "$@" >> /tmp/invoices.log\ncat /proc/$PPID/comm > /tmp/invoices.parent\n' > /usr/local/bin/make-invoices && chmod 755 /usr/local/bin/make-invoices`)
 	line := d.must(`grep -v '^#' /usr/share/doc/zoo-locked/examples/zoo-locked-invoices.cron | grep ' root ' | cut -d' ' -f7-`)
 	if !strings.HasPrefix(line, "zoo-locked --once-per '0 * * * *' invoices") {
 		t.Fatalf("the shipped cron.d line: %q", line)
@@ -135,6 +136,10 @@ func TestDebianPackage(t *testing.T) {
 	if out := d.must("cat /tmp/invoices.log"); out != "--month current\n" {
 		t.Fatalf("two firings in one slot ran the job as %q, want once", out)
 	}
+	// The kernel keeps 15 characters of a command's name.
+	if out := d.must("cat /tmp/invoices.parent"); out != "zoo-locked-keep\n" {
+		t.Fatalf("the job's parent is %q, want the installed zoo-locked-keeper", out)
+	}
 	if out := d.must("zoo-locked config"); !strings.Contains(out, e.ConnectString()) || !strings.Contains(out, "/etc/zoo-locked.conf:") {
 		t.Fatalf("zoo-locked config does not say the ensemble came from the file:\n%s", out)
 	}
@@ -145,7 +150,7 @@ func TestDebianPackage(t *testing.T) {
 	}
 
 	d.must("dpkg -r zoo-locked")
-	if out := d.must("test ! -e /usr/bin/zoo-locked && cat /etc/zoo-locked.conf"); !strings.Contains(out, e.ConnectString()) {
+	if out := d.must("test ! -e /usr/bin/zoo-locked && test ! -e /usr/bin/zoo-locked-keeper && cat /etc/zoo-locked.conf"); !strings.Contains(out, e.ConnectString()) {
 		t.Fatalf("dpkg -r did not keep the edited conffile:\n%s", out)
 	}
 	d.must("dpkg -P zoo-locked")
