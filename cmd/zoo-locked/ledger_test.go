@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -234,5 +235,37 @@ func TestFirstRunCostsOneWriteMore(t *testing.T) {
 	}
 	if st, err := fleet.Inspect(zkClient(t), root, "first-run", lock.Contenders{}); err != nil || len(st.Runs) != 1 || st.Runs[0].State != "ok" {
 		t.Fatalf("the run under the new root: %+v, %v", st.Runs, err)
+	}
+}
+
+// TestAWrapperKilledAsItsJobStartsLeavesItsEntry: the run's entry is in
+// the ledger before the job starts. The job's first act is to SIGKILL its
+// wrapper, on a node whose every request takes 150 ms each way, so that an
+// entry written beside the job's start would still be on its way: the run
+// must still read as lost, never be missing.
+func TestAWrapperKilledAsItsJobStartsLeavesItsEntry(t *testing.T) {
+	node, err := chaostest.SharedEnsemble(t).Node("killed-at-start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The keeper's parent, field 4 of its stat, is the wrapper.
+	killWrapper := `kill -9 $(cut -d' ' -f4 /proc/$PPID/stat); sleep 60`
+	if err := node.Slow(context.Background(), 150*time.Millisecond, 0); err != nil {
+		t.Fatal(err)
+	}
+	w := startWrapper(t, "killed-at-start", nil, "killed-at-start", "--", "sh", "-c", killWrapper)
+	if code := w.wait(t, 30*time.Second); code != 128+int(syscall.SIGKILL) {
+		t.Fatalf("the wrapper exited %d, want killed by its job; stderr:\n%s", code, w.stderr)
+	}
+	if err := node.Heal(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var got []fleet.RunEntry
+	eventually(t, testSession+3*time.Second, "the killed run reads as lost once its session is gone", func() bool {
+		got = runs(t, "killed-at-start")
+		return len(got) == 1 && got[0].State == "lost"
+	})
+	if got[0].Pid != w.cmd.Process.Pid {
+		t.Fatalf("entry %+v, want the killed wrapper's (pid %d)", got[0], w.cmd.Process.Pid)
 	}
 }

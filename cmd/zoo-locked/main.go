@@ -193,8 +193,11 @@ func exitCode(res fleet.Result, err error, busyCode int) int {
 		return exitcode.Busy
 	case errors.Is(err, lock.ErrBusy):
 		return busyCode
-	case errors.Is(err, lock.ErrLockLost):
+	case errors.Is(err, lock.ErrLockLost) && res.Ran:
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v; the job was killed\n", err)
+		return exitcode.LockLost
+	case errors.Is(err, lock.ErrLockLost):
+		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
 		return exitcode.LockLost
 	case errors.Is(err, fleet.ErrNotFound):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)

@@ -45,7 +45,7 @@ const (
 	EndStopped    = "stop"        // `zoo-locked stop` stopped it (Reason says who)
 )
 
-// RunEntry is one run in the ledger: written when the job starts, completed
+// RunEntry is one run in the ledger: written before the job starts, completed
 // when it ends. An entry never completed was lost with its holder (a crash,
 // or a lock lost with the session).
 type RunEntry struct {
@@ -99,7 +99,8 @@ func RunID(name string, token int64) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// writtenLedger is the ledger as this run last wrote it, and its version.
+// writtenLedger is the ledger as this run last wrote or read it, and its
+// version.
 type writtenLedger struct {
 	l       ledger
 	version int32
@@ -135,9 +136,8 @@ func readLedger(conn *zk.Conn, parent string) (ledger, *zk.Stat, error) {
 // writer (another --limit holder) makes it read and apply again. base,
 // when set, is the ledger as this run last wrote it: the first attempt
 // builds on it without a read (a writer since fails the version check).
-// willWrite, when set, learns what is about to be written, before the
-// answer. It returns the ledger as written.
-func (h *held) updateLedger(change func(*ledger), guarded bool, extra func() ([]any, error), base *writtenLedger, willWrite func(writtenLedger)) (writtenLedger, error) {
+// It returns the ledger as written.
+func (h *held) updateLedger(change func(*ledger), guarded bool, extra func() ([]any, error), base *writtenLedger) (writtenLedger, error) {
 	for attempt := 0; ; attempt++ {
 		var l ledger
 		var stat *zk.Stat
@@ -157,9 +157,6 @@ func (h *held) updateLedger(change func(*ledger), guarded bool, extra func() ([]
 		ops, after, err := h.ledgerOps(l, stat, change, guarded, extra)
 		if err != nil {
 			return writtenLedger{}, err
-		}
-		if willWrite != nil {
-			willWrite(after)
 		}
 		// Made again after a dropped connection, a transaction that took
 		// effect fails its version check or its create, and is read and
@@ -218,14 +215,14 @@ func (h *held) ledgerOps(l ledger, stat *zk.Stat, change func(*ledger), guarded 
 	return ops, after, nil
 }
 
-// recordStart adds a run to the ledger as the job starts; willWrite
-// learns the ledger it is about to write.
-func (h *held) recordStart(e RunEntry, willWrite func(writtenLedger)) (writtenLedger, error) {
+// recordStart adds a run to the ledger before its job starts, building on
+// base when set (the ledger as read at the grant).
+func (h *held) recordStart(e RunEntry, base *writtenLedger) (writtenLedger, error) {
 	return h.updateLedger(func(l *ledger) {
 		if !slices.ContainsFunc(l.Runs, func(r RunEntry) bool { return r.ID == e.ID }) {
 			l.Runs = append(l.Runs, e)
 		}
-	}, true, nil, nil, willWrite)
+	}, true, nil, base)
 }
 
 // recordEnd completes run id in the ledger, and with rec writes the slot
@@ -234,23 +231,19 @@ func (h *held) recordStart(e RunEntry, willWrite func(writtenLedger)) (writtenLe
 // where the session still serves; where it does not, the entry stays open
 // and reads as lost.
 func (h *held) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guarded bool, base *writtenLedger) error {
-	_, err := h.updateLedger(h.endChange(id, end), guarded, h.recordOp(rec), base, nil)
+	_, err := h.updateLedger(h.endChange(id, end), guarded, h.recordOp(rec), base)
 	return err
 }
 
-// endBehind makes the end's transaction once, built on the start's write
-// that may still be in flight: the server applies a session's requests in
-// order, so the end lands right behind the start instead of a round trip
-// later. Any failure is the caller's to redo with recordEnd once the
-// start has answered.
-func (h *held) endBehind(start writtenLedger, id string, end func(*RunEntry), rec *SlotRecord) error {
-	l, stat := start.asRead()
-	ops, _, err := h.ledgerOps(l, stat, h.endChange(id, end), true, h.recordOp(rec))
-	if err != nil {
-		return err
+// ledgerAtGrant reads the ledger as the lock is granted, beside the pause,
+// so that the run's entry then goes out without a read of its own; nil
+// when there is none yet or it cannot be read (recordStart then reads).
+func (h *held) ledgerAtGrant() *writtenLedger {
+	l, stat, err := readLedger(h.s.Conn(), h.parent)
+	if err != nil || stat == nil {
+		return nil
 	}
-	_, err = h.s.Conn().Multi(ops...)
-	return err
+	return &writtenLedger{l: l, version: stat.Version}
 }
 
 func (h *held) endChange(id string, end func(*RunEntry)) func(*ledger) {

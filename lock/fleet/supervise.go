@@ -14,36 +14,30 @@ import (
 	"github.com/zoo-locked/zoo-locked/lock/seam"
 )
 
-// run runs the job under the held lock, with its ledger entry written as
-// it starts and completed as it ends (with the slot record, for a
-// successful --once-per run, in the same transaction).
-func run(cfg Config, h *held, c *keeper.Child, clock clockError, slot *slotRun, timing *stopwatch) (Result, error) {
+// run runs the job under the held lock, its ledger entry written before
+// the job starts and completed as it ends (with the slot record, for a
+// successful --once-per run, in the same transaction). base is the ledger
+// as read at the grant, or nil.
+func run(cfg Config, h *held, c *keeper.Child, clock clockError, slot *slotRun, base *writtenLedger, timing *stopwatch) (Result, error) {
 	host, _ := os.Hostname() // an empty host is still a valid entry
 	entry := RunEntry{ID: RunID(cfg.Name, h.m.Token()), Host: host, Pid: os.Getpid(), Token: h.m.Token(), Start: clock.now()}
 	if slot != nil {
 		entry.SlotStart = &slot.start
 	}
+	// The entry is in the ledger before the job starts: a wrapper killed at
+	// any moment from here on leaves an entry that reads as lost, never a
+	// run the ledger does not know. Its write overlaps the keeper's start,
+	// not the job.
+	started, err := h.recordStart(entry, base)
+	timing.lap("ledger start")
+	if err != nil {
+		c.Abort()
+		return Result{}, fmt.Errorf("the job was not started: its run could not be entered in the ledger: %w", err)
+	}
 	if cfg.BeforeJob != nil {
 		cfg.BeforeJob(RunInfo{Name: cfg.Name, Token: h.m.Token(), ID: entry.ID})
 	}
 	res := Result{Ran: true, Token: h.m.Token(), ID: entry.ID, Start: seam.Now()}
-	// The entry is written while the job starts: the job does not wait
-	// for it, and its completion goes out behind it.
-	type written struct {
-		ledger writtenLedger
-		err    error
-	}
-	started := make(chan written, 1)
-	writing := make(chan writtenLedger, 1)
-	go func() {
-		l, err := h.recordStart(entry, func(l writtenLedger) {
-			select {
-			case writing <- l:
-			default: // a retry: the first attempt's ledger was taken
-			}
-		})
-		started <- written{l, err}
-	}()
 	status, ending, stoppedBy, err := supervise(cfg, h, c, entry.ID)
 	res.Status, res.Ending, res.End, res.StoppedBy = status, ending, seam.Now(), stoppedBy
 	timing.lap("job")
@@ -58,34 +52,13 @@ func run(cfg Config, h *held, c *keeper.Child, clock clockError, slot *slotRun, 
 			e.Reason = "stopped by " + stoppedBy
 		}
 	}
-	var rec *SlotRecord
-	if slot != nil && err == nil && ending == EndExited && status == 0 {
-		rec = &SlotRecord{Host: host, Pid: os.Getpid(), Schedule: cfg.OncePer.String(), SlotStart: slot.start, SlotEnd: slot.end,
-			Fired: slot.fired, Start: entry.Start, End: end, Token: h.m.Token()}
-	}
-	// settled is the start's answer: the base the end builds on.
-	settled := func(w written) *writtenLedger {
-		timing.lap("ledger start")
-		if w.err != nil {
-			cfg.Logger.Warn("run ledger: the run's start could not be written", "lock", cfg.Name, "err", w.err)
-			return nil
-		}
-		return &w.ledger
-	}
-	startWritten := func() *writtenLedger { return settled(<-started) }
 	if err != nil {
 		// The lock is lost: the entry is completed, unguarded, only if the
 		// session still serves soon; else it stays open and reads as lost.
-		// The start's own answer may be what the lost connection keeps:
-		// the wait for it is bounded alike.
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			var base *writtenLedger
-			if w := <-started; w.err == nil {
-				base = &w.ledger
-			}
-			_ = h.recordEnd(entry.ID, complete, nil, false, base) // unwritten, the entry reads as lost
+			_ = h.recordEnd(entry.ID, complete, nil, false, &started) // unwritten, the entry reads as lost
 		}()
 		select {
 		case <-done:
@@ -93,27 +66,19 @@ func run(cfg Config, h *held, c *keeper.Child, clock clockError, slot *slotRun, 
 		}
 		return res, err
 	}
-	var werr error
-	select {
-	case l := <-writing:
-		// The start is on its way: the end follows it in the same
-		// session's order, without waiting for its answer.
-		if werr = h.endBehind(l, entry.ID, complete, rec); werr != nil {
-			werr = h.recordEnd(entry.ID, complete, rec, true, startWritten())
-		} else {
-			startWritten()
-		}
-	case w := <-started:
-		werr = h.recordEnd(entry.ID, complete, rec, true, settled(w))
+	var rec *SlotRecord
+	if slot != nil && ending == EndExited && status == 0 {
+		rec = &SlotRecord{Host: host, Pid: os.Getpid(), Schedule: cfg.OncePer.String(), SlotStart: slot.start, SlotEnd: slot.end,
+			Fired: slot.fired, Start: entry.Start, End: end, Token: h.m.Token()}
 	}
+	werr := h.recordEnd(entry.ID, complete, rec, true, &started)
 	timing.lap("ledger end")
-	if werr != nil {
-		if rec != nil {
-			cfg.Logger.Error("job succeeded but its run could not be recorded; another node may run it again this slot", "lock", cfg.Name, "err", werr)
-		} else {
-			cfg.Logger.Warn("run ledger: the run's end could not be written; it will read as lost", "lock", cfg.Name, "err", werr)
-		}
-	} else if rec != nil {
+	switch {
+	case werr != nil && rec != nil:
+		cfg.Logger.Error("job succeeded but its run could not be recorded; another node may run it again this slot", "lock", cfg.Name, "err", werr)
+	case werr != nil:
+		cfg.Logger.Warn("run ledger: the run's end could not be written; it will read as lost", "lock", cfg.Name, "err", werr)
+	case rec != nil:
 		cfg.Logger.Info("run recorded", "lock", cfg.Name, "slot_start", rec.SlotStart.Format(time.RFC3339))
 	}
 	return res, nil

@@ -128,11 +128,20 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 		err error
 	}
 	paused := make(chan pauseRead, 1)
+	atGrant := make(chan *writtenLedger, 1)
 	if err == nil {
 		go func() {
 			p, err := h.pauseOf()
 			paused <- pauseRead{p, err}
 		}()
+		// A firing that may skip for its slot reads no ledger it may not
+		// write; one that runs unless paused reads it now, in the pause's
+		// round trip instead of one of its own before the job.
+		if cfg.OncePer == nil {
+			go func() { atGrant <- h.ledgerAtGrant() }()
+		} else {
+			atGrant <- nil
+		}
 	}
 	if err == nil && seam.SignalAtGrant != 0 {
 		w.deliverForTest(seam.SignalAtGrant)
@@ -200,10 +209,11 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 			}
 		}
 	}
-	res, err := run(cfg, h, c, clock, slot, timing)
+	res, err := run(cfg, h, c, clock, slot, <-atGrant, timing)
 	res.Waited = waited
 	if err != nil {
-		// The tree is dead; the lock is gone or going with the session.
+		// The tree is dead (or never started); the lock is gone or going
+		// with the session.
 		timing.log(cfg.Logger, cfg.Name)
 		return res, err
 	}
