@@ -134,6 +134,17 @@ func (m *Mutex) Unlock() error {
 	return err
 }
 
+// ReleaseOp is Unlock for a holder that releases the lock in a
+// transaction of its own writes, so that the lock is free the moment they
+// commit (the cron wrapper completes its run's record in it): the session
+// stops guarding the lock now, and the op deletes our contender. Until the
+// transaction commits, or if it never does, the contender stays; closing
+// the session deletes it in any case.
+func (m *Mutex) ReleaseOp() *zk.DeleteRequest {
+	m.s.stopGuard()
+	return &zk.DeleteRequest{Path: m.node, Version: -1}
+}
+
 func (m *Mutex) contend(ctx context.Context, wait bool) error {
 	if err := m.create(ctx); err != nil {
 		return err

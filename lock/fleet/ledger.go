@@ -153,6 +153,10 @@ func (h *held) updateLedger(change func(*ledger), guarded bool, extra func() ([]
 		if err != nil && !errors.Is(err, ErrUnreadableRecord) {
 			return writtenLedger{}, err
 		}
+		var read []byte
+		if attempt > 0 && stat != nil {
+			read, _ = json.Marshal(l) // before change touches l's entries
+		}
 		// An unreadable ledger is started afresh: it is ours to keep.
 		ops, after, err := h.ledgerOps(l, stat, change, guarded, extra)
 		if err != nil {
@@ -161,7 +165,14 @@ func (h *held) updateLedger(change func(*ledger), guarded bool, extra func() ([]
 		// Made again after a dropped connection, a transaction that took
 		// effect fails its version check or its create, and is read and
 		// made anew like one that raced another holder: every change is
-		// idempotent.
+		// idempotent. One that already shows in the ledger took effect
+		// whole (the ops beside it are in the same transaction): made
+		// again, its check on a contender it released would fail.
+		if read != nil {
+			if now, _ := json.Marshal(after.l); string(now) == string(read) {
+				return writtenLedger{l: after.l, version: stat.Version}, nil
+			}
+		}
 		err = h.s.Retry(context.Background(), "write the run ledger", func() error {
 			_, err := h.s.Conn().Multi(ops...)
 			return err
@@ -227,11 +238,12 @@ func (h *held) recordStart(e RunEntry, base *writtenLedger) (writtenLedger, erro
 
 // recordEnd completes run id in the ledger, and with rec writes the slot
 // record in the same transaction (one quorum write for both), building on
-// base when set. A run that lost its lock completes its entry unguarded
+// base when set; with release (Mutex.ReleaseOp), the same transaction
+// frees the lock. A run that lost its lock completes its entry unguarded
 // where the session still serves; where it does not, the entry stays open
 // and reads as lost.
-func (h *held) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guarded bool, base *writtenLedger) error {
-	_, err := h.updateLedger(h.endChange(id, end), guarded, h.recordOp(rec), base)
+func (h *held) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guarded bool, base *writtenLedger, release *zk.DeleteRequest) error {
+	_, err := h.updateLedger(h.endChange(id, end), guarded, h.endOps(rec, release), base)
 	return err
 }
 
@@ -261,13 +273,25 @@ func (h *held) endChange(id string, end func(*RunEntry)) func(*ledger) {
 	}
 }
 
-func (h *held) recordOp(rec *SlotRecord) func() ([]any, error) {
-	if rec == nil {
+// endOps is what a run's end writes beside its ledger entry: the slot
+// record, if any, and the release, if any.
+func (h *held) endOps(rec *SlotRecord, release *zk.DeleteRequest) func() ([]any, error) {
+	if rec == nil && release == nil {
 		return nil
 	}
 	return func() ([]any, error) {
-		op, err := h.slotRecordOp(*rec)
-		return []any{op}, err
+		var ops []any
+		if rec != nil {
+			op, err := h.slotRecordOp(*rec)
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, op)
+		}
+		if release != nil {
+			ops = append(ops, release)
+		}
+		return ops, nil
 	}
 }
 

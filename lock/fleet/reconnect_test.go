@@ -194,8 +194,31 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 			}
 			exit := 0
 			rec := SlotRecord{Schedule: "1h", Token: m.m.Token()}
-			if err := m.recordEnd("run-1", func(e *RunEntry) { e.Exit = &exit; e.Ending = EndExited; now := time.Now(); e.End = &now }, &rec, true, nil); err != nil {
+			if err := m.recordEnd("run-1", func(e *RunEntry) { e.Exit = &exit; e.Ending = EndExited; now := time.Now(); e.End = &now }, &rec, true, nil, nil); err != nil {
 				t.Fatal(err)
+			}
+		}},
+		// The run's end, which frees the lock in the same transaction,
+		// answered into a dropped connection: made again, its check on the
+		// contender it deleted would fail; the completed entry shows it
+		// took effect, once.
+		{"write the run ledger", 2, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
+			m := holding(t, s, name)
+			start, err := m.recordStart(RunEntry{ID: "run-1", Token: m.m.Token(), Start: time.Now()}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			exit, end := 0, time.Now()
+			if err := m.recordEnd("run-1", func(e *RunEntry) { e.Exit = &exit; e.Ending = EndExited; e.End = &end }, nil, true, &start, m.m.ReleaseOp()); err != nil {
+				t.Fatal(err)
+			}
+			l, _, err := readLedger(observer, m.parent)
+			if err != nil || len(l.Runs) != 1 || l.Runs[0].End == nil {
+				b, _ := json.Marshal(l)
+				t.Fatalf("ledger after an end whose answer was lost: %s, %v; want the run once, completed", b, err)
+			}
+			if left, _, err := observer.Children(m.parent); err != nil || len(left) != 0 {
+				t.Fatalf("contenders after the releasing end: %v, %v; want none", left, err)
 			}
 		}},
 		{"read the pause", 1, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {

@@ -58,7 +58,7 @@ func run(cfg Config, h *held, c *keeper.Child, clock clockError, slot *slotRun, 
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_ = h.recordEnd(entry.ID, complete, nil, false, &started) // unwritten, the entry reads as lost
+			_ = h.recordEnd(entry.ID, complete, nil, false, &started, nil) // unwritten, the entry reads as lost
 		}()
 		select {
 		case <-done:
@@ -71,7 +71,10 @@ func run(cfg Config, h *held, c *keeper.Child, clock clockError, slot *slotRun, 
 		rec = &SlotRecord{Host: host, Pid: os.Getpid(), Schedule: cfg.OncePer.String(), SlotStart: slot.start, SlotEnd: slot.end,
 			Fired: slot.fired, Start: entry.Start, End: end, Token: h.m.Token()}
 	}
-	werr := h.recordEnd(entry.ID, complete, rec, true, &started)
+	// The tree is dead (S4): the transaction that records the end frees the
+	// lock, so the next waiter is woken a round trip before our close.
+	werr := h.recordEnd(entry.ID, complete, rec, true, &started, h.m.ReleaseOp())
+	res.releasedWithEnd = werr == nil
 	timing.lap("ledger end")
 	switch {
 	case werr != nil && rec != nil:

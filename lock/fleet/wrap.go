@@ -70,6 +70,9 @@ type Result struct {
 	// OutOfAttempts, when set, is how many runs of the slot failed: the
 	// firing skipped, --max-attempts spent.
 	OutOfAttempts int
+	// releasedWithEnd says the transaction that recorded the run's end
+	// freed the lock: the close that follows has nothing left to delete.
+	releasedWithEnd bool
 	// StoppedBy names who stopped the run (`zoo-locked stop`); Ending is
 	// then EndStopped.
 	StoppedBy string
@@ -217,18 +220,22 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 		timing.log(cfg.Logger, cfg.Name)
 		return res, err
 	}
-	releaseLock(cfg, s)
+	if res.releasedWithEnd {
+		s.Close()
+	} else {
+		releaseLock(cfg, s)
+	}
 	timing.lap("release")
 	timing.log(cfg.Logger, cfg.Name)
 	cfg.Logger.Info("released", "lock", cfg.Name, "status", res.Status)
 	return res, nil
 }
 
-// releaseLock frees the lock once the child tree is dead (S4), by ending
-// the session: the ensemble deletes our contender in the very transaction
-// that closes the session, one quorum write fewer than a delete followed
-// by the close. Without a server to take the close, the lock frees when
-// the session expires.
+// releaseLock frees the lock, where the run's end did not, once the child
+// tree is dead (S4), by ending the session: the ensemble deletes our
+// contender in the very transaction that closes the session, one quorum
+// write fewer than a delete followed by the close. Without a server to
+// take the close, the lock frees when the session expires.
 func releaseLock(cfg Config, s *lock.Session) {
 	connected := s.Connected()
 	s.Close()
