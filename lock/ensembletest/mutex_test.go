@@ -119,3 +119,54 @@ func awaitChildren(t *testing.T, conn *zk.Conn, znode string, n int) []string {
 		}
 	}
 }
+
+// TestReleaseOpFreesTheLockWithTheCallersWrite: a holder that releases in
+// a transaction of its own writes frees the lock the moment they commit —
+// the waiter is granted while the holder's session lives on — and its
+// session stops guarding the lock, so the contender's deletion is not
+// taken for a lost lock.
+func TestReleaseOpFreesTheLockWithTheCallersWrite(t *testing.T) {
+	e := chaostest.Ensemble(t, chaos.Options{Backend: chaos.BackendProcess})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	connect := func() *lock.Session {
+		s, err := lock.Connect(ctx, lock.SessionConfig{
+			Servers: strings.Split(e.ConnectString(), ","), SessionTimeout: 4 * time.Second,
+			ConnectTimeout: 10 * time.Second, KillGrace: 200 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	}
+	holder, waiter := connect(), connect()
+	mutex := func(s *lock.Session) *lock.Mutex {
+		m, err := lock.NewMutex(s, lock.MutexConfig{Root: "/release", Name: "with-write"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	held := mutex(holder)
+	if err := held.Lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	granted := make(chan error, 1)
+	go func() { granted <- mutex(waiter).Lock(ctx) }()
+	awaitChildren(t, chaostest.Connect(t, e.ConnectString()), "/release/with-write", 2)
+
+	if _, err := holder.Conn().Multi(&zk.CreateRequest{Path: "/release/done", Data: []byte("run 1"), Acl: zk.WorldACL(zk.PermAll)}, held.ReleaseOp()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-granted; err != nil {
+		t.Fatalf("the waiter after the releasing transaction: %v", err)
+	}
+	// The guard's heartbeat comes every T/6: two of them would have seen
+	// the contender gone, were the guard still on.
+	select {
+	case <-holder.Done():
+		t.Fatalf("the holder's session took its own release for a lost lock: %v", holder.Err())
+	case <-time.After(2 * holder.Timeout() / 6):
+	}
+}
