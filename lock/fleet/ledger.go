@@ -134,8 +134,9 @@ func readLedger(conn *zk.Conn, parent string) (ledger, *zk.Stat, error) {
 // transaction with extra, after a check that our contender still exists
 // when guarded: a holder that lost the lock writes nothing. A concurrent
 // writer (another --limit holder) makes it read and apply again. base,
-// when set, is the ledger as this run last wrote it: the first attempt
-// builds on it without a read (a writer since fails the version check).
+// when set, is the ledger as this run last read or wrote it: the first
+// attempt builds on it without a read (a writer since fails the version
+// check).
 // It returns the ledger as written.
 func (h *held) updateLedger(change func(*ledger), guarded bool, extra func() ([]any, error), base *writtenLedger) (writtenLedger, error) {
 	for attempt := 0; ; attempt++ {
@@ -248,10 +249,12 @@ func (h *held) recordEnd(id string, end func(*RunEntry), rec *SlotRecord, guarde
 }
 
 // ledgerAtGrant reads the ledger as the lock is granted, beside the pause,
-// so that the run's entry then goes out without a read of its own; nil
-// when there is none yet or it cannot be read (recordStart then reads).
-func (h *held) ledgerAtGrant() *writtenLedger {
-	l, stat, err := readLedger(h.s.Conn(), h.parent)
+// so that the run's entry then goes out without a read of its own.
+func (h *held) ledgerAtGrant() *writtenLedger { return asBase(readLedger(h.s.Conn(), h.parent)) }
+
+// asBase is a read of the ledger as the base a write builds on: nil when
+// there is none yet or it could not be read (recordStart then reads).
+func asBase(l ledger, stat *zk.Stat, err error) *writtenLedger {
 	if err != nil || stat == nil {
 		return nil
 	}
@@ -320,17 +323,19 @@ func (h *held) recordsCreate() []any {
 }
 
 // failedInSlot counts the runs of the slot starting at slotStart that
-// did not succeed, whichever node made them: --max-attempts's count.
-func (h *held) failedInSlot(slotStart time.Time) (int, error) {
+// did not succeed, whichever node made them: --max-attempts's count. The
+// ledger it read is returned too, for the run's entry to build on.
+func (h *held) failedInSlot(slotStart time.Time) (int, *writtenLedger, error) {
 	var l ledger
+	var stat *zk.Stat
 	err := h.s.Retry(context.Background(), "read the run ledger", func() (err error) {
-		l, _, err = readLedger(h.s.Conn(), h.parent)
+		l, stat, err = readLedger(h.s.Conn(), h.parent)
 		return err
 	})
 	if err != nil && !errors.Is(err, ErrUnreadableRecord) {
-		return 0, err
+		return 0, nil, err
 	}
-	return FailedInSlot(l.Runs, slotStart), nil
+	return FailedInSlot(l.Runs, slotStart), asBase(l, stat, err), nil
 }
 
 // FailedInSlot counts the runs that belong to the slot starting at

@@ -112,6 +112,21 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 		}
 		return hold(s, m)
 	}
+	// started holds the lock and enters run-1 in its ledger.
+	started := func(t *testing.T, s *lock.Session, name string) (*held, writtenLedger) {
+		t.Helper()
+		m := holding(t, s, name)
+		l, err := m.recordStart(RunEntry{ID: "run-1", Token: m.m.Token(), Start: time.Now()}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, l
+	}
+	// completed ends run-1 with status 0 at end.
+	completed := func(end time.Time) func(*RunEntry) {
+		exit := 0
+		return func(e *RunEntry) { e.Exit = &exit; e.Ending = EndExited; e.End = &end }
+	}
 	// holdElsewhere queues a contender of another session first, and
 	// returns the func that releases it.
 	holdElsewhere := func(t *testing.T, name string) func() {
@@ -169,10 +184,7 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 		// The ledger's write is applied and its answer lost: made again, it
 		// must not enter the run twice.
 		{"write the run ledger", 1, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
-			m := holding(t, s, name)
-			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.m.Token(), Start: time.Now()}, nil); err != nil {
-				t.Fatal(err)
-			}
+			m, _ := started(t, s, name)
 			l, _, err := readLedger(observer, m.parent)
 			if err != nil || len(l.Runs) != 1 {
 				b, _ := json.Marshal(l)
@@ -180,21 +192,14 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 			}
 		}},
 		{"read the run ledger", 1, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
-			m := holding(t, s, name)
-			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.m.Token(), Start: time.Now()}, nil); err != nil {
-				t.Fatal(err)
-			}
+			started(t, s, name)
 		}},
 		// The run's end, with its slot record, answered into a dropped
 		// connection.
 		{"write the run ledger", 2, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
-			m := holding(t, s, name)
-			if _, err := m.recordStart(RunEntry{ID: "run-1", Token: m.m.Token(), Start: time.Now()}, nil); err != nil {
-				t.Fatal(err)
-			}
-			exit := 0
+			m, _ := started(t, s, name)
 			rec := SlotRecord{Schedule: "1h", Token: m.m.Token()}
-			if err := m.recordEnd("run-1", func(e *RunEntry) { e.Exit = &exit; e.Ending = EndExited; now := time.Now(); e.End = &now }, &rec, true, nil, nil); err != nil {
+			if err := m.recordEnd("run-1", completed(time.Now()), &rec, true, nil, nil); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -203,13 +208,8 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 		// contender it deleted would fail; the completed entry shows it
 		// took effect, once.
 		{"write the run ledger", 2, func(t *testing.T, s *lock.Session, logs *chaostest.Buffer, name string) {
-			m := holding(t, s, name)
-			start, err := m.recordStart(RunEntry{ID: "run-1", Token: m.m.Token(), Start: time.Now()}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			exit, end := 0, time.Now()
-			if err := m.recordEnd("run-1", func(e *RunEntry) { e.Exit = &exit; e.Ending = EndExited; e.End = &end }, nil, true, &start, m.m.ReleaseOp()); err != nil {
+			m, start := started(t, s, name)
+			if err := m.recordEnd("run-1", completed(time.Now()), nil, true, &start, m.m.ReleaseOp()); err != nil {
 				t.Fatal(err)
 			}
 			l, _, err := readLedger(observer, m.parent)

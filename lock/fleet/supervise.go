@@ -17,7 +17,7 @@ import (
 // run runs the job under the held lock, its ledger entry written before
 // the job starts and completed as it ends (with the slot record, for a
 // successful --once-per run, in the same transaction). base is the ledger
-// as read at the grant, or nil.
+// as read under the lock (at the grant, or for --max-attempts), or nil.
 func run(cfg Config, h *held, c *keeper.Child, clock clockError, slot *slotRun, base *writtenLedger, timing *stopwatch) (Result, error) {
 	host, _ := os.Hostname() // an empty host is still a valid entry
 	entry := RunEntry{ID: RunID(cfg.Name, h.m.Token()), Host: host, Pid: os.Getpid(), Token: h.m.Token(), Start: clock.now()}

@@ -191,6 +191,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 		cfg.Logger.Info("paused; skipping", "lock", cfg.Name, "by", p.By, "since", p.Since.Format(time.RFC3339), "reason", p.Reason, "until", p.EndsAt())
 		return skip(Result{Paused: p}, nil)
 	}
+	base := <-atGrant // nil for a --once-per firing
 	var slot *slotRun
 	if cfg.OncePer != nil {
 		slot = &slotRun{fired: clock.onEnsemble(cfg.Fired)}
@@ -201,7 +202,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 			return skip(Result{SlotDone: done}, err)
 		}
 		if cfg.MaxAttempts > 0 {
-			failed, err := h.failedInSlot(slot.start)
+			failed, read, err := h.failedInSlot(slot.start)
 			timing.lap("attempts")
 			if err != nil || failed >= cfg.MaxAttempts {
 				if err == nil {
@@ -210,9 +211,10 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 				}
 				return skip(Result{OutOfAttempts: failed}, err)
 			}
+			base = read
 		}
 	}
-	res, err := run(cfg, h, c, clock, slot, <-atGrant, timing)
+	res, err := run(cfg, h, c, clock, slot, base, timing)
 	res.Waited = waited
 	if err != nil {
 		// The tree is dead (or never started); the lock is gone or going
