@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -59,6 +60,10 @@ func run(args []string) int {
 		return inspect(o, os.Stdout)
 	}
 	// Process-wide, as the seams are: this process runs one invocation.
+	// A run waits on the network and on its keeper, never on CPU: one P
+	// spares it the threads that wake, spin and sleep again with every
+	// reply, on cores the job (and often a ZooKeeper server) also need.
+	runtime.GOMAXPROCS(1)
 	seam.NoFence, seam.ClockSkew = o.noFence, o.clockSkew
 	if o.testSignalAtGrant {
 		seam.SignalAtGrant = syscall.SIGTERM

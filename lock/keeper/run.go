@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 )
@@ -18,6 +19,10 @@ func Run(args []string) int {
 		fmt.Fprintln(os.Stderr, "zoo-locked-keeper: started by zoo-locked only, once per run; see zoo-locked --help")
 		return exitcode.Usage
 	}
+	// The keeper waits on a pipe, a signal and wait4, never on CPU; one P
+	// spares it the threads that wake, spin and sleep again with each
+	// event, on cores it shares with the job and the wrapper.
+	runtime.GOMAXPROCS(1)
 	status, err := Main(args[1:])
 	switch {
 	case err == nil:
