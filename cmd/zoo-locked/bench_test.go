@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,15 +31,19 @@ func benchZooLocked(b *testing.B, args ...string) *exec.Cmd {
 	return exec.Command(zooLocked, full...)
 }
 
-// BenchmarkCycle compares one `zoo-locked NAME -- true` with its two
+// BenchmarkCycle compares one `zoo-locked NAME -- true` with three
 // baselines in the same run, each started as a process as the wrapper is:
 // a bare go-zookeeper program (testdata/bareclient: connect, create, get
-// children, exec, close) and a C program on ZooKeeper's C client, the
-// replaced tool's library (testdata/cbaseline: the same, the command
-// through /bin/sh as popen ran it). Cycles run in interleaved triples, so
-// that neighbours in time share the machine's load; every figure is a
-// median: of the cycles for the times, of the per-triple ratios for the
-// ratios (target: ≤ 1.2 against the bare program).
+// children, exec, close); the floor, that program plus the work a run's
+// ledger must do (testdata/ledgerclient: read the ledger under the lock,
+// write the entry before the command, complete it in the transaction that
+// frees the lock — the wrapper's five writes, without its keeper); and a C
+// program on ZooKeeper's C client, the replaced tool's library
+// (testdata/cbaseline: the bare cycle, the command through /bin/sh as
+// popen ran it). Cycles run in interleaved quadruples, so that neighbours
+// in time share the machine's load; every figure is a median: of the
+// cycles for the times, of the per-quadruple ratios for the ratios
+// (target: ≤ 1.2 against the bare program).
 //
 // The lock path is warm, as in steady state (a lock path is persistent);
 // "cold-ms/cycle" and "cold-writes" are a lock name's first run.
@@ -48,6 +51,7 @@ func BenchmarkCycle(b *testing.B) {
 	ensemble := chaostest.SharedEnsemble(b)
 	servers := strings.Split(ensemble.ConnectString(), ",")
 	keepParent(b, servers, bareParent)
+	keepParent(b, servers, floorParent)
 	keepParent(b, servers, cParent)
 	timed := func(cmd *exec.Cmd) time.Duration {
 		start := time.Now()
@@ -57,19 +61,23 @@ func BenchmarkCycle(b *testing.B) {
 		return time.Since(start)
 	}
 	wrapperCycle := func(name string) time.Duration { return timed(benchWrapper(b, name, "true")) }
-	cBaseline := cBaselineBinary(b)
+	connect := strings.Join(servers, ",")
+	bareCmd := func() *exec.Cmd { return exec.Command(bareProgram.binary(b), connect, bareParent, "true") }
+	floorCmd := func() *exec.Cmd {
+		return exec.Command(floorProgram.binary(b), connect, floorParent, floorLedger, "true")
+	}
+	cCmd := func() *exec.Cmd { return exec.Command(cProgram.binary(b), connect, cParent, "true") }
 	wrapperCycle("bench-cycle") // the lock path exists from here on
-	// Each op is several triples, so that `make bench`'s few ops still give
-	// the medians something to work with.
-	const triplesPerOp = 10
-	var wrapper, bare, c, vsBare, vsC []float64
+	// Each op is several quadruples, so that `make bench`'s few ops still
+	// give the medians something to work with.
+	const quadruplesPerOp = 10
+	var wrapper, bare, floor, c, vsBare, vsFloor, vsC []float64
 	for b.Loop() {
-		for range triplesPerOp {
+		for range quadruplesPerOp {
 			w := timed(benchWrapper(b, "bench-cycle", "true"))
-			g := timed(exec.Command(bareClient(b), strings.Join(servers, ","), bareParent, "true"))
-			k := timed(exec.Command(cBaseline, strings.Join(servers, ","), cParent, "true"))
-			wrapper, bare, c = append(wrapper, ms(w)), append(bare, ms(g)), append(c, ms(k))
-			vsBare, vsC = append(vsBare, float64(w)/float64(g)), append(vsC, float64(w)/float64(k))
+			g, f, k := timed(bareCmd()), timed(floorCmd()), timed(cCmd())
+			wrapper, bare, floor, c = append(wrapper, ms(w)), append(bare, ms(g)), append(floor, ms(f)), append(c, ms(k))
+			vsBare, vsFloor, vsC = append(vsBare, float64(w)/float64(g)), append(vsFloor, float64(w)/float64(f)), append(vsC, float64(w)/float64(k))
 		}
 	}
 	b.StopTimer()
@@ -79,22 +87,28 @@ func BenchmarkCycle(b *testing.B) {
 	_, idle := ensembleCounters(b, ensemble)
 	bareZxid, barePackets := ensembleCounters(b, ensemble)
 	probe := barePackets - idle // what reading the counters itself adds
-	timed(exec.Command(bareClient(b), strings.Join(servers, ","), bareParent, "true"))
+	timed(bareCmd())
+	floorZxid, floorPackets := ensembleCounters(b, ensemble)
+	timed(floorCmd())
 	warmZxid, warmPackets := ensembleCounters(b, ensemble)
 	wrapperCycle("bench-cycle")
 	coldZxid, coldPackets := ensembleCounters(b, ensemble)
 	cold := wrapperCycle(fmt.Sprintf("bench-cold-%d", time.Now().UnixNano()))
 	doneZxid, _ := ensembleCounters(b, ensemble)
-	b.ReportMetric(float64(warmZxid-bareZxid), "bare-writes")
-	b.ReportMetric(float64(warmPackets-barePackets-probe), "bare-packets")
+	b.ReportMetric(float64(floorZxid-bareZxid), "bare-writes")
+	b.ReportMetric(float64(floorPackets-barePackets-probe), "bare-packets")
+	b.ReportMetric(float64(warmZxid-floorZxid), "floor-writes")
+	b.ReportMetric(float64(warmPackets-floorPackets-probe), "floor-packets")
 	b.ReportMetric(float64(coldZxid-warmZxid), "warm-writes")
 	b.ReportMetric(float64(coldPackets-warmPackets-probe), "warm-packets")
 	b.ReportMetric(float64(doneZxid-coldZxid), "cold-writes")
 	b.ReportMetric(median(wrapper), "wrapper-ms/cycle")
 	b.ReportMetric(median(bare), "bare-ms/cycle")
+	b.ReportMetric(median(floor), "floor-ms/cycle")
 	b.ReportMetric(median(c), "c-ms/cycle")
 	b.ReportMetric(ms(cold), "cold-ms/cycle")
 	b.ReportMetric(median(vsBare), "ratio")
+	b.ReportMetric(median(vsFloor), "ratio-vs-floor")
 	b.ReportMetric(median(vsC), "ratio-vs-c")
 }
 
@@ -104,7 +118,7 @@ func BenchmarkCycle(b *testing.B) {
 // arguments) — as median ratios to an empty static Go program started
 // beside them.
 func BenchmarkProcessStart(b *testing.B) {
-	empty := emptyProgram(b)
+	empty := emptyProgram.binary(b)
 	zooLocked, _ := chaostest.Binaries(b)
 	keeper := filepath.Join(filepath.Dir(zooLocked), "zoo-locked-keeper")
 	timed := func(cmd *exec.Cmd) time.Duration {
@@ -217,44 +231,20 @@ func vmHWM(b *testing.B, pid int) int64 {
 	return 0
 }
 
-// bareParent and cParent are where the baselines contend; keepParent makes
-// them first, outside the timed cycles.
+// bareParent, floorParent and cParent are where the baselines contend;
+// keepParent makes them first, outside the timed cycles. The persistent
+// child it leaves under floorParent is the floor's ledger.
 const (
-	bareParent = "/bench-bare"
-	cParent    = "/bench-c"
+	bareParent  = "/bench-bare"
+	floorParent = "/bench-floor"
+	floorLedger = floorParent + "/keep"
+	cParent     = "/bench-c"
 )
 
 func bareCycle(b *testing.B, servers []string) {
-	if out, err := exec.Command(bareClient(b), strings.Join(servers, ","), bareParent, "true").CombinedOutput(); err != nil {
+	if out, err := exec.Command(bareProgram.binary(b), strings.Join(servers, ","), bareParent, "true").CombinedOutput(); err != nil {
 		b.Fatalf("baseline: %v\n%s", err, out)
 	}
-}
-
-var bareBuild struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// bareClient builds the baseline program (testdata/bareclient) once.
-func bareClient(b *testing.B) string {
-	bareBuild.once.Do(func() {
-		dir, err := os.MkdirTemp("", "zoo-locked-bare-")
-		if err != nil {
-			bareBuild.err = err
-			return
-		}
-		bareBuild.path = filepath.Join(dir, "bareclient")
-		cmd := exec.Command("go", "build", "-o", bareBuild.path, "./testdata/bareclient")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as the wrapper is built
-		if out, err := cmd.CombinedOutput(); err != nil {
-			bareBuild.err = fmt.Errorf("build the baseline: %v\n%s", err, out)
-		}
-	})
-	if bareBuild.err != nil {
-		b.Fatal(bareBuild.err)
-	}
-	return bareBuild.path
 }
 
 // BenchmarkHandoff measures hand-off with 20 waiters queued behind a
@@ -316,56 +306,4 @@ func BenchmarkHandoff(b *testing.B) {
 	per := handoff / time.Duration(b.N*waiters)
 	b.ReportMetric(float64(per.Microseconds())/1000, "handoff-ms")
 	b.ReportMetric(float64(per)/float64(bare/time.Duration(b.N)), "handoff/bare-cycle")
-}
-
-var cBuild, emptyBuild struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// cBaselineBinary compiles testdata/cbaseline against Debian's
-// libzookeeper-mt-dev once.
-func cBaselineBinary(b *testing.B) string {
-	cBuild.once.Do(func() {
-		dir, err := os.MkdirTemp("", "zoo-locked-cbaseline-")
-		if err != nil {
-			cBuild.err = err
-			return
-		}
-		cBuild.path = filepath.Join(dir, "cbaseline")
-		if out, err := exec.Command("gcc", "-O2", "-o", cBuild.path, "testdata/cbaseline/cbaseline.c", "-lzookeeper_mt").CombinedOutput(); err != nil {
-			cBuild.err = fmt.Errorf("build the C baseline (needs gcc and libzookeeper-mt-dev: make deps): %v\n%s", err, out)
-		}
-	})
-	if cBuild.err != nil {
-		b.Fatal(cBuild.err)
-	}
-	return cBuild.path
-}
-
-// emptyProgram builds a static Go program that does nothing, once.
-func emptyProgram(b *testing.B) string {
-	emptyBuild.once.Do(func() {
-		dir, err := os.MkdirTemp("", "zoo-locked-empty-")
-		if err != nil {
-			emptyBuild.err = err
-			return
-		}
-		src := filepath.Join(dir, "main.go")
-		if err := os.WriteFile(src, []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
-			emptyBuild.err = err
-			return
-		}
-		emptyBuild.path = filepath.Join(dir, "empty")
-		cmd := exec.Command("go", "build", "-o", emptyBuild.path, src)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			emptyBuild.err = fmt.Errorf("build the empty program: %v\n%s", err, out)
-		}
-	})
-	if emptyBuild.err != nil {
-		b.Fatal(emptyBuild.err)
-	}
-	return emptyBuild.path
 }

@@ -35,7 +35,7 @@ func BenchmarkFleet(b *testing.B) {
 	servers := strings.Split(e.ConnectString(), ",")
 	keepParent(b, servers, bareParent)
 	baseline := fleetFiring(b, e, func(int) *exec.Cmd {
-		return exec.Command(bareClient(b), e.ConnectString(), bareParent)
+		return exec.Command(bareProgram.binary(b), e.ConnectString(), bareParent)
 	})
 	b.ReportMetric(baseline.writes, "bare-writes/process")
 	for _, mode := range []struct {
