@@ -71,13 +71,14 @@ func BenchmarkCycle(b *testing.B) {
 	// Each op is several quadruples, so that `make bench`'s few ops still
 	// give the medians something to work with.
 	const quadruplesPerOp = 10
-	var wrapper, bare, floor, c, vsBare, vsFloor, vsC []float64
+	var wrapper, bare, floor, c, vsBare, vsFloor, vsC, floorVsBare []float64
 	for b.Loop() {
 		for range quadruplesPerOp {
 			w := timed(benchWrapper(b, "bench-cycle", "true"))
 			g, f, k := timed(bareCmd()), timed(floorCmd()), timed(cCmd())
 			wrapper, bare, floor, c = append(wrapper, ms(w)), append(bare, ms(g)), append(floor, ms(f)), append(c, ms(k))
 			vsBare, vsFloor, vsC = append(vsBare, float64(w)/float64(g)), append(vsFloor, float64(w)/float64(f)), append(vsC, float64(w)/float64(k))
+			floorVsBare = append(floorVsBare, float64(f)/float64(g))
 		}
 	}
 	b.StopTimer()
@@ -109,6 +110,7 @@ func BenchmarkCycle(b *testing.B) {
 	b.ReportMetric(ms(cold), "cold-ms/cycle")
 	b.ReportMetric(median(vsBare), "ratio")
 	b.ReportMetric(median(vsFloor), "ratio-vs-floor")
+	b.ReportMetric(median(floorVsBare), "floor/bare")
 	b.ReportMetric(median(vsC), "ratio-vs-c")
 }
 
