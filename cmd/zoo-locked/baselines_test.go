@@ -33,11 +33,10 @@ func staticGo(pkg string) func(out string) *exec.Cmd {
 }
 
 var (
-	// bareProgram: connect, create, list, exec, close (testdata/bareclient).
+	// bareProgram: connect, create, list, exec, close (testdata/bareclient);
+	// with --ledger, the work floor: the ledger's work too, the wrapper's
+	// five writes without its keeper.
 	bareProgram = &baseline{name: "bareclient", build: staticGo("./testdata/bareclient")}
-	// floorProgram: the bare program plus the ledger's work, the wrapper's
-	// five writes without its keeper (testdata/ledgerclient).
-	floorProgram = &baseline{name: "ledgerclient", build: staticGo("./testdata/ledgerclient")}
 	// cProgram: the bare program on ZooKeeper's C client, the replaced
 	// tool's library (testdata/cbaseline).
 	cProgram = &baseline{name: "cbaseline", hint: "needs gcc and libzookeeper-mt-dev: make deps",

@@ -35,7 +35,7 @@ func benchZooLocked(b *testing.B, args ...string) *exec.Cmd {
 // baselines in the same run, each started as a process as the wrapper is:
 // a bare go-zookeeper program (testdata/bareclient: connect, create, get
 // children, exec, close); the floor, that program plus the work a run's
-// ledger must do (testdata/ledgerclient: read the ledger under the lock,
+// ledger must do (testdata/bareclient --ledger: read the ledger under the lock,
 // write the entry before the command, complete it in the transaction that
 // frees the lock — the wrapper's five writes, without its keeper); and a C
 // program on ZooKeeper's C client, the replaced tool's library
@@ -64,7 +64,7 @@ func BenchmarkCycle(b *testing.B) {
 	connect := strings.Join(servers, ",")
 	bareCmd := func() *exec.Cmd { return exec.Command(bareProgram.binary(b), connect, bareParent, "true") }
 	floorCmd := func() *exec.Cmd {
-		return exec.Command(floorProgram.binary(b), connect, floorParent, floorLedger, "true")
+		return exec.Command(bareProgram.binary(b), "--ledger", floorLedger, connect, floorParent, "true")
 	}
 	cCmd := func() *exec.Cmd { return exec.Command(cProgram.binary(b), connect, cParent, "true") }
 	wrapperCycle("bench-cycle") // the lock path exists from here on

@@ -4,7 +4,11 @@
 // sequential contender, list the contenders, run the command, close the
 // session (which deletes the contender). Three quorum writes: the floor.
 //
-//	bareclient SERVERS PARENT [COMMAND [ARGS...]]
+// With --ledger it is a run's work floor: the same program keeping a
+// ledger of its runs as zoo-locked does (ledger.go). Five quorum writes,
+// as the wrapper makes; no keeper, no fence, no signals.
+//
+//	bareclient [--ledger LEDGER] SERVERS PARENT [COMMAND [ARGS...]]
 package main
 
 import (
@@ -22,13 +26,18 @@ type quiet struct{}
 func (quiet) Printf(string, ...any) {}
 
 func main() {
-	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: bareclient SERVERS PARENT [COMMAND [ARGS...]]")
+	args := os.Args[1:]
+	var ledgerPath string
+	if len(args) >= 2 && args[0] == "--ledger" {
+		ledgerPath, args = args[1], args[2:]
+	}
+	if len(args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: bareclient [--ledger LEDGER] SERVERS PARENT [COMMAND [ARGS...]]")
 		os.Exit(64)
 	}
 	connected := make(chan struct{})
 	var once bool
-	conn, _, err := zk.Connect(strings.Split(os.Args[1], ","), 4*time.Second, zk.WithLogger(quiet{}),
+	conn, _, err := zk.Connect(strings.Split(args[0], ","), 4*time.Second, zk.WithLogger(quiet{}),
 		zk.WithEventCallback(func(ev zk.Event) {
 			if ev.State == zk.StateHasSession && !once {
 				once = true
@@ -40,19 +49,32 @@ func main() {
 	}
 	defer conn.Close()
 	<-connected
-	parent := os.Args[2]
-	if _, err := conn.CreateProtectedEphemeralSequential(parent+"/lock-", nil, zk.WorldACL(zk.PermAll)); err != nil {
+	parent := args[1]
+	node, err := conn.CreateProtectedEphemeralSequential(parent+"/lock-", nil, zk.WorldACL(zk.PermAll))
+	if err != nil {
 		fail(err)
+	}
+	var token <-chan int64
+	if ledgerPath != "" {
+		token = readToken(conn, node)
 	}
 	if _, _, err := conn.Children(parent); err != nil {
 		fail(err)
 	}
-	if len(os.Args) > 3 {
-		cmd := exec.Command(os.Args[3], os.Args[4:]...)
+	var run *ledgerRun
+	if ledgerPath != "" {
+		run = startRun(conn, ledgerPath, <-token)
+	}
+	status := 0
+	if len(args) > 2 {
+		cmd := exec.Command(args[2], args[3:]...)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
 			fail(err)
 		}
+	}
+	if run != nil {
+		run.complete(status, node)
 	}
 }
 
