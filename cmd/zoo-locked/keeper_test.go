@@ -2,14 +2,11 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
 	"github.com/zoo-locked/zoo-locked/lock/proc"
 )
 
@@ -43,27 +40,19 @@ func TestZooLockedAloneIsItsOwnKeeper(t *testing.T) {
 	if err := os.WriteFile(alone, b, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	connect := []string{"--zk", chaostest.SharedEnsemble(t).ConnectString(), "--session-timeout", testSession.String(), "--kill-grace", testKillGrace.String()}
 
-	out, err := exec.Command(alone, append(connect, "alone-keeper", "--", "sh", "-c", parentOfJob)...).CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != "zoo-locked" {
-		t.Fatalf("the job's parent: %q (%v), want zoo-locked itself", out, err)
+	w := startWrapperAs(t, alone, "alone-keeper", nil, "alone-keeper", "--", "sh", "-c", parentOfJob)
+	if code := w.wait(t, 20*time.Second); code != 0 || strings.TrimSpace(w.stdout.String()) != "zoo-locked" {
+		t.Fatalf("the job's parent: %q (exit %d), want zoo-locked itself; stderr:\n%s", w.stdout, code, w.stderr)
 	}
 
 	pidFile := filepath.Join(t.TempDir(), "job")
-	w := exec.Command(alone, append(connect, "alone-keeper", "--", "sh", "-c", `echo $$ > `+pidFile+`.tmp; mv `+pidFile+`.tmp `+pidFile+`; trap "" TERM HUP; while :; do sleep 0.05; done`)...)
-	if err := w.Start(); err != nil {
+	w = startWrapperAs(t, alone, "alone-keeper", nil, "alone-keeper", "--", "sh", "-c",
+		`echo $$ > `+pidFile+`.tmp; mv `+pidFile+`.tmp `+pidFile+`; trap "" TERM HUP; while :; do sleep 0.05; done`)
+	job := awaitPid(t, pidFile, "job started")
+	if err := w.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	var job int
-	eventually(t, 10*time.Second, "job started", func() bool {
-		b, err := os.ReadFile(pidFile)
-		job, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-		return err == nil && job > 0
-	})
-	if err := w.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = w.Wait() // killed: the status is SIGKILL's
+	w.wait(t, 10*time.Second) // killed: the status is SIGKILL's
 	eventually(t, time.Second, "S3: the job dead after its wrapper's SIGKILL", func() bool { return !proc.Alive(job) })
 }

@@ -107,6 +107,12 @@ type wrapper struct {
 // startWrapper runs zoo-locked with args through the given node's proxies.
 func startWrapper(t *testing.T, node string, env []string, args ...string) *wrapper {
 	t.Helper()
+	return startWrapperAs(t, zooLocked(t), node, env, args...)
+}
+
+// startWrapperAs is startWrapper with the zoo-locked binary at path.
+func startWrapperAs(t *testing.T, path, node string, env []string, args ...string) *wrapper {
+	t.Helper()
 	e := chaostest.SharedEnsemble(t)
 	n, err := e.Node(node)
 	if err != nil {
@@ -114,7 +120,7 @@ func startWrapper(t *testing.T, node string, env []string, args ...string) *wrap
 	}
 	full := append([]string{"--zk", n.ConnectString(), "--session-timeout", testSession.String(),
 		"--kill-grace", testKillGrace.String(), "--connect-timeout", "5s", "--log-level", "info"}, args...)
-	cmd := exec.Command(zooLocked(t), full...)
+	cmd := exec.Command(path, full...)
 	cmd.Env = append(os.Environ(), env...)
 	w := &wrapper{cmd: cmd, stdout: &strings.Builder{}, stderr: &strings.Builder{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = &lockedWriter{b: w.stdout}, &lockedWriter{b: w.stderr}

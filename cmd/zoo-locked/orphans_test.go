@@ -57,12 +57,7 @@ func TestFenceKillsEscapedDescendants(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "escaped")
 	job := `setsid sh -c 'trap "" TERM HUP; echo $$ > ` + pidFile + `.tmp; mv ` + pidFile + `.tmp ` + pidFile + `; while :; do sleep 0.05; done' & wait`
 	w := startWrapper(t, "escape", nil, "--max-runtime", "1s", "escape", "--", "sh", "-c", job)
-	var escaped int
-	eventually(t, 10*time.Second, "escaped grandchild started", func() bool {
-		b, err := os.ReadFile(pidFile)
-		escaped, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-		return err == nil && escaped > 0
-	})
+	escaped := awaitPid(t, pidFile, "escaped grandchild started")
 	if code := w.wait(t, time.Second+testKillGrace+3*time.Second); code != 128+int(syscall.SIGTERM) && code != 128+int(syscall.SIGKILL) {
 		t.Fatalf("exit %d, want the job killed by the max runtime; stderr:\n%s", code, w.stderr)
 	}
@@ -70,4 +65,17 @@ func TestFenceKillsEscapedDescendants(t *testing.T) {
 		_ = syscall.Kill(escaped, syscall.SIGKILL)
 		t.Fatalf("S3: pid %d, which left the job's process group, outlived the stopped job", escaped)
 	}
+}
+
+// awaitPid waits up to 10 s for a job to write its pid to path (written
+// whole: to path.tmp, then moved) and returns it.
+func awaitPid(t *testing.T, path, what string) int {
+	t.Helper()
+	var pid int
+	eventually(t, 10*time.Second, what, func() bool {
+		b, err := os.ReadFile(path)
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil && pid > 0
+	})
+	return pid
 }

@@ -70,10 +70,10 @@ func startRun(conn *zk.Conn, path string, token int64) *ledgerRun {
 	return r
 }
 
-// complete ends the run's entry and deletes the contender in one
-// transaction.
-func (r *ledgerRun) complete(status int, contender string) {
-	end := time.Now()
+// complete ends the run's entry, with status 0 (a command that fails ends
+// the program first), and deletes the contender in one transaction.
+func (r *ledgerRun) complete(contender string) {
+	end, status := time.Now(), 0
 	last := &r.runs[len(r.runs)-1]
 	last.End, last.Exit = &end, &status
 	if _, err := r.conn.Multi(

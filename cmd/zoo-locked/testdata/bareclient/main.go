@@ -65,7 +65,6 @@ func main() {
 	if ledgerPath != "" {
 		run = startRun(conn, ledgerPath, <-token)
 	}
-	status := 0
 	if len(args) > 2 {
 		cmd := exec.Command(args[2], args[3:]...)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
@@ -74,7 +73,7 @@ func main() {
 		}
 	}
 	if run != nil {
-		run.complete(status, node)
+		run.complete(node)
 	}
 }
 
