@@ -2,7 +2,9 @@
 # once .ci/run (or `make deps`) has installed the Debian packages.
 GO        ?= go
 BIN       := bin
-ZK_IMAGE  ?= zoo-locked/zookeeper:local
+# The ZooKeeper version the harness runs: 3.8 (Debian 12's), 3.9 or 3.4.
+ZK        ?= 3.8
+ZK_IMAGE  ?= zoo-locked/zookeeper:$(ZK)
 # What --version prints and what the packages are versioned as.
 VERSION   := $(shell scripts/version.sh)
 LDFLAGS   := -X main.version=$(VERSION)
@@ -11,7 +13,7 @@ NFPM      := $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 export TESTCONTAINERS_RYUK_DISABLED = true
 export ZOOLOCKED_ZK_IMAGE ?= $(ZK_IMAGE)
 
-.PHONY: all build man deb test test-short bench soak image demo clean deps
+.PHONY: all build man deb test test-short bench soak image images demo clean deps
 
 all: build
 
@@ -33,7 +35,7 @@ deb: man
 
 # The whole suite: unit tests, then integration tests against real ensembles
 # (containers and local processes) and the scenario catalogue.
-test: image build
+test: images build
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 22m -p 1 ./...
 
@@ -53,13 +55,17 @@ soak: image build
 	$(BIN)/zoo-chaos run soak --duration $(SOAK_DURATION) --report soak-report
 
 image:
-	scripts/build-zk-image.sh $(ZK_IMAGE)
+	ZK=$(ZK) scripts/build-zk-image.sh $(ZK_IMAGE)
+
+# Every version the suite runs: 3.8, and 3.9 and 3.4 for their scenarios.
+images:
+	for v in 3.8 3.9 3.4; do ZK=$$v scripts/build-zk-image.sh || exit 1; done
 
 demo: image build
 	$(BIN)/zoo-chaos run demo --report demo-report
 
 deps:
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap zookeeper default-jre-headless chromium python3-kazoo gcc libzookeeper-mt-dev
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap zookeeper default-jre-headless faketime curl xz-utils chromium python3-kazoo gcc libzookeeper-mt-dev
 
 # Removes the binaries and whatever a killed test left in the engine.
 clean:

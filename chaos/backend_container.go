@@ -24,7 +24,7 @@ import (
 // DefaultImage is the image scripts/build-zk-image.sh builds. Set
 // ZOOLOCKED_ZK_IMAGE=zookeeper:3.8 to run the official image instead: the
 // harness speaks only its conventions (ZOO_MY_ID, ZOO_SERVERS, ZOO_CFG_EXTRA).
-const DefaultImage = "zoo-locked/zookeeper:local"
+const DefaultImage = "zoo-locked/zookeeper:3.8"
 
 func init() {
 	// Ryuk's image cannot be pulled where no registry is reachable, and

@@ -42,7 +42,10 @@ type Mutex struct {
 	token     int64
 	ctime     time.Time // our znode's creation, on the ensemble's clock
 	createdAt time.Time // the same instant on our clock (the create's midpoint)
-	granted   time.Time // send time of the listing that granted the lock
+	// createdWithin bounds createdAt's error: half the create's round
+	// trip, or the whole search when its reply was lost.
+	createdWithin time.Duration
+	granted       time.Time // send time of the listing that granted the lock
 }
 
 // MutexConfig says which lock to contend for and how.
@@ -86,8 +89,18 @@ func (m *Mutex) Path() string { return m.parent }
 
 // Created is when our contender was created, on the ensemble's clock (its
 // ctime, stamped by the leader) and on ours (the create's midpoint): their
-// difference is this host's clock error.
-func (m *Mutex) Created() (onEnsemble, onOurClock time.Time) { return m.ctime, m.createdAt }
+// difference is this host's clock error, known to within (half the
+// create's round trip, plus the millisecond ctime is kept in).
+func (m *Mutex) Created() (onEnsemble, onOurClock time.Time, within time.Duration) {
+	return m.ctime, m.createdAt, m.createdWithin + time.Millisecond
+}
+
+// noteCreated marks the create sent at sent as answered now.
+func (m *Mutex) noteCreated(sent time.Time) {
+	now := seam.Now()
+	m.createdAt = sent.Add(now.Sub(sent) / 2)
+	m.createdWithin = now.Sub(sent) / 2
+}
 
 // Token is the fencing token: our znode's czxid, greater than every earlier
 // holder's because every earlier holder's znode was created before ours.
@@ -244,6 +257,7 @@ func (m *Mutex) create(ctx context.Context) error {
 	// only when it reports they are missing (a round trip saved).
 	name := path.Join(m.parent, contenderPrefix+m.guid+"-lock-")
 	mayExist := false
+	firstTry := seam.Now()
 	for attempt := 0; ; attempt++ {
 		var err error
 		if mayExist {
@@ -252,9 +266,9 @@ func (m *Mutex) create(ctx context.Context) error {
 				if found != "" {
 					m.log.Debug("found our contender after a lost reply", "lock", path.Base(m.parent), "node", found)
 					m.node = found
-					// When the create took effect is unknown here; the
-					// clock error measured from it is off by the search.
-					m.createdAt = seam.Now()
+					// When the create took effect is unknown here: at
+					// some point since the first try.
+					m.noteCreated(firstTry)
 					return nil
 				}
 				mayExist = false
@@ -268,7 +282,7 @@ func (m *Mutex) create(ctx context.Context) error {
 			switch {
 			case err == nil:
 				m.node = created
-				m.createdAt = before.Add(seam.Now().Sub(before) / 2)
+				m.noteCreated(before)
 				return nil
 			case errors.Is(err, zk.ErrNoNode):
 				// The lock's first run: make its parent with the contender.
@@ -277,7 +291,7 @@ func (m *Mutex) create(ctx context.Context) error {
 				switch {
 				case err == nil:
 					m.node = created
-					m.createdAt = before.Add(seam.Now().Sub(before) / 2)
+					m.noteCreated(before)
 					return nil
 				case errors.Is(err, zk.ErrAPIError):
 					// Applied, most likely, and answered in a form the

@@ -51,7 +51,7 @@ func page() manual.Page {
 			}},
 			{Title: "Environment", Table: [][2]string{
 				{"ZOOLOCKED_BACKEND", "container or process: which backend runs the servers (default: containers where an engine answers)"},
-				{"ZOOLOCKED_ZK_IMAGE", "the servers' image (default zoo-locked/zookeeper:local, built by make image)"},
+				{"ZOOLOCKED_ZK_IMAGE", "the servers' image (default zoo-locked/zookeeper:3.8, built by make image; make image ZK=3.9 or ZK=3.4 builds the others)"},
 				{"ZOOCHAOS_DIR", "up's run directory (default $XDG_RUNTIME_DIR/zoo-chaos)"},
 			}},
 		},

@@ -27,7 +27,7 @@ type checkVerdict struct {
 	Status    string          `json:"status"` // OK, WARNING, UNKNOWN
 	Code      int             `json:"code"`
 	Lock      string          `json:"lock"`
-	What      string          `json:"what"` // ran, missed, failed, fenced, lost, stopped, running, paused, unknown
+	What      string          `json:"what"` // ran, not-due, missed, failed, fenced, lost, stopped, refused, running, paused, unknown
 	Detail    string          `json:"detail"`
 	SlotStart *time.Time      `json:"slot_start,omitempty"`
 	SlotEnd   *time.Time      `json:"slot_end,omitempty"`
@@ -77,6 +77,13 @@ func judge(st fleet.LockStatus, sched schedule.Schedule, maxAge time.Duration, n
 		v.Detail = fmt.Sprintf("paused by %s since %s, %s%s", p.By, p.Since.Format(time.RFC3339), "until "+p.EndsAt(), reasonText(p.Reason))
 		return v
 	}
+	if r := lastRefusal(st.Runs); r != nil {
+		// Whatever the last slot did, the next firings refuse until the
+		// clocks agree: nothing runs, and that is no OK.
+		v.Status, v.Code, v.What, v.Run = "WARNING", checkMissed, "refused", r
+		v.Detail = fmt.Sprintf("firings on %s refuse since %s: %s", r.Host, r.Start.Format(time.RFC3339), r.Reason)
+		return v
+	}
 	if maxAge > 0 {
 		return judgeAge(v, st, maxAge, now)
 	}
@@ -111,6 +118,11 @@ func judge(st fleet.LockStatus, sched schedule.Schedule, maxAge time.Duration, n
 		}
 		last = &r
 	}
+	if last == nil && st.FirstSeen != nil && !end.After(*st.FirstSeen) {
+		v.Status, v.Code, v.What = "OK", checkOK, "not-due"
+		v.Detail = fmt.Sprintf("%s ended before the job's first firing (%s)", slot, st.FirstSeen.Format(time.RFC3339))
+		return v
+	}
 	if last == nil {
 		v.Status, v.Code, v.What = "WARNING", checkMissed, "missed"
 		v.Detail = fmt.Sprintf("%s missed: no node ran it", slot)
@@ -120,6 +132,20 @@ func judge(st fleet.LockStatus, sched schedule.Schedule, maxAge time.Duration, n
 		slot += fmt.Sprintf(" failed after %d attempts; the last", v.Attempts)
 	}
 	return notOK(v, *last, slot)
+}
+
+// lastRefusal is the latest clock refusal with no successful run after
+// it, or nil: once a firing runs, the clocks agreed again.
+func lastRefusal(runs []fleet.RunEntry) *fleet.RunEntry {
+	for i := len(runs) - 1; i >= 0; i-- {
+		switch r := runs[i]; {
+		case r.Succeeded():
+			return nil
+		case r.Ending == fleet.EndRefused:
+			return &r
+		}
+	}
+	return nil
 }
 
 // judgeAge: a successful run must have started within maxAge.

@@ -87,21 +87,31 @@ func TestJudge(t *testing.T) {
 	slot := time.Date(2026, 11, 26, 13, 0, 0, 0, time.UTC)
 	exit0, exit2 := 0, 2
 	end := slot.Add(time.Minute)
+	before, long := slot.Add(time.Minute), slot.Add(-5*time.Hour)
+	refused := fleet.RunEntry{Host: "n3", Start: now, End: &now, Ending: fleet.EndRefused, Reason: "clocks disagree", State: "refused"}
 	for _, tc := range []struct {
-		name string
-		runs []fleet.RunEntry
-		want string
-		code int
+		name  string
+		runs  []fleet.RunEntry
+		first *time.Time
+		want  string
+		code  int
 	}{
-		{"ran", []fleet.RunEntry{{Host: "n1", Start: slot, End: &end, Exit: &exit0, Ending: fleet.EndExited, SlotStart: &slot, State: "ok"}}, "ran", 0},
+		{"ran", []fleet.RunEntry{{Host: "n1", Start: slot, End: &end, Exit: &exit0, Ending: fleet.EndExited, SlotStart: &slot, State: "ok"}}, nil, "ran", 0},
 		{"failed then ran", []fleet.RunEntry{
 			{Host: "n1", Start: slot, End: &end, Exit: &exit2, Ending: fleet.EndExited, SlotStart: &slot, State: "failed"},
-			{Host: "n2", Start: slot, End: &end, Exit: &exit0, Ending: fleet.EndExited, SlotStart: &slot, State: "ok"}}, "ran", 0},
-		{"running", []fleet.RunEntry{{Host: "n1", Start: slot, SlotStart: &slot, State: "running"}}, "running", 3},
-		{"fenced", []fleet.RunEntry{{Host: "n1", Start: slot, End: &end, Exit: &exit2, Ending: fleet.EndFenced, Reason: "lock lost", SlotStart: &slot, State: "fenced"}}, "fenced", 1},
-		{"missed", nil, "missed", 1},
+			{Host: "n2", Start: slot, End: &end, Exit: &exit0, Ending: fleet.EndExited, SlotStart: &slot, State: "ok"}}, nil, "ran", 0},
+		{"running", []fleet.RunEntry{{Host: "n1", Start: slot, SlotStart: &slot, State: "running"}}, nil, "running", 3},
+		{"fenced", []fleet.RunEntry{{Host: "n1", Start: slot, End: &end, Exit: &exit2, Ending: fleet.EndFenced, Reason: "lock lost", SlotStart: &slot, State: "fenced"}}, nil, "fenced", 1},
+		{"missed", nil, nil, "missed", 1},
+		{"missed, the job older than the slot", nil, &long, "missed", 1},
+		{"not due: the slot ended before the first firing", nil, &now, "not-due", 0},
+		{"missed, first fired inside the slot", nil, &before, "missed", 1},
+		{"ran, then a refusal", []fleet.RunEntry{
+			{Host: "n1", Start: slot, End: &end, Exit: &exit0, Ending: fleet.EndExited, SlotStart: &slot, State: "ok"}, refused}, nil, "refused", 1},
+		{"a refusal, then a run", []fleet.RunEntry{refused,
+			{Host: "n1", Start: slot, End: &end, Exit: &exit0, Ending: fleet.EndExited, SlotStart: &slot, State: "ok"}}, nil, "ran", 0},
 	} {
-		v := judge(fleet.LockStatus{Name: "invoices", Runs: tc.runs}, sched, 0, now)
+		v := judge(fleet.LockStatus{Name: "invoices", Runs: tc.runs, FirstSeen: tc.first}, sched, 0, now)
 		if v.What != tc.want || v.Code != tc.code {
 			t.Errorf("%s: %+v, want %s exit %d", tc.name, v, tc.want, tc.code)
 		}

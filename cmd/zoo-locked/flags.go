@@ -58,6 +58,7 @@ type options struct {
 	// noFence, testSignalAtGrant and clockSkew: see the hidden flags.
 	noFence, testSignalAtGrant bool
 	clockSkew                  time.Duration
+	trustEnsembleClock         bool
 }
 
 // envPrefix + the flag name in upper snake case is every flag's twin.
@@ -113,6 +114,7 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	// Test-only: skews this wrapper's wall clock, to show that slots follow
 	// the ensemble's clock whatever the node's says.
 	fs.DurationVar(&o.clockSkew, "unsafe-clock-skew", 0, "")
+	fs.BoolVar(&o.trustEnsembleClock, "unsafe-trust-ensemble-clock", false, "")
 	fs.BoolVar(&o.man, "man", false, "")
 	for _, name := range hidden {
 		_ = fs.MarkHidden(name) // cannot fail: the flag was just defined
@@ -121,7 +123,7 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 }
 
 // hidden are the flags --help does not show: the tests' and make deb's.
-var hidden = []string{"unsafe-no-fence", "unsafe-test-signal-at-grant", "unsafe-clock-skew", "man"}
+var hidden = []string{"unsafe-no-fence", "unsafe-test-signal-at-grant", "unsafe-clock-skew", "unsafe-trust-ensemble-clock", "man"}
 
 // subcommands inspect or repair locks instead of running a command.
 var subcommands = map[string]bool{"status": true, "list": true, "reset": true, "check": true, "config": true,

@@ -58,6 +58,7 @@ func page() manual.Page {
 				{"77", "pause, resume or stop refused by the lock's ACL (another --auth-file identity made it)"},
 				{"79", "lock lost while the command ran: it was killed (fenced)"},
 				{"80", "zoo-locked stop stopped the command"},
+				{"81", "this host's clock and the ensemble's disagree by more than 5 s and the firing (--once-per, timed pause) needed time: nothing ran"},
 			}, Paragraphs: []string{
 				"status exits 0 when the lock is held, 1 when it is free; list and config exit 0; reset exits 0, or 75 while the lock is held; " +
 					"all exit 64, 69 or 70 on errors as above. Their flags may come before or after the subcommand.",

@@ -120,3 +120,42 @@ func TestInspectionNeverGoesBlind(t *testing.T) {
 		t.Fatalf("once-per after reset: exit %d:\n%s", code, again.stderr)
 	}
 }
+
+// TestEveryAdvisedResetWorks: an unreadable record at the old place (under
+// the lock) and one beside a lock whose znode is gone: the wrapper's advice
+// to reset, followed, lets the next firing run; status and list show the
+// record-only lock.
+func TestEveryAdvisedResetWorks(t *testing.T) {
+	c := zkClient(t)
+	create := func(p string, data []byte) {
+		t.Helper()
+		if _, err := c.Create(p, data, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			t.Fatal(err)
+		}
+	}
+	create("/zoo-locked", nil)
+	create("/zoo-locked/old-place", nil)
+	create("/zoo-locked/old-place/last-run", []byte("not a record"))
+	create("/zoo-locked/records-only~", nil)
+	create("/zoo-locked/records-only~/last-run", []byte("not a record"))
+
+	if out, code := inspectCmd(t, "list"); code != 0 || !strings.Contains(out, "records-only") {
+		t.Fatalf("list does not show a lock known by its records alone: exit %d\n%s", code, out)
+	}
+	if out, _ := inspectCmd(t, "status", "records-only"); !strings.Contains(out, "record unreadable") {
+		t.Fatalf("status of a lock known by its records alone says nothing of them:\n%s", out)
+	}
+	for _, name := range []string{"old-place", "records-only"} {
+		wr := startWrapper(t, name, nil, "--once-per", "1h", name, "--", "true")
+		if code := wr.wait(t, 20*time.Second); code != 70 || !strings.Contains(wr.stderr.String(), "zoo-locked reset "+name) {
+			t.Fatalf("%s: exit %d, want 70 and the advice to reset:\n%s", name, code, wr.stderr)
+		}
+		if out, code := inspectCmd(t, "reset", name); code != 0 || !strings.Contains(out, "deleted") {
+			t.Fatalf("%s: reset as advised: exit %d: %s", name, code, out)
+		}
+		again := startWrapper(t, name, nil, "--once-per", "1h", name, "--", "true")
+		if code := again.wait(t, 20*time.Second); code != 0 {
+			t.Fatalf("%s: once-per after the advised reset: exit %d:\n%s", name, code, again.stderr)
+		}
+	}
+}

@@ -64,7 +64,7 @@ func run(args []string) int {
 	// spares it the threads that wake, spin and sleep again with every
 	// reply, on cores the job (and often a ZooKeeper server) also need.
 	runtime.GOMAXPROCS(1)
-	seam.NoFence, seam.ClockSkew = o.noFence, o.clockSkew
+	seam.NoFence, seam.ClockSkew, seam.TrustEnsembleClock = o.noFence, o.clockSkew, o.trustEnsembleClock
 	if o.testSignalAtGrant {
 		seam.SignalAtGrant = syscall.SIGTERM
 	}
@@ -134,6 +134,8 @@ func firing(name string, res fleet.Result, err error) metrics.Firing {
 		f.Outcome = metrics.SkippedPaused
 	case res.OutOfAttempts > 0:
 		f.Outcome = metrics.SkippedGaveUp
+	case res.ClockRefused:
+		f.Outcome = metrics.SkippedClock
 	case res.Ending == fleet.EndStopped:
 		f.Outcome = metrics.Stopped
 	case err == nil && res.Ran && res.Status == 0:
@@ -196,6 +198,9 @@ func exitCode(res fleet.Result, err error, busyCode int) int {
 	case errors.Is(err, fleet.ErrForeignHolder):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
 		return exitcode.Busy
+	case errors.Is(err, fleet.ErrClockDisagrees):
+		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
+		return exitcode.ClockRefused
 	case errors.Is(err, lock.ErrBusy):
 		return busyCode
 	case errors.Is(err, lock.ErrLockLost) && res.Ran:

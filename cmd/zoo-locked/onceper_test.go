@@ -1,13 +1,17 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zoo-locked/zoo-locked/lock"
+	"github.com/zoo-locked/zoo-locked/lock/exitcode"
 	"github.com/zoo-locked/zoo-locked/lock/fleet"
 	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
@@ -129,23 +133,21 @@ func TestOncePerCron(t *testing.T) {
 	}
 }
 
-// TestOncePerFollowsTheEnsemblesClock: a node whose clock is off decides
-// as a node with a true clock would. For each skew, a slot boundary is put
-// between the true time and the skewed one, so that a wrapper judging by
-// its own clock would put its firing in the other slot and run again.
+// TestOncePerFollowsTheEnsemblesClock: a node whose clock is off, within
+// the bound, decides as a node with a true clock would. For each skew, a
+// slot boundary is put between the true time and the skewed one, so that a
+// wrapper judging by its own clock would put its firing in the other slot
+// and run again.
 func TestOncePerFollowsTheEnsemblesClock(t *testing.T) {
-	const period = 20 * time.Second // a firing up to 1 s early counts for the next slot
-	for _, skew := range []time.Duration{-10 * time.Minute, -3 * time.Second, 3 * time.Second, 10 * time.Minute} {
+	const period = 10 * time.Second // a firing up to 0.5 s early counts for the next slot
+	for _, skew := range []time.Duration{-4 * time.Second, 4 * time.Second} {
 		t.Run(skew.String(), func(t *testing.T) {
 			w := newWitness(t)
 			name := "clock" + strings.NewReplacer("-", "m", ".", "").Replace(skew.String())
-			// The firings come 0.1–0.3 s from now: the true time then lies
-			// 1.3–1.7 s on one side of the boundary and the skewed clock
-			// as far on the other, both outside the 1 s lead.
-			boundary := time.Now().Add(300 * time.Millisecond).Add(skew / 2)
-			if skew.Abs() > time.Minute {
-				boundary = time.Now().Add(5 * time.Second)
-			}
+			// Both firings come within 2 s from now: the true time then
+			// lies on one side of the boundary, outside the lead, and the
+			// skewed clock on the other.
+			boundary := time.Now().Add(500 * time.Millisecond).Add(skew / 2)
 			slot := boundaryAt(boundary, period)
 			if code := runOnce(t, w, name+"-true", 0, 100*time.Millisecond, append(slot, name)...); code != 0 {
 				t.Fatalf("true clock: exit %d", code)
@@ -162,6 +164,78 @@ func TestOncePerFollowsTheEnsemblesClock(t *testing.T) {
 				t.Fatalf("no warning for a %v clock error:\n%s", skew, skewed.stderr)
 			}
 		})
+	}
+}
+
+// TestOncePerRefusesWhenClocksDisagree: beyond the bound a firing runs
+// nothing and exits 81 with one line naming both clocks and the fix; the
+// ledger and check show the refusal; once the clock is fixed (the advice
+// followed), the slot runs and check is OK again.
+func TestOncePerRefusesWhenClocksDisagree(t *testing.T) {
+	for _, skew := range []time.Duration{-10 * time.Minute, time.Hour} {
+		t.Run(skew.String(), func(t *testing.T) {
+			w := newWitness(t)
+			name := "refuse" + strings.NewReplacer("-", "m", ".", "").Replace(skew.String())
+			flags := []string{"--once-per", "1h", name}
+			skewed := startWrapper(t, name+"-skewed", []string{w.jobEnv(name+"-skewed", 100*time.Millisecond, 0)},
+				append(append([]string{"--unsafe-clock-skew", skew.String()}, flags...), selfJob()...)...)
+			if code := skewed.wait(t, 20*time.Second); code != exitcode.ClockRefused {
+				t.Fatalf("a node %v off: exit %d, want %d\n%s", skew, code, exitcode.ClockRefused, skewed.stderr)
+			}
+			for _, want := range []string{"clocks disagree", "this host's clock read", "the ensemble's (server ", "ran nothing", "chronyc"} {
+				if !strings.Contains(skewed.stderr.String(), want) {
+					t.Fatalf("the refusal does not say %q:\n%s", want, skewed.stderr)
+				}
+			}
+			if n := len(w.Ended()); n != 0 {
+				t.Fatalf("a refusing firing ran its job (%d runs)", n)
+			}
+			if rs := runs(t, name); len(rs) != 1 || rs[0].State != "refused" {
+				t.Fatalf("the ledger after a refusal: %+v, want one refused entry", rs)
+			}
+			if out, code := checkCmd(t, name, "--once-per", "1h"); code != 1 || !strings.Contains(out, "WARNING") || !strings.Contains(out, "refuse") {
+				t.Fatalf("check after a refusal: exit %d: %s", code, out)
+			}
+			// The fix followed: the same node with its clock set right.
+			if code := runOnce(t, w, name+"-fixed", 0, 100*time.Millisecond, flags...); code != 0 {
+				t.Fatalf("the clock fixed: exit %d", code)
+			}
+			if n := len(w.Ended()); n != 1 {
+				t.Fatalf("the clock fixed: %d runs, want the slot's one", n)
+			}
+			if out, code := checkCmd(t, name, "--once-per", "1h"); code != 0 {
+				t.Fatalf("check once the slot ran: exit %d: %s", code, out)
+			}
+		})
+	}
+}
+
+// TestOncePerRefusesARecordAhead: a record naming a slot that has not
+// begun (a clock that ran ahead wrote it) refuses instead of skipping for
+// hours, and says how to clear it; following that, the next firing runs.
+func TestOncePerRefusesARecordAhead(t *testing.T) {
+	c := zkClient(t)
+	sched := schedule.Every{Period: time.Hour}
+	start, end := sched.Slot(time.Now().Add(2 * time.Hour))
+	rec, _ := json.Marshal(fleet.SlotRecord{Host: "ahead", Pid: 1, Schedule: sched.String(), SlotStart: start, SlotEnd: end, Fired: start, Start: start, End: start})
+	for _, p := range []string{"/zoo-locked", "/zoo-locked/ahead~"} {
+		if _, err := c.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Create("/zoo-locked/ahead~/last-run", rec, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	wr := startWrapper(t, "ahead", nil, "--once-per", "1h", "ahead", "--", "true")
+	if code := wr.wait(t, 20*time.Second); code != exitcode.ClockRefused || !strings.Contains(wr.stderr.String(), "zoo-locked reset ahead") {
+		t.Fatalf("a record two hours ahead: exit %d, want %d and how to clear it:\n%s", code, exitcode.ClockRefused, wr.stderr)
+	}
+	if out, code := inspectCmd(t, "reset", "ahead"); code != 0 || !strings.Contains(out, "deleted") {
+		t.Fatalf("reset: exit %d: %s", code, out)
+	}
+	again := startWrapper(t, "ahead", nil, "--once-per", "1h", "ahead", "--", "true")
+	if code := again.wait(t, 20*time.Second); code != 0 {
+		t.Fatalf("once-per after reset: exit %d:\n%s", code, again.stderr)
 	}
 }
 

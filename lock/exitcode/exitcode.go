@@ -27,6 +27,10 @@ const (
 	// Stopped: `zoo-locked stop` stopped the job; beside LockLost, so
 	// that an operator's stop never reads as the job's own failure.
 	Stopped = 80
+	// ClockRefused: this host's clock and the ensemble's disagree beyond
+	// the bound, and the firing (--once-per, or under a timed pause)
+	// needed time to decide: it ran nothing.
+	ClockRefused = 81
 	// CannotExec and NotFound: the command is not executable / not found,
 	// as a shell says.
 	CannotExec = 126

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/lock"
@@ -41,6 +42,10 @@ type LockStatus struct {
 	// Unreadable says why part of the lock could not be read (a record
 	// that is not ours); the rest is still shown.
 	Unreadable []string `json:"unreadable,omitempty"`
+	// FirstSeen is when the lock was first used, on the ensemble's clock:
+	// the earlier creation of its znode and its records'. No slot before
+	// it can have been missed.
+	FirstSeen *time.Time `json:"first_seen,omitempty"`
 }
 
 // Inspect reads the state of lock name under root without contending;
@@ -51,12 +56,19 @@ func Inspect(conn *zk.Conn, root, name string, recipes lock.Contenders) (LockSta
 		return st, err
 	}
 	parent := path.Join(root, name)
-	children, _, err := conn.Children(parent)
-	if errors.Is(err, zk.ErrNoNode) {
-		return st, nil
-	}
-	if err != nil {
+	// A lock whose znode is gone may still have records beside it: they
+	// are read all the same, so that status shows what reset would clear.
+	children, stat, err := conn.Children(parent)
+	if err != nil && !errors.Is(err, zk.ErrNoNode) {
 		return st, fmt.Errorf("list %s: %w", parent, err)
+	}
+	if stat != nil && stat.Ctime > 0 {
+		st.noteSeen(stat.Ctime)
+	}
+	if _, stat, err := conn.Exists(recordsPath(parent)); err != nil {
+		return st, fmt.Errorf("read %s: %w", recordsPath(parent), err)
+	} else if stat != nil && stat.Ctime > 0 {
+		st.noteSeen(stat.Ctime)
 	}
 	var queue []Contender
 	for _, c := range recipes.Order(children) {
@@ -122,6 +134,14 @@ func Inspect(conn *zk.Conn, root, name string, recipes lock.Contenders) (LockSta
 	return st, nil
 }
 
+// noteSeen keeps the earliest creation time seen, in ms since the epoch.
+func (st *LockStatus) noteSeen(ctime int64) {
+	t := time.UnixMilli(ctime).UTC()
+	if st.FirstSeen == nil || t.Before(*st.FirstSeen) {
+		st.FirstSeen = &t
+	}
+}
+
 // List inspects every lock under root, sorted by name; the records beside
 // each lock are not locks.
 func List(conn *zk.Conn, root string, recipes lock.Contenders) ([]LockStatus, error) {
@@ -131,6 +151,15 @@ func List(conn *zk.Conn, root string, recipes lock.Contenders) ([]LockStatus, er
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", root, err)
+	}
+	// A lock is listed by its znode or, where that is gone, by its records.
+	seen := map[string]bool{}
+	for _, n := range names {
+		seen[strings.TrimSuffix(n, recordsSuffix)] = true
+	}
+	names = names[:0]
+	for n := range seen {
+		names = append(names, n)
 	}
 	sort.Strings(names)
 	out := []LockStatus{}
@@ -151,30 +180,31 @@ func List(conn *zk.Conn, root string, recipes lock.Contenders) ([]LockStatus, er
 	return out, nil
 }
 
-// Reset deletes the --once-per record of lock name, so that its next
-// firing runs. It refuses, with lock.ErrBusy, while anyone holds or waits for
-// the lock: the record belongs to the runs in flight.
+// Reset deletes the --once-per record of lock name, at its place beside
+// the lock and at the old one under it, so that its next firing runs. It
+// refuses, with lock.ErrBusy, while anyone holds or waits for the lock: the
+// record belongs to the runs in flight.
 func Reset(conn *zk.Conn, root, name string, recipes lock.Contenders) (deleted bool, err error) {
 	if err := lock.ValidateName(name); err != nil {
 		return false, err
 	}
 	parent := path.Join(root, name)
 	children, _, err := conn.Children(parent)
-	if errors.Is(err, zk.ErrNoNode) {
-		return false, nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, zk.ErrNoNode) {
 		return false, fmt.Errorf("list %s: %w", parent, err)
 	}
 	if queue := recipes.Order(children); len(queue) > 0 {
 		return false, fmt.Errorf("%w: %s has %d contenders (held); reset it when it is free", lock.ErrBusy, name, len(queue))
 	}
-	err = conn.Delete(slotRecordPath(parent), -1)
-	switch {
-	case errors.Is(err, zk.ErrNoNode):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("delete the record of %s: %w", name, err)
+	for _, record := range []string{slotRecordPath(parent), path.Join(parent, oldSlotRecordName)} {
+		err = conn.Delete(record, -1)
+		switch {
+		case errors.Is(err, zk.ErrNoNode):
+		case err != nil:
+			return deleted, fmt.Errorf("delete the record of %s (%s): %w", name, record, err)
+		default:
+			deleted = true
+		}
 	}
-	return true, nil
+	return deleted, nil
 }

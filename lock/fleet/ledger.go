@@ -43,6 +43,9 @@ const (
 	EndMaxRuntime = "max-runtime" // --max-runtime stopped it
 	EndSignal     = "signal"      // a signal to the wrapper stopped it
 	EndStopped    = "stop"        // `zoo-locked stop` stopped it (Reason says who)
+	// EndRefused: the firing never started the job, the clocks disagreeing
+	// (Reason says by how much); at most one such entry per host is kept.
+	EndRefused = "refused"
 )
 
 // RunEntry is one run in the ledger: written before the job starts, completed
@@ -62,7 +65,7 @@ type RunEntry struct {
 	// SlotStart is the --once-per slot the run belongs to, if any.
 	SlotStart *time.Time `json:"slot_start,omitempty"`
 	// State is what Inspect makes of the entry: ok, failed, fenced,
-	// stopped, running or lost.
+	// stopped, refused, running or lost.
 	State string `json:"state,omitempty"`
 }
 
@@ -82,6 +85,8 @@ func (e RunEntry) state(alive bool) string {
 		return "ok"
 	case e.Ending == EndFenced:
 		return "fenced"
+	case e.Ending == EndRefused:
+		return "refused"
 	case e.Ending == EndExited:
 		return "failed"
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zoo-locked/zoo-locked/lock/schedule"
+	"github.com/zoo-locked/zoo-locked/lock/seam"
 )
 
 // The slot record holds the last successful run of a --once-per job,
@@ -104,27 +105,65 @@ type slotRun struct {
 	start, end time.Time
 }
 
+// slotJudgement is what the slot record says of a firing's slot.
+type slotJudgement int
+
+const (
+	slotDue           slotJudgement = iota // no run for this slot yet: run
+	slotDone                               // this slot, or a later one, ran: skip
+	slotOtherSchedule                      // recorded under another schedule: run
+	slotAhead                              // names a slot not begun yet: refuse
+)
+
+// judgeSlot compares the record with the firing's slot, now being the
+// ensemble's time. A record never moves back: one for a later slot than
+// the firing's makes it skip like one for its own (a firing that waited
+// long for the lock is late, not due). One for a slot that has not begun
+// even allowing the lead was written by a clock that ran ahead.
+func judgeSlot(rec *SlotRecord, schedule string, slot slotRun, now time.Time) slotJudgement {
+	switch {
+	case rec == nil:
+		return slotDue
+	case rec.schedule() != schedule:
+		return slotOtherSchedule
+	case rec.SlotStart.Sub(now) > slotLead(rec.SlotStart, rec.SlotEnd):
+		return slotAhead
+	case rec.SlotStart.Before(slot.start):
+		return slotDue
+	}
+	return slotDone
+}
+
 // ranThisSlot says whether a successful run already started in the
-// firing's slot; the skip is logged with who ran it and when. A record made
-// under another schedule is reported and never makes a run skip.
-func ranThisSlot(cfg Config, h *held, slot slotRun) (bool, error) {
+// firing's slot or a later one; the skip is logged with who ran it and
+// when. A record made under another schedule is reported and never makes a
+// run skip. A record for a slot still ahead refuses, with the fix.
+func ranThisSlot(cfg Config, h *held, slot slotRun, now time.Time) (bool, error) {
 	rec, err := h.lastRun()
 	if errors.Is(err, ErrUnreadableRecord) {
 		return false, fmt.Errorf("%w; cannot tell whether this slot ran", err)
 	}
-	if err != nil || rec == nil {
+	if err != nil {
 		return false, err
 	}
-	if rec.schedule() != cfg.OncePer.String() {
+	if seam.TrustEnsembleClock && rec != nil && rec.schedule() == cfg.OncePer.String() {
+		// The unsafe seam restores the old judgement: only the very slot skips.
+		return rec.SlotStart.Equal(slot.start), nil
+	}
+	switch judgeSlot(rec, cfg.OncePer.String(), slot, now) {
+	case slotDue:
+		return false, nil
+	case slotOtherSchedule:
 		cfg.Logger.Warn("the last run was recorded under another schedule; running", "lock", cfg.Name,
 			"recorded_schedule", rec.schedule(), "schedule", cfg.OncePer.String())
 		return false, nil
-	}
-	if !rec.SlotStart.Equal(slot.start) {
-		return false, nil
+	case slotAhead:
+		return false, fmt.Errorf("%w: the record of %s names the slot from %s, which has not begun on the ensemble's clock (now %s): a clock that ran ahead wrote it; "+
+			"nothing runs until then. To run sooner, clear it with: zoo-locked reset %s",
+			ErrClockDisagrees, cfg.Name, rec.SlotStart.Format(time.RFC3339), now.Format(time.RFC3339), cfg.Name)
 	}
 	cfg.Logger.Info("already ran in this slot; skipping", "lock", cfg.Name, "node", rec.Host, "pid", rec.Pid,
 		"started", rec.Start.Format(time.RFC3339), "ended", rec.End.Format(time.RFC3339),
-		"slot_start", slot.start.Format(time.RFC3339))
+		"slot_start", slot.start.Format(time.RFC3339), "recorded_slot_start", rec.SlotStart.Format(time.RFC3339))
 	return true, nil
 }

@@ -70,6 +70,9 @@ type Result struct {
 	// OutOfAttempts, when set, is how many runs of the slot failed: the
 	// firing skipped, --max-attempts spent.
 	OutOfAttempts int
+	// ClockRefused says the firing ran nothing because this host's clock
+	// and the ensemble's disagree beyond ClockBound.
+	ClockRefused bool
 	// releasedWithEnd says the transaction that recorded the run's end
 	// freed the lock: the close that follows has nothing left to delete.
 	releasedWithEnd bool
@@ -187,6 +190,11 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	if pause.err != nil {
 		return skip(Result{}, pause.err)
 	}
+	if needsClock(cfg, pause.p) && clock.disagrees() && !seam.TrustEnsembleClock {
+		err := refuseForClocks(cfg, h, clock)
+		timing.lap("refusal")
+		return skip(Result{ClockRefused: true}, err)
+	}
 	if p := pause.p; p.InEffect(clock.now()) {
 		cfg.Logger.Info("paused; skipping", "lock", cfg.Name, "by", p.By, "since", p.Since.Format(time.RFC3339), "reason", p.Reason, "until", p.EndsAt())
 		return skip(Result{Paused: p}, nil)
@@ -196,7 +204,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.OncePer != nil {
 		slot = &slotRun{fired: clock.onEnsemble(cfg.Fired)}
 		slot.start, slot.end = slotOf(cfg.OncePer, slot.fired)
-		done, err := ranThisSlot(cfg, h, *slot)
+		done, err := ranThisSlot(cfg, h, *slot, clock.now())
 		timing.lap("slot record")
 		if err != nil || done {
 			return skip(Result{SlotDone: done}, err)

@@ -26,6 +26,11 @@ var (
 	// ClockSkew puts this process's wall clock off by that much, to show
 	// that slots follow the ensemble's clock whatever a node's says.
 	ClockSkew time.Duration
+	// TrustEnsembleClock turns the clock bound off: a firing trusts the
+	// ensemble's clock however far it is from its own, and only a record
+	// for its very slot makes it skip (the behaviour before the bound),
+	// so that a clock fault runs a job twice.
+	TrustEnsembleClock bool
 )
 
 // Now is this host's wall clock, as the lock packages read it.

@@ -27,6 +27,10 @@ if [ ! -f "$ZOO_CONF_DIR/zoo.cfg" ]; then
     echo "autopurge.snapRetainCount=$ZOO_AUTOPURGE_SNAPRETAINCOUNT"
     if [ -z "$ZOO_SERVERS" ]; then
       echo "clientPort=2181"
+    elif [ "${ZOO_VERSION:-}" = 3.4 ]; then
+      # 3.4 has no ";clientPort" on a server line: a port of its own.
+      echo "clientPort=2181"
+      for server in $ZOO_SERVERS; do echo "${server%%;*}"; done
     else
       for server in $ZOO_SERVERS; do echo "$server"; done
     fi
@@ -45,7 +49,19 @@ log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout
 log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n
 LOG
 
+# ZOO_CLOCK_FILE: the server's wall clock follows the offset in that file
+# ("+3600s", "-30m", "+0s"), re-read each second, while the monotonic clock
+# that times sessions is left alone. The harness rewrites it to step or
+# drift one server's clock.
+if [ -n "${ZOO_CLOCK_FILE:-}" ]; then
+  [ -f "$ZOO_CLOCK_FILE" ] || echo "+0s" >"$ZOO_CLOCK_FILE"
+  export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
+  export FAKETIME_TIMESTAMP_FILE="$ZOO_CLOCK_FILE" FAKETIME_CACHE_DURATION=1 FAKETIME_DONT_FAKE_MONOTONIC=1
+fi
+
+# 3.4's jar does not list slf4j-api in its manifest; the others ignore a
+# second mention.
 exec java ${JVMFLAGS:--Xmx256m -XX:+UseSerialGC} -Dzookeeper.log.dir=/tmp \
   -Dlog4j.configuration="file:$ZOO_CONF_DIR/log4j.properties" \
-  -cp "$ZOO_CONF_DIR:/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar" \
+  -cp "$ZOO_CONF_DIR:${ZOO_SERVER_JARS:+$ZOO_SERVER_JARS:}/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-api.jar:/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar" \
   org.apache.zookeeper.server.quorum.QuorumPeerMain "$ZOO_CONF_DIR/zoo.cfg"

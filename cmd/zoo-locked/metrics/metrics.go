@@ -38,13 +38,15 @@ const (
 	SkippedDone = "skipped-done" // --once-per: the slot already ran
 	// SkippedGaveUp: --max-attempts runs of the slot failed already.
 	SkippedGaveUp = "skipped-gave-up"
+	// SkippedClock: the clocks disagreed beyond the bound (exit 81).
+	SkippedClock  = "skipped-clock"
 	SkippedPaused = "skipped-paused" // `zoo-locked pause` is in effect
 	Stopped       = "stopped"        // `zoo-locked stop` stopped the job
 	Error         = "error"          // the wrapper could not run it (ZooKeeper unreachable, …)
 )
 
 // Outcomes lists them, in the order the file shows them.
-var Outcomes = []string{Ran, Failed, Fenced, Stopped, SkippedBusy, SkippedDone, SkippedGaveUp, SkippedPaused, Error}
+var Outcomes = []string{Ran, Failed, Fenced, Stopped, SkippedBusy, SkippedDone, SkippedGaveUp, SkippedPaused, SkippedClock, Error}
 
 // Firing is one firing of a lock's job on this node.
 type Firing struct {
