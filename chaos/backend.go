@@ -23,6 +23,8 @@ type serverSpec struct {
 	// SecurePort and TLS: a TLS client port, when TLS is set.
 	SecurePort int
 	TLS        *ServerTLS
+	// MovableClock: the server's wall clock follows a clock file (faketime).
+	MovableClock bool
 }
 
 // cfgExtra are the zoo.cfg lines both backends add to ZooKeeper's defaults.
@@ -37,11 +39,6 @@ func (s serverSpec) cfgExtra() []string {
 		"cnxTimeout=1000",
 	}
 }
-
-// jvmFlags keep a test server small and fast to start, and make the
-// server reap empty container znodes (lock parents) within a second instead
-// of a minute, so tests can see it happen.
-var jvmFlags = []string{"-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dznode.container.checkIntervalMs=1000"}
 
 // backend runs the servers of one ensemble. There are two: containers
 // (testcontainers-go) and local processes (Debian's zookeeper package).
@@ -59,6 +56,12 @@ type backend interface {
 	Kill(ctx context.Context, id int) error
 	Pause(ctx context.Context, id int) error
 	Unpause(ctx context.Context, id int) error
+	// SetClock puts the server's wall clock offset from the true one
+	// (its monotonic clock, which times sessions, is left alone).
+	SetClock(ctx context.Context, id int, offset time.Duration) error
+	// Replace stops the server and starts image in its place, on its
+	// data (Upgrade).
+	Replace(ctx context.Context, spec serverSpec, image string) error
 	// Logs writes what the server has logged so far.
 	Logs(ctx context.Context, id int, w io.Writer) error
 	Close(ctx context.Context) error

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,12 +20,27 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
+
+	"github.com/zoo-locked/zoo-locked/internal/zkserver"
 )
 
 // DefaultImage is the image scripts/build-zk-image.sh builds. Set
 // ZOOLOCKED_ZK_IMAGE=zookeeper:3.8 to run the official image instead: the
 // harness speaks only its conventions (ZOO_MY_ID, ZOO_SERVERS, ZOO_CFG_EXTRA).
 const DefaultImage = "zoo-locked/zookeeper:3.8"
+
+// Versions are the ZooKeeper versions scripts/build-zk-image.sh builds
+// images of, the first the default.
+var Versions = []string{"3.8", "3.9", "3.4"}
+
+// ImageFor is the image of a ZooKeeper version the script builds
+// (ZK=VERSION scripts/build-zk-image.sh, or make image ZK=VERSION).
+func ImageFor(version string) (string, error) {
+	if !slices.Contains(Versions, version) {
+		return "", fmt.Errorf("ZooKeeper %q is not a version the image script builds; want one of %s", version, strings.Join(Versions, ", "))
+	}
+	return "zoo-locked/zookeeper:" + version, nil
+}
 
 func init() {
 	// Ryuk's image cannot be pulled where no registry is reachable, and
@@ -69,7 +85,11 @@ func containerBackendAvailable(ctx context.Context, image string) error {
 		return fmt.Errorf("container engine does not answer: %w", err)
 	}
 	if _, err := docker.ImageInspect(ctx, image); err != nil {
-		return fmt.Errorf("image %s not found (make image builds it): %w", image, err)
+		build := "make image"
+		if v, ok := strings.CutPrefix(image, "zoo-locked/zookeeper:"); ok {
+			build = "make image ZK=" + v
+		}
+		return fmt.Errorf("image %s not found (%s builds it): %w", image, build, err)
 	}
 	return nil
 }
@@ -126,6 +146,13 @@ func (b *containerBackend) Start(ctx context.Context, spec serverSpec) error {
 	if exists {
 		return c.Start(ctx)
 	}
+	return b.create(ctx, spec, b.image, "")
+}
+
+// create makes and starts server spec's container from image; with
+// dataFrom, on the data and log volumes of that container, as an upgrade
+// keeps a server's disk.
+func (b *containerBackend) create(ctx context.Context, spec serverSpec, image, dataFrom string) error {
 	if spec.TLS != nil {
 		return fmt.Errorf("TLS servers run on the process backend only")
 	}
@@ -141,9 +168,13 @@ func (b *containerBackend) Start(ctx context.Context, spec serverSpec) error {
 	bind := func(port int) []network.PortBinding {
 		return []network.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: strconv.Itoa(port)}}
 	}
+	name := fmt.Sprintf("%s-zk%d", b.net.Name, spec.ID)
+	if dataFrom != "" {
+		name += "-" + strings.ReplaceAll(image[strings.LastIndex(image, ":")+1:], ".", "")
+	}
 	req := testcontainers.ContainerRequest{
-		Image:  b.image,
-		Name:   fmt.Sprintf("%s-zk%d", b.net.Name, spec.ID),
+		Image:  image,
+		Name:   name,
 		Labels: map[string]string{containerLabel: b.net.Name},
 		Env: map[string]string{
 			"ZOO_MY_ID":                  strconv.Itoa(spec.ID),
@@ -154,19 +185,26 @@ func (b *containerBackend) Start(ctx context.Context, spec serverSpec) error {
 			"ZOO_4LW_COMMANDS_WHITELIST": "*",
 			"ZOO_ADMINSERVER_ENABLED":    "false",
 			"ZOO_CFG_EXTRA":              strings.Join(spec.cfgExtra(), " "),
-			"JVMFLAGS":                   strings.Join(jvmFlags, " "),
+			"JVMFLAGS":                   strings.Join(zkserver.JVMFlags, " "),
 		},
 		ExposedPorts: []string{"2181/tcp", "2888/tcp", "3888/tcp"},
 		Networks:     []string{b.net.Name},
 		HostConfigModifier: func(hc *container.HostConfig) {
 			// Fixed host ports: the proxies in front of them are created
 			// before the container and must survive its restarts.
+			if dataFrom != "" {
+				hc.VolumesFrom = []string{dataFrom}
+			}
 			hc.PortBindings = network.PortMap{
 				network.MustParsePort("2181/tcp"): bind(spec.ClientPort),
 				network.MustParsePort("2888/tcp"): bind(spec.QuorumPort),
 				network.MustParsePort("3888/tcp"): bind(spec.ElectionPort),
 			}
 		},
+	}
+	if spec.MovableClock {
+		// The image preloads faketime on this file (SetClock).
+		req.Env["ZOO_CLOCK_FILE"] = containerClockFile
 	}
 	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{ContainerRequest: req, Started: true})
 	if c != nil {
@@ -226,6 +264,25 @@ func (b *containerBackend) Unpause(ctx context.Context, id int) error {
 	return err
 }
 
+// containerClockFile is where a container's server reads its clock offset.
+const containerClockFile = "/tmp/zoo-clock"
+
+func (b *containerBackend) SetClock(ctx context.Context, id int, offset time.Duration) error {
+	c, err := b.container(id)
+	if err != nil {
+		return err
+	}
+	code, out, err := c.Exec(ctx, []string{"sh", "-c", "echo " + faketimeOffset(offset) + " >" + containerClockFile + ".new && mv " + containerClockFile + ".new " + containerClockFile})
+	if err == nil && code != 0 {
+		msg, _ := io.ReadAll(out)
+		err = fmt.Errorf("exit %d: %s", code, msg)
+	}
+	if err != nil {
+		return fmt.Errorf("set the clock of zk%d: %w (an image from before faketime? rebuild it: make image)", id, err)
+	}
+	return nil
+}
+
 func (b *containerBackend) Logs(ctx context.Context, id int, w io.Writer) error {
 	c, err := b.container(id)
 	if err != nil {
@@ -249,7 +306,20 @@ func (b *containerBackend) Close(ctx context.Context) error {
 	for _, c := range containers {
 		// A paused container cannot be removed; this fails when not paused.
 		_, _ = b.docker.ContainerUnpause(ctx, c.GetContainerID(), client.ContainerUnpauseOptions{})
+		// An upgraded server's volumes came from the container it
+		// replaced: removing the container does not remove them.
+		var volumes []string
+		if in, err := b.docker.ContainerInspect(ctx, c.GetContainerID(), client.ContainerInspectOptions{}); err == nil {
+			for _, m := range in.Container.Mounts {
+				if m.Type == "volume" {
+					volumes = append(volumes, m.Name)
+				}
+			}
+		}
 		errs = append(errs, c.Terminate(ctx))
+		for _, v := range volumes {
+			_, _ = b.docker.VolumeRemove(ctx, v, client.VolumeRemoveOptions{})
+		}
 	}
 	if b.net != nil {
 		errs = append(errs, b.net.Remove(ctx))

@@ -12,18 +12,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
-)
 
-// zookeeperJars is Debian's zookeeper package: the server and the log
-// binding its manifest leaves out (without it the server logs nothing).
-var zookeeperJars = []string{
-	"/usr/share/java/zookeeper.jar",
-	"/usr/share/java/slf4j-log4j12.jar",
-	"/usr/share/java/log4j-1.2.jar",
-	// The Netty connection factory (TLS) needs these beyond the manifest's.
-	"/usr/share/java/netty-codec.jar",
-	"/usr/share/java/netty-resolver.jar",
-}
+	"github.com/zoo-locked/zoo-locked/internal/zkserver"
+)
 
 // processBackend runs each server as a local JVM on loopback: the fallback
 // where no container engine answers.
@@ -34,21 +25,8 @@ type processBackend struct {
 	done map[int]chan struct{}
 }
 
-// processBackendAvailable says why the process backend cannot run, or nil.
-func processBackendAvailable() error {
-	if _, err := exec.LookPath("java"); err != nil {
-		return errors.New("java not found (apt-get install default-jre-headless)")
-	}
-	for _, jar := range zookeeperJars {
-		if _, err := os.Stat(jar); err != nil {
-			return fmt.Errorf("%s missing (apt-get install zookeeper)", jar)
-		}
-	}
-	return nil
-}
-
 func newProcessBackend() (*processBackend, error) {
-	if err := processBackendAvailable(); err != nil {
+	if err := zkserver.Available(); err != nil {
 		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "zoo-locked-ensemble-")
@@ -103,7 +81,7 @@ func (b *processBackend) Start(ctx context.Context, spec serverSpec) error {
 	files := map[string]string{
 		"zoo.cfg":          strings.Join(cfg, "\n") + "\n",
 		"data/myid":        fmt.Sprintf("%d\n", spec.ID),
-		"log4j.properties": "log4j.rootLogger=INFO, C\nlog4j.appender.C=org.apache.log4j.ConsoleAppender\nlog4j.appender.C.layout=org.apache.log4j.PatternLayout\nlog4j.appender.C.layout.ConversionPattern=%d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n\n",
+		"log4j.properties": zkserver.Log4jProperties,
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
@@ -114,16 +92,17 @@ func (b *processBackend) Start(ctx context.Context, spec serverSpec) error {
 	if err != nil {
 		return err
 	}
-	args := append(append([]string{}, jvmFlags...),
-		"-Dlog4j.configuration=file:"+filepath.Join(dir, "log4j.properties"),
-		"-cp", dir+":"+strings.Join(zookeeperJars, ":"),
-		"org.apache.zookeeper.server.quorum.QuorumPeerMain", filepath.Join(dir, "zoo.cfg"))
-	cmd := exec.Command("java", args...)
+	// Its own process group, so that a Ctrl-C on the test does not reach
+	// the servers before Close has stopped them in order.
+	cmd := zkserver.Command(dir)
+	if spec.MovableClock {
+		env, err := b.movableClockEnv(spec.ID)
+		if err != nil {
+			return err
+		}
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// Its own process group, so that a Ctrl-C on the test does not reach the
-	// servers before Close has stopped them in order; and Pdeathsig so that a
-	// killed test leaves no JVM behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return fmt.Errorf("start zk%d: %w", spec.ID, err)

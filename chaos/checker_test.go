@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
 const sec = time.Second

@@ -6,70 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 )
-
-// Backends an Ensemble can run on.
-const (
-	BackendAuto      = "auto"
-	BackendContainer = "container"
-	BackendProcess   = "process"
-)
-
-// Options configure an Ensemble. The zero value is a test ensemble: three
-// servers, tickTime 200 ms (sessions of 0.4–4 s allowed), backend chosen from
-// ZOOLOCKED_BACKEND or else containers where an engine answers.
-type Options struct {
-	Servers  int
-	Backend  string
-	Image    string // container image; default ZOOLOCKED_ZK_IMAGE or DefaultImage
-	TickTime time.Duration
-	// MaxSessionTimeout is the longest session the servers grant; ZooKeeper
-	// lowers any longer request to it. Default 20 ticks, as ZooKeeper's.
-	MaxSessionTimeout time.Duration
-	Logger            *slog.Logger
-	// TLS opens a secure client port on every server (process backend).
-	TLS *ServerTLS
-}
-
-// ServerTLS are PEM files for the servers' secure client port: KeyStore
-// holds the private key (PKCS#8) and the certificate chain, TrustStore the CA.
-type ServerTLS struct {
-	KeyStore, TrustStore string
-}
-
-func (o Options) withDefaults() Options {
-	if o.Servers == 0 {
-		o.Servers = 3
-	}
-	if o.Backend == "" {
-		o.Backend = os.Getenv("ZOOLOCKED_BACKEND")
-	}
-	if o.Backend == "" {
-		o.Backend = BackendAuto
-	}
-	if o.Image == "" {
-		o.Image = os.Getenv("ZOOLOCKED_ZK_IMAGE")
-	}
-	if o.Image == "" {
-		o.Image = DefaultImage
-	}
-	if o.TickTime == 0 {
-		o.TickTime = 200 * time.Millisecond
-	}
-	if o.MaxSessionTimeout == 0 {
-		o.MaxSessionTimeout = 20 * o.TickTime
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	return o
-}
 
 // Ensemble is a running ZooKeeper ensemble whose every link passes through
 // an embedded toxiproxy. Servers are named by their ZooKeeper id, 1..n.
@@ -85,11 +27,23 @@ type Ensemble struct {
 	mu      sync.Mutex
 	nodes   map[string]*Node
 	running map[int]bool
+	clocks  map[int]time.Duration // each server's clock offset (SetClock)
 }
 
 // NewEnsemble starts the servers and returns once a quorum serves: one
 // leader and all others following.
 func NewEnsemble(ctx context.Context, opts Options) (*Ensemble, error) {
+	// An image asked for by name is a ZooKeeper version asked for: only the
+	// container backend can give it (the process backend runs this host's
+	// package), so it must not fall back.
+	if opts.Image != "" {
+		switch opts.Backend {
+		case "", BackendAuto:
+			opts.Backend = BackendContainer
+		case BackendProcess:
+			return nil, fmt.Errorf("image %s needs the container backend: the process backend runs this host's ZooKeeper package", opts.Image)
+		}
+	}
 	opts = opts.withDefaults()
 	b, err := chooseBackend(ctx, opts)
 	if err != nil {
@@ -98,7 +52,7 @@ func NewEnsemble(ctx context.Context, opts Options) (*Ensemble, error) {
 	e := &Ensemble{
 		opts: opts, backend: b, proxies: newProxyServer(),
 		specs: map[int]serverSpec{}, peerLinks: map[[2]int]links{},
-		nodes: map[string]*Node{}, running: map[int]bool{},
+		nodes: map[string]*Node{}, running: map[int]bool{}, clocks: map[int]time.Duration{},
 	}
 	started := time.Now()
 	opts.Logger.Info("starting ensemble", "backend", b.Name(), "servers", opts.Servers)
@@ -144,6 +98,7 @@ func (e *Ensemble) start(ctx context.Context) error {
 		e.specs[id] = serverSpec{
 			ID: id, ClientPort: ports[4*i], QuorumPort: ports[4*i+1], ElectionPort: ports[4*i+2],
 			Peers: map[int]string{}, TickTime: e.opts.TickTime, MaxSessionTimeout: e.opts.MaxSessionTimeout,
+			MovableClock: e.opts.MovableClocks,
 		}
 		if e.opts.TLS != nil {
 			spec := e.specs[id]
@@ -244,72 +199,6 @@ func (e *Ensemble) joinPorts(port func(serverSpec) int) string {
 
 // MaxSessionTimeout is the longest session timeout the servers grant.
 func (e *Ensemble) MaxSessionTimeout() time.Duration { return e.opts.MaxSessionTimeout }
-
-// Modes asks every server for its role.
-func (e *Ensemble) Modes(ctx context.Context) map[int]Mode {
-	modes := map[int]Mode{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, id := range e.IDs() {
-		wg.Go(func() {
-			m := ServerMode(ctx, e.ClientAddr(id))
-			mu.Lock()
-			modes[id] = m
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	return modes
-}
-
-// Leader returns the id of the server that says it leads, or an error when
-// none does right now.
-func (e *Ensemble) Leader(ctx context.Context) (int, error) {
-	for id, m := range e.Modes(ctx) {
-		if m == ModeLeader {
-			return id, nil
-		}
-	}
-	return 0, errors.New("no server is leading")
-}
-
-// WaitQuorum waits until every running server serves, exactly one leads, and
-// the running servers make a quorum. It logs progress every 5 s.
-func (e *Ensemble) WaitQuorum(ctx context.Context) error {
-	started := time.Now()
-	lastLog := started
-	for {
-		modes := e.Modes(ctx)
-		e.mu.Lock()
-		leaders, serving, running := 0, 0, 0
-		for id, m := range modes {
-			if !e.running[id] {
-				continue
-			}
-			running++
-			switch m {
-			case ModeLeader:
-				leaders++
-				serving++
-			case ModeFollower:
-				serving++
-			}
-		}
-		e.mu.Unlock()
-		if leaders == 1 && serving == running && 2*serving > e.opts.Servers {
-			return nil
-		}
-		if time.Since(lastLog) >= 5*time.Second {
-			lastLog = time.Now()
-			e.opts.Logger.Info("waiting for quorum", "modes", fmt.Sprint(modes), "elapsed", time.Since(started).Round(time.Second))
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for quorum (modes %v): %w", modes, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
 
 // Start starts a stopped or killed server. It does not wait for it to join.
 func (e *Ensemble) Start(ctx context.Context, id int) error {

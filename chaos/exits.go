@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
 // UnexplainedExit is a wrapper's exit that nothing in the history
@@ -68,8 +68,16 @@ func explainExit(h *History, f Firing, job *Interval, around []FaultWindow) stri
 	// election under tickTime 2 s takes seconds): no quorum serves then.
 	case (f.Exit == exitcode.LockLost || f.Exit == exitcode.Unavailable) && leaderless(h, f):
 		return "no leader in the ensemble"
+	// Measured here, a server whose wall clock stepped or drifted
+	// (through faketime) answered its clients in seconds for a while,
+	// until some time after it was set right: a wrapper may give up on
+	// it, or be fenced, as under any slow server. Nothing ran twice.
+	case (f.Exit == exitcode.LockLost || f.Exit == exitcode.Unavailable) && serverClockAround(h, f):
+		return "slow server under a clock fault"
+	case f.Exit == exitcode.ClockRefused && clockAround(h, f):
+		return "refused: clocks disagreed under a clock fault"
 	case f.Exit == exitcode.Signal+int(syscall.SIGKILL) && slices.ContainsFunc(around, func(w FaultWindow) bool {
-		return w.Kind == "kill-wrapper" && w.Target == f.Node
+		return w.Kind == killWrapperKind.name && w.Target == f.Node
 	}):
 		return "killed by a fault"
 	}
@@ -80,11 +88,16 @@ func explainExit(h *History, f Firing, job *Interval, around []FaultWindow) stri
 // ran.
 func jobOf(h *History, f Firing) *Interval {
 	for i, iv := range h.Intervals {
-		if iv.Node == f.Node && iv.Start >= f.Start && iv.Start <= f.End {
+		if ranIn(iv, f) {
 			return &h.Intervals[i]
 		}
 	}
 	return nil
+}
+
+// ranIn says the job started on the firing's node while the firing ran.
+func ranIn(iv Interval, f Firing) bool {
+	return iv.Node == f.Node && f.Start <= iv.Start && iv.Start <= f.End
 }
 
 // faultsAround lists the fault windows open at any time during the firing
@@ -99,13 +112,47 @@ func faultsAround(h *History, f Firing) []FaultWindow {
 	return out
 }
 
+// clockLag is how long after a server's clock is set right its wrappers
+// may still see the old offset: the server re-reads its clock each second,
+// and a firing measures it at its grant.
+const clockLag = 2 * time.Second
+
+// clockAround says a clock fault was open during the firing, or healed
+// within clockLag before it began: a server's fault for any node (it may
+// lead), a node's for that node.
+func clockAround(h *History, f Firing) bool {
+	return faultNear(h, f, clockLag, func(w FaultWindow) bool {
+		return isClockFault(w.Kind) && (w.Kind != nodeClockKind.name || w.Target == f.Node)
+	})
+}
+
+// serverClockLag is how long after a server's clock is set right its
+// clients may still find it slow.
+const serverClockLag = 10 * time.Second
+
+// serverClockAround says a server's clock fault was open during the
+// firing, or healed within serverClockLag before it began.
+func serverClockAround(h *History, f Firing) bool {
+	return faultNear(h, f, serverClockLag, func(w FaultWindow) bool {
+		return w.Kind == clockJumpKind.name || w.Kind == clockDriftKind.name
+	})
+}
+
+// faultNear says a fault that matches was open during the firing, or
+// healed within lag before it began.
+func faultNear(h *History, f Firing, lag time.Duration, matches func(FaultWindow) bool) bool {
+	return slices.ContainsFunc(h.Faults, func(w FaultWindow) bool {
+		return matches(w) && w.effectFrom() <= f.End && w.effectUntil(math.MaxInt64)+lag >= f.Start
+	})
+}
+
 // couldCostLock: faults on the servers or on every node can cost any
 // holder its lock; those aimed at a node, only that node's.
 func couldCostLock(w FaultWindow, node string) bool {
 	switch w.Kind {
-	case "partition", "pause-wrapper":
+	case partitionKind.name, pauseWrapperKind.name:
 		return w.Target == node
-	case "kill-wrapper":
+	case killWrapperKind.name, clockJumpKind.name, clockDriftKind.name, nodeClockKind.name:
 		return false
 	}
 	return true
@@ -115,9 +162,9 @@ func couldCostLock(w FaultWindow, node string) bool {
 // connect timeout.
 func couldKeepFromQuorum(w FaultWindow, node string) bool {
 	switch w.Kind {
-	case "partition":
+	case partitionKind.name:
 		return w.Target == node
-	case "kill-wrapper", "pause-wrapper":
+	case killWrapperKind.name, pauseWrapperKind.name, clockJumpKind.name, clockDriftKind.name, nodeClockKind.name:
 		return false
 	}
 	return true

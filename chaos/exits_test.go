@@ -14,6 +14,9 @@ func TestEveryExitExplained(t *testing.T) {
 	quorumLoss := FaultWindow{Name: "quorum loss", Kind: "quorum-loss", InEffect: 4 * sec, End: 8 * sec}
 	killNode2 := FaultWindow{Name: "kill node2", Kind: "kill-wrapper", Target: "node2", InEffect: 5 * sec}
 	killNode1 := FaultWindow{Name: "kill node1", Kind: "kill-wrapper", Target: "node1", InEffect: 5 * sec}
+	leaderClock := FaultWindow{Name: "leader clock 1h0m0s", Kind: "clock-jump", Target: "zk3", InEffect: 4 * sec, End: 8 * sec}
+	node1Clock := FaultWindow{Name: "node1 clock 30s", Kind: "node-clock", Target: "node1", InEffect: 4 * sec, End: 8 * sec}
+	node2Clock := FaultWindow{Name: "node2 clock 30s", Kind: "node-clock", Target: "node2", InEffect: 4 * sec, End: 8 * sec}
 	fired := Firing{Node: "node2", Start: 3 * sec, End: 6 * sec}
 	job := Interval{Node: "node2", Start: 3500 * time.Millisecond, End: 6 * sec}
 	for _, tc := range []struct {
@@ -41,6 +44,14 @@ func TestEveryExitExplained(t *testing.T) {
 		{"killed while another node's wrapper was", 137, true, []FaultWindow{killNode1}, "", false, false},
 		{"internal error, whatever the faults", 70, false, []FaultWindow{quorumLoss, partitionNode2}, "", false, false},
 		{"unavailable while the ensemble elects", 69, false, nil, "", false, true},
+		{"clock refusal under a server's clock step", 81, false, []FaultWindow{leaderClock}, "", true, true},
+		{"clock refusal under its own node's clock", 81, false, []FaultWindow{node2Clock}, "", true, true},
+		{"clock refusal under another node's clock", 81, false, []FaultWindow{node1Clock}, "", true, false},
+		{"clock refusal with no fault", 81, false, nil, "", true, false},
+		{"unavailable under a server's clock step", 69, false, []FaultWindow{leaderClock}, "", true, true},
+		{"fenced under a server's clock step", 79, true, []FaultWindow{leaderClock}, "", true, true},
+		{"fenced under another node's clock", 79, true, []FaultWindow{node1Clock}, "", true, false},
+		{"unavailable under another node's clock", 69, false, []FaultWindow{node1Clock}, "", true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := fired
@@ -108,6 +119,15 @@ func TestSummaryCountsCauses(t *testing.T) {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)
 		}
+	}
+}
+
+// TestSummaryNamesNoCauseOfNone: with nothing fenced the line is a bare 0.
+func TestSummaryNamesNoCauseOfNone(t *testing.T) {
+	h := cleanHistory()
+	table := Summarize(h, Check(h, Expect{})).Table(10 * sec)
+	if !strings.Contains(table, "jobs fenced          0\n") || strings.Contains(table, "()") {
+		t.Fatalf("table:\n%s", table)
 	}
 }
 

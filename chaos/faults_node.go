@@ -19,8 +19,13 @@ type PartitionNode struct {
 	targeted
 }
 
+var partitionKind = faultKind{"partition", func(s FaultSpec) (Fault, error) {
+	t, err := nodeTarget(s)
+	return &PartitionNode{Target: t, BeforeJobEnd: time.Duration(s.BeforeJobEnd)}, err
+}}
+
 func (f *PartitionNode) Spec() FaultSpec {
-	return FaultSpec{Kind: "partition", Target: string(f.Target), BeforeJobEnd: Duration(f.BeforeJobEnd)}
+	return FaultSpec{Kind: partitionKind.name, Target: string(f.Target), BeforeJobEnd: Duration(f.BeforeJobEnd)}
 }
 func (f *PartitionNode) Name() string {
 	if f.BeforeJobEnd > 0 {
@@ -76,8 +81,15 @@ type SlowNodes struct {
 	targeted
 }
 
+var slowKind = faultKind{"slow", func(s FaultSpec) (Fault, error) {
+	if s.Latency <= 0 {
+		return nil, errors.New("slow needs a latency, e.g. \"latency\": \"150ms\"")
+	}
+	return &SlowNodes{Latency: time.Duration(s.Latency), Jitter: time.Duration(s.Jitter)}, nil
+}}
+
 func (f *SlowNodes) Spec() FaultSpec {
-	return FaultSpec{Kind: "slow", Latency: Duration(f.Latency), Jitter: Duration(f.Jitter)}
+	return FaultSpec{Kind: slowKind.name, Latency: Duration(f.Latency), Jitter: Duration(f.Jitter)}
 }
 func (f *SlowNodes) Name() string {
 	return fmt.Sprintf("slow network %d±%d ms", f.Latency.Milliseconds(), f.Jitter.Milliseconds())
@@ -105,8 +117,13 @@ type KillWrapper struct {
 	targeted
 }
 
+var killWrapperKind = faultKind{"kill-wrapper", func(s FaultSpec) (Fault, error) {
+	t, err := nodeTarget(s)
+	return &KillWrapper{Target: t}, err
+}}
+
 func (f *KillWrapper) Spec() FaultSpec {
-	return FaultSpec{Kind: "kill-wrapper", Target: string(f.Target)}
+	return FaultSpec{Kind: killWrapperKind.name, Target: string(f.Target)}
 }
 func (f *KillWrapper) Name() string { return "kill -9 " + string(f.Target) + " wrapper" }
 func (f *KillWrapper) Start(ctx context.Context, on Stage) error {
@@ -134,8 +151,13 @@ type PauseWrapper struct {
 	targeted
 }
 
+var pauseWrapperKind = faultKind{"pause-wrapper", func(s FaultSpec) (Fault, error) {
+	t, err := nodeTarget(s)
+	return &PauseWrapper{Target: t}, err
+}}
+
 func (f *PauseWrapper) Spec() FaultSpec {
-	return FaultSpec{Kind: "pause-wrapper", Target: string(f.Target)}
+	return FaultSpec{Kind: pauseWrapperKind.name, Target: string(f.Target)}
 }
 func (f *PauseWrapper) Name() string { return "pause " + string(f.Target) }
 func (f *PauseWrapper) Start(ctx context.Context, on Stage) error {

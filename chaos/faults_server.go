@@ -57,11 +57,19 @@ func Pause(t ServerTarget) *PauseServer     { return &PauseServer{serverHit{Targ
 func Restart(t ServerTarget) *RestartServer { return &RestartServer{serverHit{Target: t}} }
 func Isolate(t ServerTarget) *IsolateServer { return &IsolateServer{serverHit{Target: t}} }
 
-func (f *KillServer) Spec() FaultSpec    { return f.spec("kill-server") }
-func (f *StopServer) Spec() FaultSpec    { return f.spec("stop-server") }
-func (f *PauseServer) Spec() FaultSpec   { return f.spec("pause-server") }
-func (f *RestartServer) Spec() FaultSpec { return f.spec("restart-server") }
-func (f *IsolateServer) Spec() FaultSpec { return f.spec("isolate-server") }
+var (
+	killServerKind    = faultKind{"kill-server", serverFault(func(t ServerTarget) Fault { return Kill(t) })}
+	stopServerKind    = faultKind{"stop-server", serverFault(func(t ServerTarget) Fault { return Stop(t) })}
+	pauseServerKind   = faultKind{"pause-server", serverFault(func(t ServerTarget) Fault { return Pause(t) })}
+	restartServerKind = faultKind{"restart-server", serverFault(func(t ServerTarget) Fault { return Restart(t) })}
+	isolateServerKind = faultKind{"isolate-server", serverFault(func(t ServerTarget) Fault { return Isolate(t) })}
+)
+
+func (f *KillServer) Spec() FaultSpec    { return f.spec(killServerKind.name) }
+func (f *StopServer) Spec() FaultSpec    { return f.spec(stopServerKind.name) }
+func (f *PauseServer) Spec() FaultSpec   { return f.spec(pauseServerKind.name) }
+func (f *RestartServer) Spec() FaultSpec { return f.spec(restartServerKind.name) }
+func (f *IsolateServer) Spec() FaultSpec { return f.spec(isolateServerKind.name) }
 
 func (f *KillServer) Name() string    { return "kill " + f.Target.String() }
 func (f *StopServer) Name() string    { return "stop " + f.Target.String() }
@@ -104,7 +112,9 @@ type QuorumLoss struct {
 	targeted
 }
 
-func (f *QuorumLoss) Spec() FaultSpec { return FaultSpec{Kind: "quorum-loss"} }
+var quorumLossKind = faultKind{"quorum-loss", func(FaultSpec) (Fault, error) { return &QuorumLoss{}, nil }}
+
+func (f *QuorumLoss) Spec() FaultSpec { return FaultSpec{Kind: quorumLossKind.name} }
 func (f *QuorumLoss) Name() string    { return "quorum loss" }
 func (f *QuorumLoss) Start(ctx context.Context, on Stage) error {
 	ids := on.Ensemble().IDs()

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
 // Foreign recipes: the locks a fleet runs before it moves onto zoo-locked,

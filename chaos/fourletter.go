@@ -63,3 +63,19 @@ func ServerMode(ctx context.Context, addr string) Mode {
 	}
 	return ModeDown
 }
+
+// ServerVersion asks a server which ZooKeeper it runs ("3.9.3", say).
+func ServerVersion(ctx context.Context, addr string) (string, error) {
+	out, err := FourLetterWord(ctx, addr, "srvr")
+	if err != nil {
+		return "", err
+	}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "Zookeeper version: "); ok {
+			v, _, _ = strings.Cut(v, "-")
+			return strings.TrimSpace(v), nil
+		}
+	}
+	return "", fmt.Errorf("srvr from %s names no version: %q", addr, out)
+}

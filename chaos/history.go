@@ -18,9 +18,21 @@ type History struct {
 	// Command is the user's job, when the trial ran one instead of the
 	// built-in job.
 	Command []string `json:"command,omitempty"`
+	// Wrapper is the --wrapper template the nodes fired instead of
+	// zoo-locked, if any: the verdicts that rest on zoo-locked's own exit
+	// codes do not apply to it.
+	Wrapper string `json:"wrapper,omitempty"`
 	// OncePer says the wrappers ran with --once-per: a firing whose slot
 	// already ran exits 0 without a job.
 	OncePer bool `json:"once_per,omitempty"`
+	// SlotPeriod is the --once-per period (slots aligned to the epoch),
+	// Epoch the trial's start on the true clock, and SlotLedger the runs
+	// the lock's ledger recorded, each with the slot it claimed; the slot
+	// verdict judges them on true time. LedgerError says why it is missing.
+	SlotPeriod  time.Duration `json:"slot_period_ns,omitempty"`
+	Epoch       time.Time     `json:"epoch"`
+	SlotLedger  []LedgerRun   `json:"slot_ledger,omitempty"`
+	LedgerError string        `json:"ledger_error,omitempty"`
 	// Plan is the fault schedule as executed, replayable with --plan.
 	Plan       Plan           `json:"plan"`
 	Intervals  []Interval     `json:"intervals"`

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
 // checkMixedFleet judges a fleet that runs several wrappers on one lock

@@ -66,15 +66,21 @@ func TestCheckerL1SeesFaultsWhileInjected(t *testing.T) {
 }
 
 // TestEveryFaultSaysWhatItHit: each kind of fault that aims at a node or
-// a server reports what it hit, for the fault window and the timeline.
+// a server reports what it hit, for the fault window and the timeline, and
+// its spec names the kind it was built as.
 func TestEveryFaultSaysWhatItHit(t *testing.T) {
 	for _, kind := range FaultKinds() {
-		f, err := NewFault(FaultSpec{Kind: kind, Target: map[bool]string{true: "zk1", false: "node1"}[strings.HasSuffix(kind, "-server")], Latency: Duration(time.Millisecond)})
+		onServer := strings.HasSuffix(kind, "-server") || kind == "clock-jump" || kind == "clock-drift"
+		f, err := NewFault(FaultSpec{Kind: kind, Target: map[bool]string{true: "zk1", false: "node1"}[onServer],
+			Latency: Duration(time.Millisecond), Offset: SignedDuration(time.Hour), Rate: 0.1, Version: "3.9"})
 		if err != nil {
 			t.Fatalf("%s: %v", kind, err)
 		}
 		if _, ok := f.(Landed); !ok {
 			t.Errorf("fault %s (%T) does not say what it hit", kind, f)
+		}
+		if got := f.Spec().Kind; got != kind {
+			t.Errorf("fault %s built from its spec says it is %s: a plan could not replay it", kind, got)
 		}
 	}
 }

@@ -19,6 +19,12 @@ type FaultSpec struct {
 	Latency      Duration `json:"latency,omitempty"`
 	Jitter       Duration `json:"jitter,omitempty"`
 	BeforeJobEnd Duration `json:"before_job_end,omitempty"`
+	// Offset is a clock fault's step (clock-jump, node-clock), either way.
+	Offset SignedDuration `json:"offset,omitempty"`
+	// Version is the ZooKeeper an upgrade-server puts in (3.9, ...).
+	Version string `json:"version,omitempty"`
+	// Rate is a drifting clock's error in seconds per second (clock-drift).
+	Rate float64 `json:"rate,omitempty"`
 }
 
 // PlanStep is one step of a plan: a fault at At from the trial's start,
@@ -46,51 +52,60 @@ type Duration time.Duration
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("want a duration such as \"2.5s\", got %s", b)
+	v, err := unmarshalDuration(b, "2.5s", false)
+	if err == nil {
+		*d = Duration(v)
 	}
-	v, err := time.ParseDuration(s)
-	if err != nil || v < 0 {
-		return fmt.Errorf("want a duration such as \"2.5s\", got %q", s)
-	}
-	*d = Duration(v)
-	return nil
+	return err
 }
 
-// faultKinds builds each kind of fault from its spec.
-var faultKinds = map[string]func(FaultSpec) (Fault, error){
-	"partition": func(s FaultSpec) (Fault, error) {
-		t, err := nodeTarget(s)
-		return &PartitionNode{Target: t, BeforeJobEnd: time.Duration(s.BeforeJobEnd)}, err
-	},
-	"slow": func(s FaultSpec) (Fault, error) {
-		if s.Latency <= 0 {
-			return nil, errors.New("slow needs a latency, e.g. \"latency\": \"150ms\"")
-		}
-		return &SlowNodes{Latency: time.Duration(s.Latency), Jitter: time.Duration(s.Jitter)}, nil
-	},
-	"kill-wrapper": func(s FaultSpec) (Fault, error) {
-		t, err := nodeTarget(s)
-		return &KillWrapper{Target: t}, err
-	},
-	"pause-wrapper": func(s FaultSpec) (Fault, error) {
-		t, err := nodeTarget(s)
-		return &PauseWrapper{Target: t}, err
-	},
-	"kill-server":    serverFault(func(t ServerTarget) Fault { return Kill(t) }),
-	"stop-server":    serverFault(func(t ServerTarget) Fault { return Stop(t) }),
-	"pause-server":   serverFault(func(t ServerTarget) Fault { return Pause(t) }),
-	"restart-server": serverFault(func(t ServerTarget) Fault { return Restart(t) }),
-	"isolate-server": serverFault(func(t ServerTarget) Fault { return Isolate(t) }),
-	"quorum-loss":    func(FaultSpec) (Fault, error) { return &QuorumLoss{}, nil },
+// SignedDuration is a Duration that may be negative ("-1h").
+type SignedDuration time.Duration
+
+func (d SignedDuration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func (d *SignedDuration) UnmarshalJSON(b []byte) error {
+	v, err := unmarshalDuration(b, "-1h", true)
+	if err == nil {
+		*d = SignedDuration(v)
+	}
+	return err
+}
+
+// unmarshalDuration reads a duration as Go writes it; the error shows
+// example, a duration of the kind wanted.
+func unmarshalDuration(b []byte, example string, signed bool) (time.Duration, error) {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return 0, fmt.Errorf("want a duration such as %q, got %s", example, b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || (v < 0 && !signed) {
+		return 0, fmt.Errorf("want a duration such as %q, got %q", example, s)
+	}
+	return v, nil
+}
+
+// faultKind is one kind of fault as a plan or `zoo-chaos fault` names it,
+// declared once beside its fault: the name its Spec says, and how a spec
+// builds it.
+type faultKind struct {
+	name  string
+	build func(FaultSpec) (Fault, error)
+}
+
+// faultKinds are the kinds a plan may name.
+var faultKinds = []faultKind{
+	partitionKind, slowKind, killWrapperKind, pauseWrapperKind, nodeClockKind,
+	killServerKind, stopServerKind, pauseServerKind, restartServerKind, isolateServerKind, quorumLossKind,
+	clockJumpKind, clockDriftKind, upgradeServerKind,
 }
 
 // FaultKinds lists every kind a plan or `zoo-chaos fault` may name.
 func FaultKinds() []string {
 	kinds := make([]string, 0, len(faultKinds))
-	for k := range faultKinds {
-		kinds = append(kinds, k)
+	for _, k := range faultKinds {
+		kinds = append(kinds, k.name)
 	}
 	sort.Strings(kinds)
 	return kinds
@@ -98,11 +113,11 @@ func FaultKinds() []string {
 
 // NewFault builds the fault a spec names.
 func NewFault(s FaultSpec) (Fault, error) {
-	build, ok := faultKinds[s.Kind]
-	if !ok {
+	i := slices.IndexFunc(faultKinds, func(k faultKind) bool { return k.name == s.Kind })
+	if i < 0 {
 		return nil, fmt.Errorf("unknown fault %q: want one of %s", s.Kind, strings.Join(FaultKinds(), ", "))
 	}
-	f, err := build(s)
+	f, err := faultKinds[i].build(s)
 	if err != nil {
 		return nil, fmt.Errorf("fault %s: %w", s.Kind, err)
 	}

@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -301,108 +302,16 @@ func newTimeline(h *History, rep Report) timeline {
 func excusingFaults(verdict string, faults []FaultWindow) string {
 	var names []string
 	for _, f := range faults {
-		if verdict == "S1" && f.Spec.Kind == "pause-wrapper" {
+		if verdict == "S1" && f.Spec.Kind == pauseWrapperKind.name {
 			names = append(names, f.Name)
 		}
 	}
 	return strings.Join(slices.Compact(names), ", ")
 }
 
-var timelinePage = template.Must(template.New("timeline").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>zoo-chaos: {{.History.Scenario}} seed {{.History.Seed}}</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
-table{border-collapse:collapse}td,th{padding:.2em .8em;border-bottom:1px solid #ddd;text-align:left}
-.pass{color:#176317}.FAIL{color:#b00;font-weight:bold}.expected{color:#8a5a00;font-style:italic}
-svg .job{fill:#4a7fd4}svg .stale{fill:#d49a4a}svg .fault{fill:#888;fill-opacity:.14}
-svg .hit{fill:url(#hatch);stroke:#555;stroke-width:1}
-svg .overlap{fill:#e00;fill-opacity:.55}svg .unexplained{fill:#b00;stroke:#000}svg .leader{stroke:#6a2;stroke-dasharray:3 3}
-svg text{font:11px system-ui,sans-serif}svg .pointer{fill:#000;font-weight:bold}.controls{font-size:13px}svg .leader-label{fill:#3d7a12}svg .fault-label{fill:#444}
-</style></head><body>
-<h1>{{.History.Scenario}} — {{if .Report.Pass}}<span class="pass">pass</span>{{else}}<span class="FAIL">FAIL</span>{{end}}</h1>
-<p>Seed {{.History.Seed}}, {{len .History.Nodes}} nodes, {{.History.Backend}} backend, session timeout {{.History.SessionTimeout}},
-{{.Report.JobsCompleted}} jobs completed, {{.Report.Overlaps}} overlaps, worst takeover {{.Report.WorstTakeover.Milliseconds}} ms.</p>
-<table><tr><th>guarantee</th><th></th><th>verdict</th><th>detail</th></tr>
-{{range .Verdicts}}<tr><td>{{.Name}}</td><td>{{.Title}}</td><td class="{{.Class}}">{{.Status}}</td><td>{{.Detail}}</td></tr>
-{{end}}</table>
-<h2>Timeline</h2>
-<p>Blue: a job holding the lock (hover for its token); orange: a job whose writes were refused as stale; grey: a fault's window, with the lane of the node it hit hatched; red: overlaps; dark red marks: unexplained exits; dashed green: leader changes. The top line names the faults and the leader under the pointer.</p>
-<p class="controls">Window: from <input id="from" size="8"> s to <input id="to" size="8"> s <button id="show">show</button> <button id="all">whole run</button> — or drag across the chart to zoom into a window.{{if .LabelsHidden}} Fault names: point at the chart.{{end}}</p>
-<svg id="chart" xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}">
-<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f3e3c0"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b08a3a" stroke-width="2"/></pattern>
-<clipPath id="plot"><rect x="{{.LeftMargin}}" y="0" width="{{.PlotWidth}}" height="{{.Height}}"/></clipPath></defs>
-<text id="pointer" class="pointer" x="{{.LeftMargin}}" y="14"></text>
-<g clip-path="url(#plot)">
-{{range .Windows}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" data-a="{{.A}}" data-b="{{.B}}"><title>{{.Label}}</title></rect>
-{{end}}{{range .Hits}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" data-a="{{.A}}" data-b="{{.B}}"><title>{{.Label}}</title></rect>
-{{end}}{{range .Lanes}}{{range .Jobs}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" data-a="{{.A}}" data-b="{{.B}}"><title>{{.Label}}</title></rect>
-{{end}}{{end}}{{range .Overlap}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" data-a="{{.A}}" data-b="{{.B}}"><title>{{.Label}}</title></rect>
-{{end}}{{range .Exits}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" data-a="{{.A}}" data-b="{{.B}}"><title>{{.Label}}</title></rect>
-{{end}}{{range .Leaders}}<line class="leader" x1="{{.X}}" y1="{{.Y1}}" x2="{{.X}}" y2="{{.Y2}}" data-a="{{.A}}"><title>{{.Label}}</title></line>
-{{end}}{{range .Labels}}<text class="{{.Class}}" x="{{.X}}" y="{{.Y}}" data-a="{{.A}}">{{.Text}}</text>
-{{end}}</g>
-{{range .Lanes}}<text class="lane-label" x="4" y="{{.Y}}" dy="20">{{.Name}}</text>
-{{end}}<g id="ticks">{{range .Ticks}}<text class="tick" x="{{.X}}" y="{{$.Height}}" dy="-4">{{.Label}}</text>
-{{end}}</g></svg>
-{{if .Overlaps}}<h2>Overlaps</h2>
-<ul>{{range .Overlaps}}<li><a href="#chart" data-at="{{.At}}">{{.Text}}</a></li>
-{{end}}</ul>{{end}}
-{{if .Report.Unexplained}}<h2>Unexplained exits</h2>
-<p>Wrapper exits nothing in the history accounts for (dark red marks on the lanes).</p>
-<table><tr><th>node</th><th>wrapper</th><th>exit</th><th>at</th><th>faults around it</th></tr>
-{{range .Report.Unexplained}}<tr class="FAIL"><td>{{.Firing.Node}}</td><td>{{.Firing.Wrapper}}</td><td>{{.Firing.Exit}}</td><td><a href="#chart" data-at="{{.Firing.End.Milliseconds}}">{{.Firing.End.Milliseconds}} ms</a></td><td>{{range .Faults}}{{.}} {{end}}</td></tr>
-{{end}}</table>{{end}}
-<script>
-(function () {
-  const svg = document.getElementById('chart'), L = {{.LeftMargin}}, W = {{.PlotWidth}}, span = {{.SpanMs}};
-  const moments = {{.Moments}} || [];
-  const pointer = document.getElementById('pointer'), fromBox = document.getElementById('from'), toBox = document.getElementById('to');
-  let from = 0, to = span;
-  const x = ms => L + W * (ms - from) / (to - from);
-  function place() {
-    for (const el of svg.querySelectorAll('[data-a]')) {
-      const a = +el.dataset.a;
-      if (el.tagName === 'line') { el.setAttribute('x1', x(a)); el.setAttribute('x2', x(a)); continue; }
-      if (el.tagName === 'text') { el.setAttribute('x', x(a) + 2); continue; }
-      const b = +el.dataset.b;
-      if (b < 0) { el.setAttribute('x', x(a) - 4); continue; }
-      el.setAttribute('x', x(a));
-      el.setAttribute('width', Math.max(el.classList.contains('job') ? 1 : 2, x(b) - x(a)));
-    }
-    const ticks = document.getElementById('ticks');
-    while (ticks.firstChild) ticks.removeChild(ticks.firstChild);
-    let step = 1;
-    for (const m of [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 60000, 120000, 300000, 600000]) { step = m; if ((to - from) / m <= 12) break; }
-    for (let t = Math.ceil(from / step) * step; t <= to; t += step) {
-      const tick = document.createElementNS('http://www.w3.org/2000/svg', 'text');
-      tick.setAttribute('class', 'tick'); tick.setAttribute('x', x(t)); tick.setAttribute('y', svg.getAttribute('height')); tick.setAttribute('dy', '-4');
-      tick.textContent = t >= 1000 ? (t / 1000) + 's' : t + ' ms';
-      ticks.appendChild(tick);
-    }
-    fromBox.value = (from / 1000).toFixed(3); toBox.value = (to / 1000).toFixed(3);
-  }
-  function view(a, b) { from = Math.max(0, Math.min(a, b)); to = Math.min(span, Math.max(a, b)); if (to - from < 10) to = from + 10; place(); }
-  window.focusAt = ms => view(ms - 2000, ms + 2000);
-  const msAt = e => from + (e.clientX - svg.getBoundingClientRect().left - L) * (to - from) / W;
-  svg.addEventListener('mousemove', e => {
-    const ms = msAt(e);
-    if (ms < from || ms > to) { pointer.textContent = ''; return; }
-    const here = moments.filter(m => m.a <= ms && ms <= m.b).map(m => m.text);
-    pointer.textContent = Math.round(ms) + ' ms: ' + (here.length ? here.join('; ') : 'no fault');
-  });
-  let dragFrom = null;
-  svg.addEventListener('mousedown', e => { dragFrom = msAt(e); });
-  svg.addEventListener('mouseup', e => { const end = msAt(e); if (dragFrom !== null && Math.abs(end - dragFrom) > (to - from) / 200) view(dragFrom, end); dragFrom = null; });
-  document.getElementById('show').onclick = () => view(+fromBox.value * 1000, +toBox.value * 1000);
-  document.getElementById('all').onclick = () => view(0, span);
-  for (const a of document.querySelectorAll('a[data-at]')) a.onclick = () => focusAt(+a.dataset.at);
-  fromBox.value = '0.000'; toBox.value = (span / 1000).toFixed(3);
-})();
-</script>
-<h2>Faults</h2>
-<table><tr><th>fault</th><th>target</th><th>from</th><th>to</th><th></th></tr>
-{{range .Faults}}<tr><td>{{.Name}}</td><td>{{.Target}}</td><td>{{.From}}</td><td>{{.To}}</td><td>{{.Error}}</td></tr>
-{{end}}</table>
-</body></html>
-`))
+// The timeline page, a template: its HTML, CSS and script.
+//
+//go:embed timeline.html.tmpl
+var timelineSource string
+
+var timelinePage = template.Must(template.New("timeline").Parse(timelineSource))

@@ -57,6 +57,9 @@ type Expect struct {
 	// Runs, when Max > 0, bounds how many jobs may start in the run: a
 	// --once-per workload within one slot.
 	Runs struct{ Min, Max int }
+	// SlotsMustFail: the scenario runs with the clock bound switched off
+	// to show the slot verdict catching the extra runs.
+	SlotsMustFail bool
 }
 
 // WithDefaults fills in what the scenario leaves unsaid (3 nodes, 15 s,

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
 // Summary is a long run's account in one table: what the jobs did, why
@@ -44,7 +44,7 @@ func Summarize(h *History, rep Report) Summary {
 	}
 	for _, o := range rep.overlapIntervals {
 		for _, w := range h.Faults {
-			if w.Kind == "pause-wrapper" && w.effectFrom() <= o.Start+o.Duration && w.effectUntil(h.Duration) >= o.Start {
+			if w.Kind == pauseWrapperKind.name && w.effectFrom() <= o.Start+o.Duration && w.effectUntil(h.Duration) >= o.Start {
 				s.InPause++
 				break
 			}
@@ -65,7 +65,11 @@ func (s Summary) Table(duration time.Duration) string {
 	fmt.Fprintf(&b, "  %-20s %v\n", "run", duration.Round(time.Second))
 	fmt.Fprintf(&b, "  %-20s %d\n", "jobs held", s.JobsHeld)
 	fmt.Fprintf(&b, "  %-20s %d\n", "jobs completed", s.JobsCompleted)
-	fmt.Fprintf(&b, "  %-20s %d (%s)\n", "jobs fenced", fenced, strings.Join(causes, ", "))
+	if fenced == 0 {
+		fmt.Fprintf(&b, "  %-20s 0\n", "jobs fenced")
+	} else {
+		fmt.Fprintf(&b, "  %-20s %d (%s)\n", "jobs fenced", fenced, strings.Join(causes, ", "))
+	}
 	fmt.Fprintf(&b, "  %-20s %d (%d inside a pause of the holder, %d outside)\n", "overlaps", s.Overlaps, s.InPause, s.Overlaps-s.InPause)
 	fmt.Fprintf(&b, "  %-20s %d accepted, %d refused\n", "stale writes", s.StaleAccepted, s.StaleRefused)
 	fmt.Fprintf(&b, "  %-20s %d\n", "unexplained exits", s.Unexplained)

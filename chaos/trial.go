@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"syscall"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/lock/fencerule"
+	"github.com/zoo-locked/zoo-locked/internal/fencerule"
 )
 
 // TrialConfig says how to run a scenario.
@@ -24,7 +25,10 @@ type TrialConfig struct {
 	// WitnessJob when called as "JOB job ..." (zoo-chaos).
 	ZooLocked, Job string
 	Backend        string
-	Logger         *slog.Logger // progress lines
+	// Image, when set, is the servers' container image (a ZooKeeper
+	// version: ImageFor); it needs the container backend.
+	Image  string
+	Logger *slog.Logger // progress lines
 	// Ensemble reuses a running ensemble instead of starting one.
 	Ensemble *Ensemble
 	// Command, when set, is the user's own job, run through the shim on
@@ -32,6 +36,9 @@ type TrialConfig struct {
 	Command []string
 	// Plan, when set, replaces the scenario's seeded fault schedule.
 	Plan *Plan
+	// Wrapper, when set, is the lock tool every node fires instead of
+	// zoo-locked: a shell command line with placeholders (wrapper.go).
+	Wrapper string
 }
 
 // Trial is one run of a scenario in progress: the stage its faults act on.
@@ -45,6 +52,10 @@ type Trial struct {
 	lockName string
 	runID    string
 	log      *slog.Logger
+	// schedule is the faults to play, from the plan or drawn from the
+	// seed; planned plays them at their offsets, else one after another.
+	schedule []Step
+	planned  bool
 	wrappers bytes.Buffer // what the wrappers said, for the report
 	wmu      sync.Mutex
 }
@@ -134,22 +145,41 @@ func setUp(ctx context.Context, sc Scenario, cfg TrialConfig) (*Trial, func(), e
 	if cfg.Duration > 0 {
 		sc.Duration = cfg.Duration
 	}
+	if cfg.Wrapper != "" {
+		if err := CheckWrapper(sc, cfg.Wrapper); err != nil {
+			return nil, nil, err
+		}
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	t := &Trial{scenario: sc, cfg: cfg, log: log, runID: fmt.Sprintf("%s-%d-%d", sc.Name, cfg.Seed, time.Now().UnixNano()),
 		lockName: "chaos-" + sc.Name}
+	t.schedule, t.planned = sc.Schedule(cfg.Seed, sc.Duration), cfg.Plan != nil
+	if t.planned {
+		t.schedule = cfg.Plan.Schedule()
+	}
+	movableClocks := movesServerClocks(t.schedule)
 	cleanup := func() {}
 	t.ensemble = cfg.Ensemble
+	if t.ensemble != nil && movableClocks && !t.ensemble.opts.MovableClocks {
+		return nil, nil, fmt.Errorf("%s moves a server's clock, and the ensemble given was started with fixed clocks: run it on its own ensemble, or start the shared one with movable clocks", sc.Name)
+	}
 	if t.ensemble == nil {
-		log.Info("starting ensemble", "scenario", sc.Name)
-		e, err := NewEnsemble(ctx, Options{Backend: cfg.Backend, Logger: log, TickTime: sc.TickTime})
+		log.Info("starting ensemble", "scenario", sc.Name, "movable clocks", movableClocks)
+		e, err := NewEnsemble(ctx, Options{Backend: cfg.Backend, Image: cfg.Image, Logger: log, TickTime: sc.TickTime, MovableClocks: movableClocks})
 		if err != nil {
 			return nil, nil, err
 		}
 		cleanup = func() { _ = e.Close(context.WithoutCancel(ctx)) }
 		t.ensemble = e
+		if movableClocks {
+			if err := e.warmUp(ctx); err != nil {
+				cleanup()
+				return nil, nil, err
+			}
+		}
 	}
 	for i := 1; i <= sc.Nodes; i++ {
 		name := fmt.Sprintf("node%d", i)
@@ -169,7 +199,9 @@ func setUp(ctx context.Context, sc Scenario, cfg TrialConfig) (*Trial, func(), e
 	t.witness = w
 	// One resource fenced by the highest token cannot serve N holders at
 	// once: with --limit the witness records and checks token order only.
-	if sc.Limit > 1 {
+	// A tool under --wrapper may pass no token: the witness refuses no
+	// write, and S2 judges the tokens it saw, if any.
+	if sc.Limit > 1 || cfg.Wrapper != "" {
 		w.Unfence()
 	}
 	return t, cleanup, nil
@@ -179,11 +211,11 @@ func setUp(ctx context.Context, sc Scenario, cfg TrialConfig) (*Trial, func(), e
 // schedule, for the scenario's duration, then lets the running jobs end.
 func (t *Trial) run(ctx context.Context) ([]FaultWindow, []LeaderChange) {
 	sc, log := t.scenario, t.log
-	schedule := sc.Schedule(t.cfg.Seed, sc.Duration)
+	schedule := t.schedule
 	n := nemesisRun{ctx: ctx, on: t, since: t.since, log: log, fenceAfter: t.fenceAfter()}
 	faults := n.inTurn
-	if t.cfg.Plan != nil {
-		schedule, faults = t.cfg.Plan.Schedule(), n.atOffsets
+	if t.planned {
+		faults = n.atOffsets
 	}
 	log.Info("running", "scenario", sc.Name, "seed", t.cfg.Seed, "nodes", sc.Nodes, "duration", sc.Duration, "faults", len(schedule))
 
@@ -226,6 +258,7 @@ func (t *Trial) collect(ctx context.Context, windows []FaultWindow, leaders []Le
 		Scenario: sc.Name, Seed: cfg.Seed, Backend: t.ensemble.Backend(), Duration: t.since(),
 		SessionTimeout: sc.SessionTimeout, TickTime: t.ensemble.TickTime(), KillGrace: sc.KillGrace, Faults: windows, Leaders: leaders,
 		Command: cfg.Command, Plan: executedPlan(sc.Name, cfg.Seed, windows), OncePer: sc.OncePer > 0,
+		Wrapper: cfg.Wrapper,
 	}
 	h.Intervals = t.witness.Close()
 	for _, n := range t.nodes {
@@ -233,7 +266,21 @@ func (t *Trial) collect(ctx context.Context, windows []FaultWindow, leaders []Le
 		h.Firings = append(h.Firings, n.firings...)
 	}
 	h.LeftZnodes = leftZnodes(ctx, t.ensemble, t.lockPath(), sc.SessionTimeout)
+	h.Epoch = t.epoch
+	if sc.OncePer > 0 {
+		h.SlotPeriod = sc.OncePer
+		var err error
+		if h.SlotLedger, err = readSlotLedger(t.ensemble, t.lockPath()); err != nil {
+			h.LedgerError = err.Error()
+		}
+	}
 	h.Orphans = orphans(t.runID)
+	// Judged, they go: a tool under test must not leave its trees running
+	// on the machine after the run (a grandchild that ignores TERM would
+	// loop forever).
+	for _, pid := range h.Orphans {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
 	h.WrapperLog = t.WrapperLog()
 	return h
 }

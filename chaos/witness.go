@@ -106,7 +106,11 @@ const (
 
 // hello is the line a job opens with.
 func hello(node string) string {
-	return fmt.Sprintf("%s %s %s %d\n", sayHello, node, os.Getenv("ZOOLOCKED_TOKEN"), os.Getpid())
+	token := os.Getenv("ZOOLOCKED_TOKEN")
+	if token == "" {
+		token = "-" // a tool under --wrapper that passes none
+	}
+	return fmt.Sprintf("%s %s %s %d\n", sayHello, node, token, os.Getpid())
 }
 
 func (w *Witness) serve(conn net.Conn) {

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
 // workNode is one simulated cron node of the workload: its links, and the
@@ -21,6 +21,17 @@ type workNode struct {
 	mu      sync.Mutex
 	cmd     *exec.Cmd
 	firings []Firing
+	// clockSkew is how far off the clock of the wrappers it fires is
+	// (NodeClock).
+	clockSkew time.Duration
+}
+
+// SetClockSkew implements SkewedClient: the next firings read a clock
+// that far off.
+func (n *workNode) SetClockSkew(d time.Duration) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.clockSkew = d
 }
 
 func (n *workNode) Name() string { return n.name }
@@ -38,6 +49,7 @@ func (n *workNode) WrapperPid() int {
 const (
 	WrapperZooLocked = "zoo-locked"
 	WrapperClassic   = "zoo-locked HOSTS PATH"
+	WrapperTemplate  = "--wrapper"
 )
 
 // lockPath is the znode every wrapper of the trial locks.
@@ -47,6 +59,9 @@ func (t *Trial) lockPath() string { return "/zoo-locked/" + t.lockName }
 // migration reaches it, then zoo-locked's classic form.
 func (t *Trial) wrapperOf(i int) string {
 	sc := t.scenario
+	if t.cfg.Wrapper != "" {
+		return WrapperTemplate
+	}
 	if i >= len(sc.Foreign) || sc.Foreign[i] == "" {
 		return WrapperZooLocked
 	}
@@ -65,6 +80,8 @@ func (t *Trial) command(n *workNode, wrapper string) (string, []string) {
 		"--connect-timeout", "5s", "--log-level", "info"}
 	switch wrapper {
 	case WrapperZooLocked:
+	case WrapperTemplate:
+		return "/bin/sh", []string{"-c", "exec " + expandWrapper(t.cfg.Wrapper, n.links.ConnectString(), t.lockPath(), t.lockName, job)}
 	case WrapperClassic:
 		return t.cfg.ZooLocked, append(settings, n.links.ConnectString(), t.lockPath(), shellQuote(job))
 	default:
@@ -76,6 +93,12 @@ func (t *Trial) command(n *workNode, wrapper string) (string, []string) {
 	}
 	if sc.OncePer > 0 {
 		args = append(args, "--once-per", sc.OncePer.String())
+	}
+	n.mu.Lock()
+	skew := n.clockSkew
+	n.mu.Unlock()
+	if skew != 0 {
+		args = append(args, "--unsafe-clock-skew", skew.String())
 	}
 	return t.cfg.ZooLocked, append(append(args, t.lockName, "--"), job...)
 }

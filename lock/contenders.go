@@ -35,7 +35,7 @@ type Contenders struct {
 // ValidateContenderPattern accepts a marker for Contenders.Extra.
 func ValidateContenderPattern(p string) error {
 	if p == "" || strings.ContainsAny(p, "/ \t\n") {
-		return fmt.Errorf("%w: contender pattern %q must be a non-empty name fragment without '/' or blanks, e.g. __rlock__", ErrUsage, p)
+		return UsageErrorf("contender pattern %q must be a non-empty name fragment without '/' or blanks, e.g. __rlock__", p)
 	}
 	return nil
 }

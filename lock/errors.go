@@ -26,9 +26,10 @@ var (
 	// ErrUsage: a setting cannot work (bad name, a grace period too long
 	// for the session timeout the server granted).
 	ErrUsage = errors.New("usage")
-	// ErrOldServer: the ensemble does not know container znodes, which
-	// lock parents are (ZooKeeper 3.5.3 and later have them).
-	ErrOldServer = errors.New("zookeeper server too old: lock parents are container znodes, which need ZooKeeper 3.5.3 or later")
+	// ErrOldServer: the ensemble does not implement a request the lock
+	// makes. 3.4's lack of container znodes is not one: its parents are
+	// made persistent instead.
+	ErrOldServer = errors.New("zookeeper server too old: it does not implement a request the lock makes; zoo-locked needs ZooKeeper 3.4 or later")
 )
 
 type goneError struct{}
@@ -54,3 +55,17 @@ func (e *GraceTooLongError) Error() string {
 }
 
 func (e *GraceTooLongError) Unwrap() error { return ErrUsage }
+
+// UsageError is a setting that cannot work. It matches ErrUsage; its text
+// is the problem alone, for a caller to put after the flag it came from.
+type UsageError struct{ Problem string }
+
+func (e *UsageError) Error() string { return e.Problem }
+
+// Is makes errors.Is(err, ErrUsage) hold.
+func (e *UsageError) Is(target error) bool { return target == ErrUsage }
+
+// UsageErrorf is a UsageError of a formatted problem.
+func UsageErrorf(format string, args ...any) error {
+	return &UsageError{Problem: fmt.Sprintf(format, args...)}
+}

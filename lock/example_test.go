@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
-	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
@@ -37,16 +35,16 @@ func Example() {
 	defer m.Unlock()
 	work, stop := context.WithCancel(ctx)
 	defer stop()
-	go func() { <-s.Done(); stop() }() // the fence: s.Err() says why
+	go func() { <-m.Done(); stop() }() // the fence: m.Err() says why
 	fmt.Printf("holding invoices with fencing token %d\n", m.Token())
 	_ = work // pass it, and the token, to what writes under the lock
 }
 
 func TestExampleOnRealEnsemble(t *testing.T) {
-	e := chaostest.Ensemble(t, chaos.Options{Backend: chaos.BackendProcess})
-	exampleServers = strings.Split(e.ConnectString(), ",")
+	addr := standalone(t)
+	exampleServers = []string{addr}
 	Example()
-	observer := chaostest.Connect(t, e.ClientAddr(1))
+	observer := observe(t, addr)
 	if children, _, err := observer.Children("/locks/invoices"); err != nil || len(children) != 0 {
 		t.Fatalf("after Unlock: %v, %v; want the lock path empty", children, err)
 	}
@@ -55,10 +53,10 @@ func TestExampleOnRealEnsemble(t *testing.T) {
 // TestGuardedFromTheGrant: a library caller's lock fences itself: when its
 // znode vanishes, Done closes with ErrLockGone; Unlock stops the guard.
 func TestGuardedFromTheGrant(t *testing.T) {
-	e := chaostest.Ensemble(t, chaos.Options{Backend: chaos.BackendProcess})
+	addr := standalone(t)
 	ctx := context.Background()
 	connect := func() *lock.Session {
-		s, err := lock.Connect(ctx, lock.SessionConfig{Servers: strings.Split(e.ConnectString(), ","),
+		s, err := lock.Connect(ctx, lock.SessionConfig{Servers: []string{addr},
 			SessionTimeout: 4 * time.Second, ConnectTimeout: 10 * time.Second, KillGrace: 200 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
@@ -79,14 +77,14 @@ func TestGuardedFromTheGrant(t *testing.T) {
 	if err := busy.TryLock(ctx); err == nil {
 		t.Fatal("a second contender got the held lock")
 	}
-	observer := chaostest.Connect(t, e.ClientAddr(1))
+	observer := observe(t, addr)
 	if err := observer.Delete(m.Node(), -1); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case <-s.Done():
-		if !strings.Contains(s.Err().Error(), "vanished") {
-			t.Fatalf("lost for %v, want the vanished znode", s.Err())
+	case <-m.Done():
+		if !strings.Contains(m.Err().Error(), "vanished") {
+			t.Fatalf("lost for %v, want the vanished znode", m.Err())
 		}
 	case <-time.After(4 * time.Second):
 		t.Fatal("the session did not notice its lock znode vanish")

@@ -16,21 +16,21 @@ const MaxNameLength = 200
 func ValidateName(name string) error {
 	switch {
 	case name == "":
-		return fmt.Errorf("%w: empty lock name", ErrUsage)
+		return UsageErrorf("empty lock name")
 	case len(name) > MaxNameLength:
-		return fmt.Errorf("%w: lock name longer than %d bytes", ErrUsage, MaxNameLength)
+		return UsageErrorf("lock name longer than %d bytes", MaxNameLength)
 	case name == "." || name == "..":
-		return fmt.Errorf("%w: lock name %q is not allowed", ErrUsage, name)
+		return UsageErrorf("lock name %q is not allowed", name)
 	case strings.Contains(name, "/"):
-		return fmt.Errorf("%w: lock name %q contains '/'; use a flat name such as %q", ErrUsage, name, strings.ReplaceAll(name, "/", "-"))
+		return UsageErrorf("lock name %q contains '/'; use a flat name such as %q", name, strings.ReplaceAll(name, "/", "-"))
 	case strings.HasPrefix(name, contenderPrefix):
-		return fmt.Errorf("%w: lock name %q starts with the reserved %q", ErrUsage, name, contenderPrefix)
+		return UsageErrorf("lock name %q starts with the reserved %q", name, contenderPrefix)
 	case strings.Contains(name, "~"):
-		return fmt.Errorf("%w: lock name %q contains '~', which marks the records kept beside a lock (NAME~)", ErrUsage, name)
+		return UsageErrorf("lock name %q contains '~', which marks the records kept beside a lock (NAME~)", name)
 	}
 	for _, r := range name {
 		if r == unicode.ReplacementChar || !unicode.IsPrint(r) || unicode.IsSpace(r) {
-			return fmt.Errorf("%w: lock name %q contains a blank, control or invalid character", ErrUsage, name)
+			return UsageErrorf("lock name %q contains a blank, control or invalid character", name)
 		}
 	}
 	return nil
@@ -40,7 +40,7 @@ func ValidateName(name string) error {
 // or dot components.
 func ValidateRoot(root string) error {
 	if err := validateRoot(root); err != nil {
-		return fmt.Errorf("%w: root %q: %v", ErrUsage, root, err)
+		return UsageErrorf("root %q: %v", root, err)
 	}
 	return nil
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 
 	"github.com/go-zookeeper/zk"
-	"github.com/zoo-locked/zoo-locked/lock/seam"
+	"github.com/zoo-locked/zoo-locked/internal/seam"
 )
 
 // A request in flight when the connection drops fails with

@@ -5,6 +5,7 @@ package scenarios
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
@@ -25,6 +26,10 @@ func once(at, length time.Duration, f chaos.Fault) func(*rand.Rand, time.Duratio
 
 // All is the catalogue, in the order `zoo-chaos list` shows it.
 func All() []chaos.Scenario {
+	return slices.Concat(core(), Clocks(), Versions())
+}
+
+func core() []chaos.Scenario {
 	return []chaos.Scenario{
 		{Name: "baseline", Doc: "Three nodes contend for the lock with no fault: exclusion, progress, clean hand-offs."},
 		{Name: "holder-sigkill", Doc: "The holder's wrapper is SIGKILLed while its job runs with a grandchild that ignores TERM and HUP: the tree dies with it, a waiter takes over within T+1s.",
@@ -138,6 +143,8 @@ func Get(name string) chaos.Scenario {
 	switch name {
 	case "unsafe-holder-partition":
 		return Unsafe()
+	case "unsafe-leader-clock-jump":
+		return UnsafeClock()
 	case "soak":
 		return Soak()
 	}
@@ -199,6 +206,17 @@ func randomFault(rng *rand.Rand) chaos.Fault {
 		func() chaos.Fault { return &chaos.QuorumLoss{} },
 		func() chaos.Fault { return &chaos.KillWrapper{Target: chaos.Holder} },
 		func() chaos.Fault { return &chaos.PauseWrapper{Target: chaos.Holder} },
+		// Clocks: a step either way of 10 s to an hour, a drift, a node
+		// off by half a minute; each matters to a --once-per job.
+		func() chaos.Fault {
+			step := time.Duration(10+rng.IntN(3590)) * time.Second
+			if rng.IntN(2) == 0 {
+				step = -step
+			}
+			return chaos.JumpClock(chaos.Leader, step)
+		},
+		func() chaos.Fault { return chaos.DriftClock(chaos.Leader, 0.3) },
+		func() chaos.Fault { return &chaos.NodeClock{Target: chaos.Waiter, Offset: 30 * time.Second} },
 	}
 	return makers[rng.IntN(len(makers))]()
 }

@@ -68,8 +68,11 @@ debootstrap --variant=minbase --include=zookeeper,default-jre-headless,faketime,
 # break every connect. Its other dependencies are bookworm's.
 server_jars=
 if [ "$zk" = 3.9 ]; then
-  deb=$(curl -fsS "$mirror/dists/trixie/main/binary-amd64/Packages.xz" | xz -d \
-    | awk '/^Package: libzookeeper-java$/{p=1} p&&/^Filename:/{print $2; exit}')
+  # Whole, not piped into awk: awk stops at the first match, and under
+  # pipefail the SIGPIPE that gives xz and curl would end this script.
+  curl -fsS -o "$work/Packages.xz" "$mirror/dists/trixie/main/binary-amd64/Packages.xz"
+  deb=$(xz -dc "$work/Packages.xz" \
+    | awk '/^Package: libzookeeper-java$/{p=1} p&&/^Filename:/&&!f{f=$2} END{print f}')
   [ -n "$deb" ] || { echo "zk image: trixie's libzookeeper-java not found at $mirror" >&2; exit 1; }
   curl -fsS -o "$work/zk39.deb" "$mirror/$deb"
   dpkg-deb -x "$work/zk39.deb" "$work/zk39"

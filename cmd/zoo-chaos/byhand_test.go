@@ -2,8 +2,11 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
+	"encoding/xml"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
 )
 
@@ -116,5 +120,45 @@ func TestFaultsByHand(t *testing.T) {
 	}
 	if out, err := exec.Command(zooChaos, "fault", "partition", "holder", "--dir", dir).CombinedOutput(); err == nil || !strings.Contains(string(out), "name a node") {
 		t.Fatalf("a role without a workload: %v\n%s", err, out)
+	}
+}
+
+// TestRunWritesJUnit: a run with --junit leaves a JUnit file CI can read,
+// one case per verdict of the run's verdict.json, and exits as without.
+func TestRunWritesJUnit(t *testing.T) {
+	_, zooChaos := chaostest.Binaries(t)
+	dir := t.TempDir()
+	junit := filepath.Join(dir, "verdicts.xml")
+	run := exec.Command(zooChaos, "run", "baseline", "--duration", "4s", "--report", filepath.Join(dir, "report"), "--junit", junit)
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("zoo-chaos run baseline --junit: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var suites struct {
+		Suites []struct {
+			Tests    int `xml:"tests,attr"`
+			Failures int `xml:"failures,attr"`
+			Cases    []struct {
+				Name string `xml:"name,attr"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(data, &suites); err != nil || len(suites.Suites) != 1 {
+		t.Fatalf("not one JUnit suite: %v\n%s", err, data)
+	}
+	verdict, err := os.ReadFile(filepath.Join(dir, "report", chaos.VerdictFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded chaos.Report
+	if err := json.Unmarshal(verdict, &recorded); err != nil {
+		t.Fatal(err)
+	}
+	s := suites.Suites[0]
+	if s.Tests == 0 || s.Tests != len(recorded.Verdicts) || s.Failures != 0 {
+		t.Fatalf("JUnit suite of %d cases (%d failures); the passing run had %d verdicts", s.Tests, s.Failures, len(recorded.Verdicts))
 	}
 }

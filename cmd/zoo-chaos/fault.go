@@ -8,13 +8,16 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
 type faultOptions struct {
 	dir             string
 	length          time.Duration
 	latency, jitter time.Duration
+	offset          time.Duration
+	rate            float64
+	version         string
 }
 
 func faultFlags(o *faultOptions) *pflag.FlagSet {
@@ -23,6 +26,9 @@ func faultFlags(o *faultOptions) *pflag.FlagSet {
 	fs.DurationVar(&o.length, "for", 0, "heal the fault after this long (default: when zoo-chaos heal runs)")
 	fs.DurationVar(&o.latency, "latency", 0, "slow: latency added each way")
 	fs.DurationVar(&o.jitter, "jitter", 0, "slow: jitter on the latency")
+	fs.DurationVar(&o.offset, "offset", 0, "clock-jump: how far the server's clock steps, ahead (1h) or back (-30m)")
+	fs.StringVar(&o.version, "zk", "", "upgrade-server: the ZooKeeper version it puts in (3.9, 3.4 or 3.8)")
+	fs.Float64Var(&o.rate, "rate", 0, "clock-drift: the server's clock error in seconds per second (0.3 runs it 30% fast, -0.3 slow)")
 	return fs
 }
 
@@ -34,10 +40,11 @@ func fault(args []string) int {
 		return code
 	}
 	if fs.NArg() < 1 || fs.NArg() > 2 {
-		fmt.Fprintln(os.Stderr, "zoo-chaos fault: want KIND [TARGET], e.g. zoo-chaos fault partition node2 --for 10s (zoo-chaos --help lists the kinds)")
+		fmt.Fprintln(os.Stderr, "zoo-chaos fault: want KIND [TARGET], e.g. zoo-chaos fault partition node2 --for 10s (zoo-chaos faults lists the kinds)")
 		return exitcode.Usage
 	}
-	spec := chaos.FaultSpec{Kind: fs.Arg(0), Target: fs.Arg(1), Latency: chaos.Duration(o.latency), Jitter: chaos.Duration(o.jitter)}
+	spec := chaos.FaultSpec{Kind: fs.Arg(0), Target: fs.Arg(1), Latency: chaos.Duration(o.latency), Jitter: chaos.Duration(o.jitter),
+		Offset: chaos.SignedDuration(o.offset), Rate: o.rate, Version: o.version}
 	if _, err := chaos.NewFault(spec); err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos fault: %v\n", err)
 		return exitcode.Usage

@@ -15,6 +15,7 @@ func page() manual.Page {
 		Summary: "prove zoo-locked, or your own job under it, against a real ZooKeeper ensemble under faults",
 		Synopsis: []manual.Usage{
 			{Form: "list", What: "the scenarios, with what each proves"},
+			{Form: "faults", What: "the fault kinds, with what each aims at, takes and does"},
 			{Form: "run NAME [flags] [-- COMMAND [ARGS...]]", What: "run one scenario, with the built-in job or your own COMMAND on every node; exit 1 when a required verdict fails"},
 			{Form: "plan NAME [--seed N]", What: "print the fault schedule a seed gives, as JSON to edit into an incident and run with run --plan"},
 			{Form: "rejudge VERDICT.json", What: "judge a recorded run again with this checker, without running it; exit 1 when a required verdict fails"},
@@ -37,9 +38,9 @@ func page() manual.Page {
 		},
 		Sections: []manual.Section{
 			{Title: "Faults", Paragraphs: []string{
-				"Kinds, for plans and fault: " + strings.Join(chaos.FaultKinds(), ", ") + ".",
+				"Kinds, for plans and fault (zoo-chaos faults says what each aims at, takes and does): " + strings.Join(chaos.FaultKinds(), ", ") + ".",
 				"Targets: holder, waiter or a node's name (node1, ...) for partition, kill-wrapper and pause-wrapper; " +
-					"leader, follower or zkN for the server faults; slow takes --latency and --jitter; quorum-loss takes none. " +
+					"leader, follower or zkN for the server faults; slow takes --latency and --jitter, clock-jump --offset, clock-drift --rate, upgrade-server --zk; quorum-loss takes none; node-clock needs a workload (a plan). " +
 					"By hand there is no workload: name the node.",
 			}},
 			{Title: "Exit codes", Table: [][2]string{

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -47,6 +47,8 @@ func run(args []string) int {
 		return printPlan(args[1:])
 	case "rejudge":
 		return rejudge(args[1:])
+	case "faults":
+		return faults(args[1:])
 	case "fault":
 		return fault(args[1:])
 	case "heal":

@@ -32,10 +32,10 @@ func capture(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestCommandHelpListsEveryFlag(t *testing.T) {
 	for cmd, flags := range map[string][]string{
-		"run":   {"--seed", "--nodes", "--duration", "--report", "--backend", "--plan", "--check", "-- COMMAND"},
-		"up":    {"--backend", "--nodes", "--ready-file", "--dir"},
+		"run":   {"--seed", "--nodes", "--duration", "--report", "--backend", "--zk", "--plan", "--check", "--junit", "--wrapper", "-- COMMAND"},
+		"up":    {"--backend", "--zk", "--nodes", "--ready-file", "--dir"},
 		"plan":  {"--seed"},
-		"fault": {"--for", "--dir", "--latency", "--jitter"},
+		"fault": {"--for", "--dir", "--latency", "--jitter", "--offset", "--rate", "--zk"},
 		"heal":  {"--dir"},
 	} {
 		code, out, errOut := capture(t, cmd, "--help")
@@ -58,11 +58,15 @@ func TestBadArgumentsExit64WithOneLine(t *testing.T) {
 		{"run", "no-such-scenario"},
 		{"run", "baseline", "--"},
 		{"run", "baseline", "--plan", "/no/such/plan.json"},
+		{"run", "baseline", "--zk", "3.7"},
+		{"up", "--zk", "4"},
 		{"plan", "no-such-scenario"},
 		{"fault", "meteor", "node1"},
 		{"fault", "partition"},
 		{"fault", "partition", "zk1"},
 		{"fault", "kill-server", "node1"},
+		{"fault", "clock-jump", "leader"},
+		{"fault", "clock-drift", "zk1", "--rate", "20"},
 		{"heal", "extra"},
 		{"bogus"},
 	} {
@@ -186,5 +190,49 @@ func TestRejudgeRecordedRun(t *testing.T) {
 	}
 	if code, _, errOut := capture(t, "rejudge", garbage); code != 64 || strings.Count(errOut, "\n") != 1 {
 		t.Fatalf("a file without a history: exit %d, %q", code, errOut)
+	}
+}
+
+// TestFaultsListsEveryKind: zoo-chaos faults names every kind a plan may
+// use, and says what each does.
+func TestFaultsListsEveryKind(t *testing.T) {
+	code, out, errOut := capture(t, "faults")
+	if code != 0 || errOut != "" {
+		t.Fatalf("faults: exit %d, stderr %q", code, errOut)
+	}
+	for _, kind := range chaos.FaultKinds() {
+		if _, ok := faultDocs[kind]; !ok || !strings.Contains(out, "\n"+kind+" ") {
+			t.Errorf("faults does not describe %s:\n%s", kind, out)
+		}
+	}
+	if len(faultDocs) != len(chaos.FaultKinds()) {
+		t.Errorf("faultDocs describes %d kinds, the harness has %d", len(faultDocs), len(chaos.FaultKinds()))
+	}
+}
+
+// TestCIExampleRunParses: the CI example's zoo-chaos line names a scenario
+// and flags that exist, so that a team copying it gets a run.
+func TestCIExampleRunParses(t *testing.T) {
+	data, err := os.ReadFile("../../docs/examples/ci/exclusivity.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "zoo-chaos run ") {
+			line = l
+		}
+	}
+	args := strings.Fields(line)
+	if len(args) < 3 {
+		t.Fatalf("no zoo-chaos run line in the CI example")
+	}
+	var o runOptions
+	fs := runFlags(&o)
+	if err := fs.Parse(args[2:]); err != nil {
+		t.Fatalf("the CI example's flags: %v", err)
+	}
+	if name := fs.Arg(0); scenarios.Get(name).Name != name || o.junit == "" || o.report == "" {
+		t.Fatalf("the CI example runs %q, junit %q, report %q: want a catalogue scenario, a JUnit file and a report", name, o.junit, o.report)
 	}
 }

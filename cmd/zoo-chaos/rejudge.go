@@ -6,7 +6,7 @@ import (
 	"os"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 	"github.com/zoo-locked/zoo-locked/scenarios"
 )
 

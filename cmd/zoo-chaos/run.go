@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 	"github.com/zoo-locked/zoo-locked/scenarios"
 )
 
@@ -29,7 +29,7 @@ func list() int {
 	for _, s := range scenarios.All() {
 		fmt.Fprintf(w, "%s\t%s\n", s.Name, s.Doc)
 	}
-	for _, s := range []chaos.Scenario{scenarios.Unsafe(), scenarios.Soak()} {
+	for _, s := range []chaos.Scenario{scenarios.Unsafe(), scenarios.UnsafeClock(), scenarios.Soak()} {
 		fmt.Fprintf(w, "%s\t%s\n", s.Name, s.Doc)
 	}
 	w.Flush()
@@ -42,9 +42,12 @@ type runOptions struct {
 	duration time.Duration
 	report   string
 	backend  string
+	zk       string
 	plan     string
 	check    string
 	timing   string
+	junit    string
+	wrapper  string
 }
 
 func runFlags(o *runOptions) *pflag.FlagSet {
@@ -54,8 +57,11 @@ func runFlags(o *runOptions) *pflag.FlagSet {
 	fs.DurationVar(&o.duration, "duration", 0, "how long nodes fire the job (default: the scenario's)")
 	fs.StringVar(&o.report, "report", "", "write verdict.json and timeline.html here (default: a new temp dir)")
 	fs.StringVar(&o.backend, "backend", "", "auto, container or process (default: ZOOLOCKED_BACKEND, else auto)")
+	fs.StringVar(&o.zk, "zk", "", zkFlagUsage)
 	fs.StringVar(&o.plan, "plan", "", "run this fault schedule (a plan's JSON, or a verdict.json to replay its run) instead of the seed's")
 	fs.StringVar(&o.timing, "timing", "", "fast (tickTime 200 ms, 3 s sessions) or production (tickTime 2 s, the wrapper's 10 s sessions and 2 s grace) (default: the scenario's)")
+	fs.StringVar(&o.wrapper, "wrapper", "", "fire this lock tool on every node instead of zoo-locked: a shell command line with {zk}, {path}, {name} and {job}, e.g. 'mylock {zk} {path} sh -c {job}'")
+	fs.StringVar(&o.junit, "junit", "", "also write the verdicts to FILE as JUnit XML, one test case per verdict, for CI (the exit status is unchanged)")
 	fs.StringVar(&o.check, "check", "", "after the run, run this shell command with $ZOOCHAOS_HISTORY naming the history's JSON; its exit status is a required verdict (the user's invariant)")
 	return fs
 }
@@ -82,6 +88,10 @@ func runScenario(args []string) int {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run: --nodes must be at least 2 and --duration positive")
 		return exitcode.Usage
 	}
+	image, ok := zkImage("run", o.zk)
+	if !ok {
+		return exitcode.Usage
+	}
 	var timing *chaos.Timing
 	if o.timing != "" {
 		t, ok := chaos.TimingNamed(o.timing)
@@ -105,6 +115,12 @@ func runScenario(args []string) int {
 		}
 		plan = &p
 	}
+	if o.wrapper != "" {
+		if err := chaos.CheckWrapper(sc, o.wrapper); err != nil {
+			fmt.Fprintf(os.Stderr, "zoo-chaos run: %v\n", err)
+			return exitcode.Usage
+		}
+	}
 	if o.report == "" {
 		dir, err := os.MkdirTemp("", "zoo-chaos-"+sc.Name+"-")
 		if err != nil {
@@ -122,7 +138,8 @@ func runScenario(args []string) int {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	h, err := chaos.Execute(ctx, sc, chaos.TrialConfig{Seed: o.seed, Nodes: o.nodes, Duration: o.duration,
-		ZooLocked: zooLocked, Job: self, Backend: o.backend, Logger: log, Command: command, Plan: plan, Timing: timing})
+		ZooLocked: zooLocked, Job: self, Backend: o.backend, Image: image, Logger: log, Command: command, Plan: plan, Timing: timing,
+		Wrapper: o.wrapper})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run:", err)
 		return exitcode.Unavailable
@@ -137,6 +154,12 @@ func runScenario(args []string) int {
 		chaos.CheckInvariant(ctx, []string{"/bin/sh", "-c", o.check}, filepath.Join(o.report, chaos.VerdictFile), &rep)
 		if err := chaos.WriteReport(o.report, h, rep); err != nil {
 			fmt.Fprintln(os.Stderr, "zoo-chaos run: write report:", err)
+			return exitcode.Internal
+		}
+	}
+	if o.junit != "" {
+		if err := chaos.WriteJUnit(o.junit, h, rep); err != nil {
+			fmt.Fprintln(os.Stderr, "zoo-chaos run: --junit:", err)
 			return exitcode.Internal
 		}
 	}

@@ -12,11 +12,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
 type upOptions struct {
 	backend string
+	zk      string
 	nodes   int
 	ready   string
 	dir     string
@@ -25,6 +26,7 @@ type upOptions struct {
 func upFlags(o *upOptions) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("up", pflag.ContinueOnError)
 	fs.StringVar(&o.backend, "backend", "", "auto, container or process (default: ZOOLOCKED_BACKEND, else auto)")
+	fs.StringVar(&o.zk, "zk", "", zkFlagUsage)
 	fs.IntVar(&o.nodes, "nodes", 3, "client nodes to create links for")
 	fs.StringVar(&o.ready, "ready-file", "", "write the first node's connect string here once serving")
 	fs.StringVar(&o.dir, "dir", chaos.DefaultRunDir(), "run directory for the control socket that zoo-chaos fault and heal use (env ZOOCHAOS_DIR)")
@@ -41,11 +43,15 @@ func up(args []string) int {
 		fmt.Fprintln(os.Stderr, "zoo-chaos up: --nodes must be at least 1")
 		return exitcode.Usage
 	}
+	image, ok := zkImage("up", o.zk)
+	if !ok {
+		return exitcode.Usage
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	e, err := chaos.NewEnsemble(startCtx, chaos.Options{Backend: o.backend, Logger: log})
+	e, err := chaos.NewEnsemble(startCtx, chaos.Options{Backend: o.backend, Image: image, Logger: log, MovableClocks: true})
 	cancel()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)

@@ -1,5 +1,5 @@
 // Command zoo-locked-keeper is the keeper zoo-locked starts for each run
-// (package lock/keeper): installed beside zoo-locked, and kept to what the
+// (package cmd/internal/keeper): installed beside zoo-locked, and kept to what the
 // keeper uses, so that the second process of every run starts like a
 // small program instead of the whole wrapper.
 package main
@@ -7,7 +7,7 @@ package main
 import (
 	"os"
 
-	"github.com/zoo-locked/zoo-locked/lock/keeper"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/keeper"
 )
 
 func main() {

@@ -14,7 +14,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
-	"github.com/zoo-locked/zoo-locked/lock/proc"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/proc"
 )
 
 // benchWrapper is zoo-locked running argv under lock name against the

@@ -7,9 +7,9 @@ import (
 	"io"
 	"time"
 
+	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/schedule"
 	"github.com/zoo-locked/zoo-locked/lock"
-	"github.com/zoo-locked/zoo-locked/lock/fleet"
-	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
 // Exit codes of check, in the monitoring-plugin convention (Nagios,
@@ -155,6 +155,9 @@ func judgeAge(v checkVerdict, st fleet.LockStatus, maxAge time.Duration, now tim
 		r := st.Runs[i]
 		if now.Sub(r.Start) > maxAge {
 			break
+		}
+		if r.Ending == fleet.EndReset {
+			continue // an operator's act, not a run
 		}
 		if r.Succeeded() {
 			v.Status, v.Code, v.What, v.Run = "OK", checkOK, "ran", &r

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/lock/fleet"
-	"github.com/zoo-locked/zoo-locked/lock/schedule"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/schedule"
 )
 
 // checkCmd runs check and returns its line and exit code.

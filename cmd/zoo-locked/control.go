@@ -9,9 +9,9 @@ import (
 	"os/user"
 	"time"
 
+	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 	"github.com/zoo-locked/zoo-locked/lock"
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
-	"github.com/zoo-locked/zoo-locked/lock/fleet"
 )
 
 // stopProgress is how often stop says it is still waiting.

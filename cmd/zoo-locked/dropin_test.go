@@ -29,10 +29,11 @@ type recipe struct {
 	argv func(t *testing.T, lockPath string, try bool, job string) []string
 }
 
-func zooLockedRecipe() recipe {
+func zooLockedRecipe(flags ...string) recipe {
 	return recipe{name: "zoo-locked", says: "host=", argv: func(t *testing.T, lockPath string, try bool, job string) []string {
 		args := []string{zooLocked(t), "--zk", chaostest.SharedEnsemble(t).ConnectString(), "--root", filepath.Dir(lockPath),
 			"--session-timeout", testSession.String(), "--kill-grace", testKillGrace.String()}
+		args = append(args, flags...)
 		if try {
 			args = append(args, "--no-wait")
 		}
@@ -51,7 +52,9 @@ func foreignRecipe(kind, says string) recipe {
 	}}
 }
 
-func kazooRecipe() recipe {
+// kazooRecipe is kazoo's Lock as the README sets it up, or its default
+// Lock (no extra_lock_patterns) with lockArgs "default".
+func kazooRecipe(lockArgs ...string) recipe {
 	return recipe{name: "kazoo", says: "kazoo", argv: func(t *testing.T, lockPath string, try bool, job string) []string {
 		mode := "hold"
 		if try {
@@ -59,7 +62,7 @@ func kazooRecipe() recipe {
 		}
 		// kazoo runs no command: "hold" stands for a job that holds the
 		// lock, "try" for one that prints "ran" once it got it.
-		return []string{"/usr/bin/python3", "testdata/kazoolock.py", chaostest.SharedEnsemble(t).ConnectString(), lockPath, mode}
+		return append([]string{"/usr/bin/python3", "testdata/kazoolock.py", chaostest.SharedEnsemble(t).ConnectString(), lockPath, mode}, lockArgs...)
 	}}
 }
 
@@ -140,20 +143,32 @@ func try(t *testing.T, r recipe, lockPath string) (ran bool, out string, code in
 }
 
 func TestEveryRecipeExcludesTheOther(t *testing.T) {
-	foreign := []recipe{
+	excludeEachOther(t, "/dropin", zooLockedRecipe(), []recipe{
 		foreignRecipe("c", "ZooKeeper C recipe, session 0x"),
 		foreignRecipe("curator", "Curator"),
 		kazooRecipe(),
-	}
-	ours := zooLockedRecipe()
+	})
+}
+
+// TestKazooDefaultLock: under --contender-style kazoo, a kazoo fleet that
+// changes nothing in its Python (the default Lock) and zoo-locked exclude
+// each other both ways.
+func TestKazooDefaultLock(t *testing.T) {
+	excludeEachOther(t, "/dropin-kazoo-style", zooLockedRecipe("--contender-style", "kazoo"), []recipe{kazooRecipe("default")})
+}
+
+// excludeEachOther tries each of foreign against ours, both ways, each on
+// a path of its own under root.
+func excludeEachOther(t *testing.T, root string, ours recipe, foreign []recipe) {
+	t.Helper()
 	for _, other := range foreign {
 		t.Run(other.name+" holds", func(t *testing.T) {
-			lockPath := "/dropin/" + other.name + "-holds"
+			lockPath := root + "/" + other.name + "-holds"
 			h := hold(t, other, lockPath)
 			if ran, out, code := try(t, ours, lockPath); ran || code != 75 {
 				t.Fatalf("zoo-locked ran its job (exit %d, %q) while %s held the lock", code, out, other.name)
 			}
-			status, _ := inspectCmd(t, "--root", "/dropin", "status", other.name+"-holds")
+			status, _ := inspectCmd(t, "--root", root, "status", other.name+"-holds")
 			if !strings.Contains(status, other.says) {
 				t.Fatalf("status does not name the %s holder (%q):\n%s", other.name, other.says, status)
 			}
@@ -163,7 +178,7 @@ func TestEveryRecipeExcludesTheOther(t *testing.T) {
 			}
 		})
 		t.Run("zoo-locked holds against "+other.name, func(t *testing.T) {
-			lockPath := "/dropin/zoo-locked-holds-" + other.name
+			lockPath := root + "/zoo-locked-holds-" + other.name
 			// zoo-locked has run on this path before: what it leaves must
 			// not break the other recipe (the C recipe crashes on a child
 			// it cannot order).

@@ -12,8 +12,8 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
-	"github.com/zoo-locked/zoo-locked/lock/fleet"
-	"github.com/zoo-locked/zoo-locked/lock/schedule"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/schedule"
 )
 
 func TestExclusionFiveContenders(t *testing.T) {

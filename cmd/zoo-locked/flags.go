@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -13,12 +12,12 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/zoo-locked/zoo-locked/cmd/internal/connect"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/schedule"
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/ping"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 	"github.com/zoo-locked/zoo-locked/lock"
-	"github.com/zoo-locked/zoo-locked/lock/connect"
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
-	"github.com/zoo-locked/zoo-locked/lock/fleet"
-	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
 // options is the command line, parsed and validated.
@@ -75,8 +74,8 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	fs.SortFlags = false
 	fs.String("zk", "", "ZooKeeper connect string: host:port[,host:port...][/chroot] (required)")
 	fs.String("root", "/zoo-locked", "znode under which every lock lives")
-	durations["session-timeout"] = fs.Duration("session-timeout", 10*time.Second, "session timeout to request (the servers may grant less)")
-	durations["connect-timeout"] = fs.Duration("connect-timeout", 10*time.Second, "give up (exit 69) when no server gives a session within this")
+	durations["session-timeout"] = fs.Duration("session-timeout", lock.DefaultSessionTimeout, "session timeout to request (the servers may grant less)")
+	durations["connect-timeout"] = fs.Duration("connect-timeout", lock.DefaultConnectTimeout, "give up (exit 69) when no server gives a session within this")
 	durations["kill-grace"] = fs.Duration("kill-grace", 2*time.Second, "time between SIGTERM and SIGKILL to the job")
 	fs.BoolVar(&o.cfg.NoWait, "no-wait", false, "try once; exit with the busy code if the lock is held")
 	durations["wait-timeout"] = fs.Duration("wait-timeout", 0, "give up waiting for the lock after this (default: wait forever)")
@@ -91,6 +90,7 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	fs.IntVar(&o.cfg.MaxAttempts, "max-attempts", 0, "with --once-per: after N failed runs of a slot, across the fleet, firings skip until the next slot (default: no bound; at most 20, the ledger's size)")
 	fs.StringVar(&o.metricsFile, "metrics-file", "", "write node_exporter textfile metrics here after every firing (last start/end/success, duration, exit, lock wait, firings by outcome)")
 	fs.StringSliceVar(&o.cfg.Contenders.Extra, "contender-pattern", nil, "also queue behind children of the lock path whose name ends in PATTERN and a ten-digit sequence (repeatable; zoo-locked, Curator, go-zookeeper, kazoo and ZooKeeper's C recipe are always seen), as kazoo's extra_lock_patterns")
+	fs.String("contender-style", string(lock.StyleZooLocked), "how this wrapper names its contender: zoo-locked (Curator's protected form) or kazoo (counted by kazoo's default Lock, for a path shared with kazoo; not with Curator)")
 	fs.BoolVar(&o.shell, "shell", false, "run COMMAND with sh -c (one string) instead of executing argv directly")
 	fs.String("log-level", "warn", "debug, info, warn or error (messages go to stderr)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
@@ -109,7 +109,7 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	// overlaps a wrapper without a fence causes. Hidden from --help.
 	fs.BoolVar(&o.noFence, "unsafe-no-fence", false, "")
 	// Test-only: the wrapper sends itself SIGTERM right at the grant, the
-	// moment the wait stops listening for signals (lock/seam).
+	// moment the wait stops listening for signals (internal/seam).
 	fs.BoolVar(&o.testSignalAtGrant, "unsafe-test-signal-at-grant", false, "")
 	// Test-only: skews this wrapper's wall clock, to show that slots follow
 	// the ensemble's clock whatever the node's says.
@@ -264,7 +264,7 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	}
 	cs, err := connect.ParseConnectString(zkFlag)
 	if err != nil {
-		return o, usageErr("--zk: %s", trimUsage(err))
+		return o, usageErr("--zk: %s", err)
 	}
 	root := fs.Lookup("root").Value.String()
 	if err := lock.ValidateRoot(root); err != nil {
@@ -272,13 +272,13 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	}
 	if path := fs.Lookup("auth-file").Value.String(); path != "" {
 		if cfg.Session.Auth, err = connect.ReadAuthFile(path); err != nil {
-			return o, usageErr("--auth-file: %s", trimUsage(err))
+			return o, usageErr("--auth-file: %s", err)
 		}
 	}
 	tlsFiles := connect.TLSFiles{CA: fs.Lookup("tls-ca").Value.String(), Cert: fs.Lookup("tls-cert").Value.String(), Key: fs.Lookup("tls-key").Value.String()}
 	if tlsFiles != (connect.TLSFiles{}) {
 		if cfg.Session.TLS, err = tlsFiles.Config(); err != nil {
-			return o, usageErr("--tls-ca/--tls-cert/--tls-key: %s", trimUsage(err))
+			return o, usageErr("--tls-ca/--tls-cert/--tls-key: %s", err)
 		}
 	}
 	cfg.Session.Servers = cs.Servers
@@ -286,8 +286,11 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 
 	for _, p := range cfg.Contenders.Extra {
 		if err := lock.ValidateContenderPattern(p); err != nil {
-			return o, usageErr("--contender-pattern: %s", trimUsage(err))
+			return o, usageErr("--contender-pattern: %s", err)
 		}
+	}
+	if cfg.ContenderStyle, err = lock.ParseContenderStyle(fs.Lookup("contender-style").Value.String()); err != nil {
+		return o, usageErr("--contender-style: %s", err)
 	}
 	rest := fs.Args()
 	if o.classic {
@@ -347,7 +350,7 @@ func parseOncePer(value string, offset time.Duration) (schedule.Schedule, error)
 	}
 	sched, err := schedule.ParseCron(value)
 	if err != nil {
-		return nil, usageErr("--once-per: %s (want a duration such as 1h, or five cron fields such as '0 * * * *')", trimUsage(err))
+		return nil, usageErr("--once-per: %s (want a duration such as 1h, or five cron fields such as '0 * * * *')", err)
 	}
 	if offset != 0 {
 		return nil, usageErr("--slot-offset applies to a duration --once-per; a cron expression says when its slots begin")
@@ -355,9 +358,7 @@ func parseOncePer(value string, offset time.Duration) (schedule.Schedule, error)
 	return sched, nil
 }
 
-func usageErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", lock.ErrUsage, fmt.Sprintf(format, args...))
-}
+func usageErr(format string, args ...any) error { return lock.UsageErrorf(format, args...) }
 
 // newLogger builds the wrapper's own logger: stderr, quiet by default.
 func newLogger(o options) *slog.Logger {
@@ -396,7 +397,7 @@ func classicCommand(o *options, chroot, lockPath, command string) error {
 	o.cfg.Root = path.Join(chroot, path.Dir(lockPath))
 	o.cfg.Name = path.Base(lockPath)
 	if err := lock.ValidateName(o.cfg.Name); err != nil {
-		return usageErr("PATH %q: %s", lockPath, trimUsage(err))
+		return usageErr("PATH %q: %s", lockPath, err)
 	}
 	o.cfg.Command = []string{"/bin/sh", "-c", command}
 	return nil

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/schedule"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 	"github.com/zoo-locked/zoo-locked/lock"
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
-	"github.com/zoo-locked/zoo-locked/lock/fleet"
-	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
 func noEnv(string) string { return "" }
@@ -120,6 +120,8 @@ func TestParseArgsRejects(t *testing.T) {
 		{"--zk", "zk1", "--log-format", "xml", "job", "--", "true"},
 		{"--zk", "zk1", "--root", "relative", "job", "--", "true"},
 		{"--zk", "zk1", "--bogus", "job", "--", "true"},
+		{"--zk", "zk1", "--contender-style", "curator", "job", "--", "true"},
+		{"--zk", "zk1", "--contender-pattern", "a/b", "job", "--", "true"},
 	} {
 		if _, err := parseArgs(args, noEnv); !errors.Is(err, lock.ErrUsage) {
 			t.Errorf("parseArgs(%q) = %v, want a usage error", args, err)

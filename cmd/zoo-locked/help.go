@@ -52,7 +52,7 @@ func page() manual.Page {
 				{"128+n", "the command was killed by signal n (or a signal ended the wait for the lock)"},
 				{"127/126", "the command was not found / is not executable"},
 				{"64", "bad flags, arguments or config file"},
-				{"69", "ZooKeeper unreachable within --connect-timeout, or too old (3.5.3 or later has container znodes)"},
+				{"69", "ZooKeeper unreachable within --connect-timeout, or older than 3.4"},
 				{"70", "internal error"},
 				{"75", "lock busy (--no-wait) or --wait-timeout passed (see --busy-exit-code)"},
 				{"77", "pause, resume or stop refused by the lock's ACL (another --auth-file identity made it)"},

@@ -10,9 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 	"github.com/zoo-locked/zoo-locked/lock"
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
-	"github.com/zoo-locked/zoo-locked/lock/fleet"
 )
 
 // Exit codes of status, for monitoring scripts.
@@ -33,16 +33,12 @@ func inspect(o options, out io.Writer) int {
 	case "list":
 		return list(o, s, out)
 	case "reset":
-		deleted, err := fleet.Reset(s.Conn(), o.cfg.Root, o.cfg.Name, o.cfg.Contenders)
+		res, err := fleet.Reset(s.Conn(), o.cfg.Root, o.cfg.Name, o.cfg.Contenders, operator(o))
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "zoo-locked: reset: %v\n", err)
 			return exitCode(fleet.Result{}, err, exitcode.Busy)
 		}
-		if deleted {
-			fmt.Fprintf(out, "%s: record deleted; its next firing runs\n", o.cfg.Name)
-		} else {
-			fmt.Fprintf(out, "%s: no record to delete\n", o.cfg.Name)
-		}
+		fmt.Fprintln(out, describeReset(o.cfg.Name, res))
 		return 0
 	}
 	st, err := fleet.Inspect(s.Conn(), o.cfg.Root, o.cfg.Name, o.cfg.Contenders)
@@ -84,6 +80,20 @@ func inspect(o options, out io.Writer) int {
 		fmt.Fprintf(out, "  unreadable %s (zoo-locked reset %s clears a record)\n", u, st.Name)
 	}
 	return code
+}
+
+func describeReset(name string, res fleet.ResetResult) string {
+	var done []string
+	if res.RecordDeleted {
+		done = append(done, "record deleted")
+	}
+	if n := res.AttemptsForgiven; n > 0 {
+		done = append(done, fmt.Sprintf("%d failed attempts no longer count against --max-attempts", n))
+	}
+	if len(done) == 0 {
+		return name + ": no record to delete and no failed attempts to forgive"
+	}
+	return name + ": " + strings.Join(done, "; ") + "; its next firing runs"
 }
 
 func list(o options, s *lock.Session, out io.Writer) int {

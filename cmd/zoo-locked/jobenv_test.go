@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/lock/fleet"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
 )
 
 func TestHolderDataReadable(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/lock/proc"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/proc"
 )
 
 // parentOfJob is the job that prints its parent's command name: the

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
 	"github.com/zoo-locked/zoo-locked/lock"
-	"github.com/zoo-locked/zoo-locked/lock/fleet"
 )
 
 // runs reads a lock's ledger as status --json shows it.

@@ -10,18 +10,17 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/keeper"
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/metrics"
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/ping"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
+	"github.com/zoo-locked/zoo-locked/internal/seam"
 	"github.com/zoo-locked/zoo-locked/lock"
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
-	"github.com/zoo-locked/zoo-locked/lock/fleet"
-	"github.com/zoo-locked/zoo-locked/lock/keeper"
-	"github.com/zoo-locked/zoo-locked/lock/seam"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -39,7 +38,7 @@ func run(args []string) int {
 	o, err := parseArgs(args, os.Getenv)
 	switch {
 	case err != nil:
-		fmt.Fprintf(os.Stderr, "zoo-locked: %v (see zoo-locked --help)\n", trimUsage(err))
+		fmt.Fprintf(os.Stderr, "zoo-locked: %v (see zoo-locked --help)\n", err)
 		return exitcode.Usage
 	case o.help:
 		printHelp(os.Stdout)
@@ -186,7 +185,7 @@ func exitCode(res fleet.Result, err error, busyCode int) int {
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v; lower --kill-grace or raise the servers' maxSessionTimeout\n", err)
 		return exitcode.Usage
 	case errors.Is(err, lock.ErrUsage):
-		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", trimUsage(err))
+		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
 		return exitcode.Usage
 	case errors.Is(err, lock.ErrUnavailable):
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
@@ -225,9 +224,4 @@ func exitCode(res fleet.Result, err error, busyCode int) int {
 		fmt.Fprintf(os.Stderr, "zoo-locked: %v\n", err)
 		return exitcode.Internal
 	}
-}
-
-// trimUsage drops the "usage: " the sentinel puts in front of the message.
-func trimUsage(err error) string {
-	return strings.TrimPrefix(err.Error(), lock.ErrUsage.Error()+": ")
 }

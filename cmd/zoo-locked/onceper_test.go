@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -10,10 +11,10 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/schedule"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 	"github.com/zoo-locked/zoo-locked/lock"
-	"github.com/zoo-locked/zoo-locked/lock/exitcode"
-	"github.com/zoo-locked/zoo-locked/lock/fleet"
-	"github.com/zoo-locked/zoo-locked/lock/schedule"
 )
 
 // runOnce runs one wrapper on node to completion and returns its exit code.
@@ -230,8 +231,8 @@ func TestOncePerRefusesARecordAhead(t *testing.T) {
 	if code := wr.wait(t, 20*time.Second); code != exitcode.ClockRefused || !strings.Contains(wr.stderr.String(), "zoo-locked reset ahead") {
 		t.Fatalf("a record two hours ahead: exit %d, want %d and how to clear it:\n%s", code, exitcode.ClockRefused, wr.stderr)
 	}
-	if out, code := inspectCmd(t, "reset", "ahead"); code != 0 || !strings.Contains(out, "deleted") {
-		t.Fatalf("reset: exit %d: %s", code, out)
+	if out := followAdvice(t, wr.stderr.String()); !strings.Contains(out, "deleted") {
+		t.Fatalf("reset as advised: %s", out)
 	}
 	again := startWrapper(t, "ahead", nil, "--once-per", "1h", "ahead", "--", "true")
 	if code := again.wait(t, 20*time.Second); code != 0 {
@@ -323,6 +324,32 @@ func TestOncePerCatchesUp(t *testing.T) {
 	}
 	if rec := lastRun(t, "catch-up"); rec.SlotStart.Sub(began).Abs() > time.Millisecond {
 		t.Fatalf("the run counted for the slot from %v, want the one that began at %v", rec.SlotStart, began)
+	}
+}
+
+// TestMaxAttemptsResetAsAdvised: a slot out of attempts says how to allow
+// more; that followed, the next firing of the same slot runs, and status
+// shows who reset it.
+func TestMaxAttemptsResetAsAdvised(t *testing.T) {
+	w := newWitness(t)
+	// A slot that began a second ago and lasts ten minutes: the test
+	// cannot cross into the next.
+	slot := append(boundaryAt(time.Now().Add(-time.Second), 10*time.Minute), "--max-attempts", "1")
+	if code := runOnce(t, w, "forgive-a", 1, 50*time.Millisecond, append(slot, "forgiven")...); code != 1 {
+		t.Fatalf("the attempt: exit %d, want the job's 1", code)
+	}
+	refused := startWrapper(t, "forgive-b", []string{w.jobEnv("forgive-b", 50*time.Millisecond, 0)}, append(slot, append([]string{"forgiven"}, selfJob()...)...)...)
+	if code := refused.wait(t, 20*time.Second); code != 0 || len(w.Ended()) != 1 {
+		t.Fatalf("a firing out of attempts: exit %d, %d runs, want a skip\n%s", code, len(w.Ended()), refused.stderr)
+	}
+	if said := followAdvice(t, refused.stderr.String()); !strings.Contains(said, "1 failed attempts no longer count") {
+		t.Fatalf("reset as advised said %q", said)
+	}
+	if code := runOnce(t, w, "forgive-c", 0, 50*time.Millisecond, append(slot, "forgiven")...); code != 0 || len(w.Ended()) != 2 {
+		t.Fatalf("after the advised reset: exit %d, %d runs, want the slot to run", code, len(w.Ended()))
+	}
+	if st := statusOf(t, "forgiven"); !slices.ContainsFunc(st.Runs, func(r fleet.RunEntry) bool { return r.State == "reset" && strings.Contains(r.Reason, "@") }) {
+		t.Fatalf("status does not show who reset the attempts: %+v", st.Runs)
 	}
 }
 

@@ -7,13 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
-	"github.com/zoo-locked/zoo-locked/lock/fleet"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
 )
 
 // operatorCmd runs an operator's command (pause, resume, stop, …) to
@@ -40,6 +41,27 @@ func mustOperate(t *testing.T, args ...string) string {
 	return out
 }
 
+// advisedFix is the operator's command a wrapper's output advises
+// ("… with: zoo-locked reset NAME", fix="zoo-locked resume NAME"), as
+// arguments for operatorCmd; the test fails when it advises none.
+func advisedFix(t *testing.T, output string) []string {
+	t.Helper()
+	all := advice.FindAllStringSubmatch(output, -1)
+	if len(all) == 0 {
+		t.Fatalf("no fix advised in:\n%s", output)
+	}
+	last := all[len(all)-1]
+	return []string{last[1], last[2]}
+}
+
+var advice = regexp.MustCompile(`zoo-locked (reset|resume) ([A-Za-z0-9._-]+)`)
+
+// followAdvice runs the fix output advises, which must succeed.
+func followAdvice(t *testing.T, output string, extra ...string) string {
+	t.Helper()
+	return mustOperate(t, append(advisedFix(t, output), extra...)...)
+}
+
 func statusOf(t *testing.T, name string) fleet.LockStatus {
 	t.Helper()
 	out, _ := inspectCmd(t, "status", name, "--json")
@@ -62,6 +84,7 @@ func TestPauseSkipsEveryNodeUntilResumed(t *testing.T) {
 	if !strings.Contains(out, "paused by") || !strings.Contains(out, "until resume") {
 		t.Fatalf("pause said %q", out)
 	}
+	var skipped string
 	for _, node := range []string{"pause-a", "pause-b"} {
 		wr := startWrapper(t, node, []string{w.jobEnv(node, 50*time.Millisecond, 0)}, append([]string{"paused-job"}, selfJob()...)...)
 		if code := wr.wait(t, 20*time.Second); code != 0 {
@@ -70,6 +93,7 @@ func TestPauseSkipsEveryNodeUntilResumed(t *testing.T) {
 		if !strings.Contains(wr.stderr.String(), "paused; skipping") || !strings.Contains(wr.stderr.String(), "database restore") {
 			t.Fatalf("%s: the skip does not say who paused it and why:\n%s", node, wr.stderr)
 		}
+		skipped = wr.stderr.String()
 	}
 	if n := len(w.Ended()); n != 1 {
 		t.Fatalf("%d runs, want only the one before the pause", n)
@@ -88,7 +112,8 @@ func TestPauseSkipsEveryNodeUntilResumed(t *testing.T) {
 		Lock      string       `json:"lock"`
 		WasPaused *fleet.Pause `json:"was_paused"`
 	}
-	if out := mustOperate(t, "resume", "--json", "paused-job"); json.Unmarshal([]byte(out), &resumed) != nil ||
+	// The fix the skip advised, followed.
+	if out := followAdvice(t, skipped, "--json"); json.Unmarshal([]byte(out), &resumed) != nil ||
 		resumed.Lock != "paused-job" || resumed.WasPaused == nil || resumed.WasPaused.Reason != "database restore" {
 		t.Fatalf("resume --json said %q", out)
 	}

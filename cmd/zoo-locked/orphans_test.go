@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/lock/proc"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/proc"
 )
 
 // TestNoOrphansAfterWrapperSIGKILL: S3 and L1 with a grandchild that

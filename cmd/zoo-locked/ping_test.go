@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
-	"github.com/zoo-locked/zoo-locked/lock/fleet"
+	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
 )
 
 // pingLog is a loopback check endpoint that records every ping.

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -22,10 +23,16 @@ import (
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
 	"github.com/zoo-locked/zoo-locked/lock"
-	"github.com/zoo-locked/zoo-locked/lock/connect"
 )
 
 // testCA makes a CA and a certificate for 127.0.0.1 signed by it.
+// clientConfig trusts this CA alone.
+func (ca testCA) clientConfig() *tls.Config {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca.pem)
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+}
+
 type testCA struct {
 	cert *x509.Certificate
 	key  *ecdsa.PrivateKey
@@ -89,13 +96,10 @@ func TestTLSToSecureClientPort(t *testing.T) {
 	ca := newCA(t, "zoo-locked test CA")
 	keyStore := write(t, dir, "server.pem", ca.serverKeyStore(t))
 	trust := write(t, dir, "ca.pem", ca.pem)
-	wrong := write(t, dir, "wrong-ca.pem", newCA(t, "someone else").pem)
+	wrong := newCA(t, "someone else")
 	e := chaostest.Ensemble(t, chaos.Options{Backend: chaos.BackendProcess, TLS: &chaos.ServerTLS{KeyStore: keyStore, TrustStore: trust}})
 
-	cfg, err := connect.TLSFiles{CA: trust}.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := ca.clientConfig()
 	s, err := lock.Connect(context.Background(), lock.SessionConfig{Servers: strings.Split(e.SecureConnectString(), ","),
 		SessionTimeout: 4 * time.Second, ConnectTimeout: 10 * time.Second, KillGrace: 200 * time.Millisecond, TLS: cfg})
 	if err != nil {
@@ -106,10 +110,7 @@ func TestTLSToSecureClientPort(t *testing.T) {
 	}
 	s.Close()
 
-	bad, err := connect.TLSFiles{CA: wrong}.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bad := wrong.clientConfig()
 	start := time.Now()
 	_, err = lock.Connect(context.Background(), lock.SessionConfig{Servers: strings.Split(e.SecureConnectString(), ","),
 		SessionTimeout: 4 * time.Second, ConnectTimeout: 2 * time.Second, KillGrace: 200 * time.Millisecond, TLS: bad})

@@ -36,4 +36,18 @@ func TestNegotiatedTimeout(t *testing.T) {
 	if !errors.Is(err, lock.ErrUsage) || !errors.As(err, &tooLong) || tooLong.Granted != 2*time.Second {
 		t.Fatalf("a kill grace that does not fit the granted session: %v, want a usage error", err)
 	}
+
+	// A config with only its servers works: the defaults ask for 10 s,
+	// the server grants its 2 s, and the connect does not give up at once.
+	zero, err := lock.Connect(context.Background(), lock.SessionConfig{Servers: []string{e.ClientAddr(1)}})
+	if err != nil {
+		t.Fatalf("a SessionConfig with only Servers: %v", err)
+	}
+	defer zero.Close()
+	if zero.Timeout() != 2*time.Second {
+		t.Fatalf("negotiated timeout %v from the default request, want the server's 2s", zero.Timeout())
+	}
+	if _, err := lock.Connect(context.Background(), lock.SessionConfig{}); !errors.Is(err, lock.ErrUsage) {
+		t.Fatalf("a SessionConfig with no servers: %v, want a usage error", err)
+	}
 }

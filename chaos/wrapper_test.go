@@ -1,0 +1,56 @@
+package chaos
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestWrapperTemplate: each placeholder becomes one shell word, whatever
+// it holds, and {job} gives back the job's argv through sh -c.
+func TestWrapperTemplate(t *testing.T) {
+	job := []string{"printf", "%s|", "it's", "a b"}
+	line := expandWrapper("printf '%s\\n' {zk} {path} {name}; sh -c {job}", "127.0.0.1:1,127.0.0.1:2", "/zoo-locked/x y", "x y", job)
+	out, err := exec.Command("/bin/sh", "-c", line).Output()
+	if err != nil {
+		t.Fatalf("%s: %v", line, err)
+	}
+	if want := "127.0.0.1:1,127.0.0.1:2\n/zoo-locked/x y\nx y\nit's|a b|"; string(out) != want {
+		t.Fatalf("%s gave %q, want %q", line, out, want)
+	}
+}
+
+func TestCheckWrapper(t *testing.T) {
+	plain := Scenario{Name: "plain"}
+	if err := CheckWrapper(plain, "mylock {zk} {path} sh -c {job}"); err != nil {
+		t.Fatalf("a plain scenario and a template with {job}: %v", err)
+	}
+	if err := CheckWrapper(plain, "mylock {zk} {path}"); err == nil || !strings.Contains(err.Error(), "{job}") {
+		t.Fatalf("a template without {job}: %v, want the fix", err)
+	}
+	if err := CheckWrapper(Scenario{Name: "once", OncePer: time.Hour}, "mylock {job}"); err == nil || !strings.Contains(err.Error(), "--once-per") {
+		t.Fatalf("a --once-per scenario: %v, want a refusal naming the flag", err)
+	}
+}
+
+// TestWrapperVerdicts: under --wrapper, the verdicts on zoo-locked's own
+// contracts say they do not apply, S2 does when the tool passed no token,
+// and S1 is judged as for zoo-locked.
+func TestWrapperVerdicts(t *testing.T) {
+	h := cleanHistory()
+	h.Wrapper = "mylock {zk} {path} sh -c {job}"
+	for i := range h.Intervals {
+		h.Intervals[i].Token = 0
+	}
+	h.Intervals[1].Start = h.Intervals[0].Start + 500*time.Millisecond // an overlap
+	rep := Check(h, Expect{})
+	for _, name := range []string{"L3", "exits", "S2"} {
+		if v := verdict(t, rep, name); !v.Pass || v.Required || !strings.Contains(v.Detail, "not applicable to this wrapper") {
+			t.Errorf("%s under --wrapper: %+v, want not applicable", name, v)
+		}
+	}
+	if v := verdict(t, rep, "S1"); v.Pass || !v.Required || rep.Pass {
+		t.Fatalf("an overlap under --wrapper: S1 %+v, run pass %v; want a required failure", v, rep.Pass)
+	}
+}
