@@ -28,8 +28,9 @@ type Options struct {
 	// TLS opens a secure client port on every server (process backend).
 	TLS *ServerTLS
 	// MovableClocks preloads faketime into every server so that SetClock can
-	// move its wall clock. Off by default: under faketime a server takes
-	// about 4.5 times as long to start and answers more slowly.
+	// move its wall clock. Off by default: faketime stands between the JVM
+	// and every clock read it makes, and what needs no moved clock should
+	// not carry it (clock.go says what it once cost).
 	MovableClocks bool
 }
 
