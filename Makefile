@@ -13,7 +13,7 @@ NFPM      := $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 export TESTCONTAINERS_RYUK_DISABLED = true
 export ZOOLOCKED_ZK_IMAGE ?= $(ZK_IMAGE)
 
-.PHONY: all build man deb test test-short bench bench-ridethrough soak image images demo clean deps
+.PHONY: all build man deb test test-short bench bench-ridethrough soak image images demo clean deps peers compare
 
 all: build
 
@@ -70,10 +70,21 @@ demo: image build
 	$(BIN)/zoo-chaos run demo --report demo-report
 
 deps:
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap zookeeper default-jre-headless faketime curl xz-utils chromium python3-kazoo gcc libzookeeper-mt-dev
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap zookeeper default-jre-headless default-jdk-headless libcurator-recipes-java faketime curl xz-utils chromium python3-kazoo gcc libzookeeper-mt-dev
 
 # Removes the binaries and whatever a killed test left in the engine.
 clean:
 	rm -rf $(BIN) dist demo-report soak-report
 	-docker ps -aq --filter label=dev.zoo-locked.ensemble | xargs -r docker rm -f
 	-docker network ls -q --filter label=dev.zoo-locked.ensemble | xargs -r docker network rm
+
+# The peers of docs/examples/peers, built for zoo-chaos compare: the C
+# recipe against libzookeeper-mt-dev, Curator's mutex against Debian's jars.
+peers:
+	mkdir -p $(BIN)/peers
+	gcc -O2 -o $(BIN)/peers/c-lock docs/examples/peers/c-lock.c -lzookeeper_mt
+	javac -d $(BIN)/peers -cp "$$(cat docs/examples/peers/classpath)" docs/examples/peers/CuratorLock.java
+
+# README's comparison table: zoo-locked and the three peers, same seed.
+compare: image build peers
+	scripts/compare-peers.sh compare-report

@@ -17,6 +17,7 @@ func page() manual.Page {
 			{Form: "list", What: "the scenarios, with what each proves"},
 			{Form: "faults", What: "the fault kinds, with what each aims at, takes and does"},
 			{Form: "run NAME [flags] [-- COMMAND [ARGS...]]", What: "run one scenario, with the built-in job or your own COMMAND on every node; exit 1 when a required verdict fails"},
+			{Form: "compare --scenarios A,B,... --tool NAME=TEMPLATE... [flags]", What: "run the same scenarios and seed for zoo-locked and each tool (a --wrapper template); print one table of overlaps, stale writes, orphans, takeovers and jobs"},
 			{Form: "plan NAME [--seed N]", What: "print the fault schedule a seed gives, as JSON to edit into an incident and run with run --plan"},
 			{Form: "rejudge VERDICT.json", What: "judge a recorded run again with this checker, without running it; exit 1 when a required verdict fails"},
 			{Form: "up [flags]", What: "start a three-node ensemble with toxiproxy links; print connect strings, and each fault by hand as it lands and heals, until Ctrl-C"},
@@ -32,6 +33,7 @@ func page() manual.Page {
 		},
 		Flags: []manual.FlagGroup{
 			{Title: "Flags of run", Flags: manual.FlagsOf(runFlags(new(runOptions)), nil)},
+			{Title: "Flags of compare", Flags: manual.FlagsOf(compareFlags(new(compareOptions)), nil)},
 			{Title: "Flags of plan", Flags: manual.FlagsOf(planFlags(new(int64)), nil)},
 			{Title: "Flags of up", Flags: manual.FlagsOf(upFlags(new(upOptions)), nil)},
 			{Title: "Flags of fault and heal", Flags: manual.FlagsOf(faultFlags(new(faultOptions)), nil)},

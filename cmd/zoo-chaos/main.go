@@ -43,6 +43,8 @@ func run(args []string) int {
 		return runScenario(args[1:])
 	case "up":
 		return up(args[1:])
+	case "compare":
+		return compare(args[1:])
 	case "plan":
 		return printPlan(args[1:])
 	case "rejudge":

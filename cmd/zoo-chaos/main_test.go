@@ -32,11 +32,12 @@ func capture(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestCommandHelpListsEveryFlag(t *testing.T) {
 	for cmd, flags := range map[string][]string{
-		"run":   {"--seed", "--nodes", "--duration", "--report", "--backend", "--zk", "--plan", "--check", "--junit", "--wrapper", "-- COMMAND"},
-		"up":    {"--backend", "--zk", "--nodes", "--ready-file", "--dir"},
-		"plan":  {"--seed"},
-		"fault": {"--for", "--dir", "--latency", "--jitter", "--offset", "--rate", "--zk"},
-		"heal":  {"--dir"},
+		"run":     {"--seed", "--nodes", "--duration", "--report", "--backend", "--zk", "--plan", "--check", "--junit", "--wrapper", "-- COMMAND"},
+		"up":      {"--backend", "--zk", "--nodes", "--ready-file", "--dir"},
+		"plan":    {"--seed"},
+		"compare": {"--scenarios", "--tool", "--seed", "--report", "--backend", "--zk"},
+		"fault":   {"--for", "--dir", "--latency", "--jitter", "--offset", "--rate", "--zk"},
+		"heal":    {"--dir"},
 	} {
 		code, out, errOut := capture(t, cmd, "--help")
 		if code != 0 || errOut != "" || !strings.HasPrefix(out, "Usage: zoo-chaos "+cmd) {
@@ -68,6 +69,15 @@ func TestBadArgumentsExit64WithOneLine(t *testing.T) {
 		{"fault", "clock-jump", "leader"},
 		{"fault", "clock-drift", "zk1", "--rate", "20"},
 		{"heal", "extra"},
+		{"compare"},
+		{"compare", "--scenarios", "baseline"},
+		{"compare", "--scenarios", "baseline,nope", "--tool", "x=x {job}"},
+		{"compare", "--scenarios", "baseline", "--tool", "x"},
+		{"compare", "--scenarios", "baseline", "--tool", "a/b=x {job}"},
+		{"compare", "--scenarios", "baseline", "--tool", "x=x {zk}"},
+		{"compare", "--scenarios", "baseline", "--tool", "x=x {job}", "--tool", "x=y {job}"},
+		{"compare", "--scenarios", "once-per", "--tool", "x=x {job}"},
+		{"compare", "baseline", "--tool", "x=x {job}"},
 		{"bogus"},
 	} {
 		code, out, errOut := capture(t, args...)
