@@ -247,3 +247,31 @@ func TestCheckerTokenOrderAllowsConcurrentHolders(t *testing.T) {
 		t.Fatal("a mutex holder with a lower token than a job ended before it passed S2")
 	}
 }
+
+// TestCheckerL1BoundsByHowTheHolderWent: a killed zoo-locked wrapper's
+// keeper closes the session, so a 2 s takeover misses its 1 s bound; the
+// same takeover passes after a fault that leaves the session to expire,
+// and under a --wrapper template, which has no keeper.
+func TestCheckerL1BoundsByHowTheHolderWent(t *testing.T) {
+	history := func(kind string) *History {
+		h := cleanHistory()
+		h.TickTime = 200 * time.Millisecond
+		h.Faults = []FaultWindow{{Name: kind, Kind: kind, Target: "node1", InEffect: 1500 * time.Millisecond, End: 1600 * time.Millisecond, HolderLoss: true}}
+		h.Firings[0].End = 1600 * time.Millisecond
+		h.Intervals[0].End = 1550 * time.Millisecond
+		h.Intervals[1].Start, h.Intervals[1].End = 3500*time.Millisecond, 4*sec
+		h.Firings[1].End = 4 * sec
+		return h
+	}
+	if v := verdict(t, Check(history(killWrapperKind.name), Expect{}), "L1"); v.Pass {
+		t.Errorf("a 2 s takeover after a killed zoo-locked wrapper passed: %+v", v)
+	}
+	if v := verdict(t, Check(history(partitionKind.name), Expect{}), "L1"); !v.Pass {
+		t.Errorf("a 2 s takeover after a partition failed: %+v", v)
+	}
+	h := history(killWrapperKind.name)
+	h.Wrapper = "mylock {zk} {path} {job}"
+	if v := verdict(t, Check(h, Expect{}), "L1"); !v.Pass {
+		t.Errorf("a 2 s takeover after a killed --wrapper tool failed: %+v", v)
+	}
+}

@@ -2,10 +2,13 @@ package lock
 
 import (
 	"crypto/tls"
+	"encoding/binary"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/internal/zkclose"
 )
 
 // dialer makes the connections go-zookeeper uses: plain TCP or TLS, each
@@ -17,6 +20,7 @@ type dialer struct {
 
 	mu      sync.Mutex
 	lastErr error
+	granted zkclose.Session // the id and password of the latest ConnectResponse
 }
 
 func (d *dialer) dial(network, address string, timeout time.Duration) (net.Conn, error) {
@@ -41,7 +45,27 @@ func (d *dialer) dial(network, address string, timeout time.Duration) (net.Conn,
 	if err != nil {
 		return nil, err
 	}
-	return &handshakeCappedConn{Conn: conn, limit: d.limit}, nil
+	return &handshakeCappedConn{Conn: conn, limit: d.limit, greeted: d.greeted}, nil
+}
+
+// greeted keeps what a connection's first frame, the server's
+// ConnectResponse, says of the session: go-zookeeper keeps the password to
+// itself, and the keeper needs it to end a dead wrapper's session.
+func (d *dialer) greeted(frame []byte) {
+	id, password, _, ok := zkclose.ParseConnectResponse(frame)
+	if !ok || id == 0 {
+		return // a refusal names no session
+	}
+	d.mu.Lock()
+	d.granted.ID, d.granted.Password = id, password
+	d.mu.Unlock()
+}
+
+// session is the id and password the servers last granted.
+func (d *dialer) session() (id int64, password []byte) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.granted.ID, d.granted.Password
 }
 
 func (d *dialer) lastError() error {
@@ -59,6 +83,11 @@ type handshakeCappedConn struct {
 	net.Conn
 	limit    time.Duration
 	answered atomic.Bool
+
+	// The first frame's bytes until it is whole, then handed to greeted.
+	// Read only from go-zookeeper's one reading goroutine.
+	greeting []byte
+	greeted  func(frame []byte)
 }
 
 func (c *handshakeCappedConn) SetReadDeadline(t time.Time) error {
@@ -74,6 +103,15 @@ func (c *handshakeCappedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.answered.Store(true)
+	}
+	if c.greeted != nil && n > 0 {
+		c.greeting = append(c.greeting, p[:n]...)
+		if len(c.greeting) >= 4 {
+			if size := int(binary.BigEndian.Uint32(c.greeting)); len(c.greeting) >= 4+size {
+				c.greeted(c.greeting[4 : 4+size])
+				c.greeted, c.greeting = nil, nil
+			}
+		}
 	}
 	return n, err
 }

@@ -64,6 +64,7 @@ type Session struct {
 	log   *slog.Logger
 	id    int64
 	negot *negotiatedTimeout
+	dial  *dialer
 
 	mu      sync.Mutex
 	lastAck time.Time     // send time of the latest answered request, monotonic
@@ -101,6 +102,7 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	s.lastAck = time.Now()
 	// A half-dead server must not hold us past a third of the session.
 	d := &dialer{limit: min(time.Second, cfg.SessionTimeout/3), tls: cfg.TLS}
+	s.dial = d
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
 		zk.WithLogger(s.negot),
 		zk.WithDialer(d.dial),
@@ -187,6 +189,21 @@ func (s *Session) Conn() *zk.Conn { return s.conn }
 
 // ID is the session id.
 func (s *Session) ID() int64 { return s.id }
+
+// Credentials are what another connection presents to end this session:
+// its id and password, as the servers granted them. Secret — whoever holds
+// them can end the session, and so free its locks: keep them out of argv,
+// the environment, files and logs. ok is false until a server granted one.
+type Credentials struct {
+	ID       int64
+	Password []byte
+}
+
+// Credentials are this session's; see Credentials.
+func (s *Session) Credentials() (Credentials, bool) {
+	id, password := s.dial.session()
+	return Credentials{ID: id, Password: password}, id != 0 && id == s.id
+}
 
 // Timeout is the session timeout the ensemble granted.
 func (s *Session) Timeout() time.Duration { return s.negot.get() }

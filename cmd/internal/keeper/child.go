@@ -132,8 +132,16 @@ func (c *Child) wait() {
 }
 
 // Start lets the keeper start the job with env added to its environment.
-func (c *Child) Start(env []string) error {
-	msg := strings.Join(append(env, keeperRun), "\n") + "\n"
+// session, when not empty, is what ends the wrapper's session
+// (zkclose.Session.Encode): the keeper uses it only once the wrapper has
+// died and the job's tree is dead (release.go). It travels on the pipe
+// alone, never in argv or the environment.
+func (c *Child) Start(env []string, session string) error {
+	lines := append([]string(nil), env...)
+	if session != "" {
+		lines = append(lines, sessionLine+session)
+	}
+	msg := strings.Join(append(lines, keeperRun), "\n") + "\n"
 	_, err := c.goPipe.WriteString(msg)
 	if cerr := c.goPipe.Close(); err == nil {
 		err = cerr

@@ -26,8 +26,14 @@ import (
 const Arg = "--zoo-locked-keeper"
 
 // keeperRun is the last line the wrapper sends on fd 3 once it holds the
-// lock; the lines before it are the job's extra environment.
+// lock; the lines before it are the job's extra environment, and perhaps
+// one sessionLine.
 const keeperRun = "run"
+
+// sessionLine prefixes the line that carries what ends the wrapper's
+// session (zkclose.Session, encoded); no environment line has a space
+// before its "=".
+const sessionLine = "zk-session "
 
 // Signals the wrapper sends the keeper.
 const (
@@ -61,7 +67,7 @@ func Main(args []string) (int, error) {
 	// Resolved while the wrapper still contends: the PATH search is then
 	// off the path from grant to job.
 	path, lookErr := exec.LookPath(argv[0])
-	env, ok := awaitRun(signals)
+	env, session, ok := awaitRun(signals)
 	if !ok {
 		return 0, nil // the lock was never ours: nothing to run
 	}
@@ -106,7 +112,9 @@ func Main(args []string) (int, error) {
 			switch sig {
 			case sigKillNow:
 				k.killAll()
-				return k.collect(reaped), nil
+				status := k.collect(reaped)
+				k.releaseDeadWrappersLock(parent, session)
+				return status, nil
 			case sigFence:
 				k.terminate(signals)
 				return k.collect(reaped), nil
@@ -125,8 +133,9 @@ func Main(args []string) (int, error) {
 }
 
 // awaitRun waits for the wrapper's go-ahead on fd 3 and returns the job's
-// extra environment; false when the wrapper gave up or died first.
-func awaitRun(signals <-chan os.Signal) ([]string, bool) {
+// extra environment and the session line's payload, if one came; false
+// when the wrapper gave up or died first.
+func awaitRun(signals <-chan os.Signal) (env []string, session string, ok bool) {
 	lines := make(chan []string, 1)
 	go func() {
 		b, _ := io.ReadAll(os.NewFile(3, "go")) // EOF or error both end the wait
@@ -136,12 +145,19 @@ func awaitRun(signals <-chan os.Signal) ([]string, bool) {
 		select {
 		case l := <-lines:
 			if len(l) == 0 || l[len(l)-1] != keeperRun {
-				return nil, false
+				return nil, "", false
 			}
-			return l[:len(l)-1], true
+			for _, line := range l[:len(l)-1] {
+				if payload, isSession := strings.CutPrefix(line, sessionLine); isSession {
+					session = payload
+				} else {
+					env = append(env, line)
+				}
+			}
+			return env, session, true
 		case sig := <-signals:
 			if sig == sigKillNow || sig == sigFence {
-				return nil, false
+				return nil, "", false
 			}
 		}
 	}

@@ -1,0 +1,207 @@
+// Package zkclose ends a ZooKeeper session from a connection of its own,
+// given the session's id and password: what the keeper does once the
+// wrapper that owned the session is dead and so is the job's whole tree,
+// so that the lock frees at once instead of at the session timeout. It
+// speaks the few frames of ZooKeeper's wire protocol this needs
+// (zookeeper.jute: ConnectRequest, AuthPacket, closeSession) with the
+// standard library alone, so that the small keeper binary stays small.
+//
+// Its one invariant: it sends closeSession only on a connection the server
+// attached to the very session asked for; any other answer ends the
+// attempt, for a wrong guess must never be retried (a connect naming a
+// session moves it off its owner's connection before the password is
+// checked).
+package zkclose
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+)
+
+// Session is what ends a session. Password is secret: whoever holds it
+// can end the session, and so free its lock.
+type Session struct {
+	Servers  []string      `json:"servers"`
+	ID       int64         `json:"id"`
+	Password []byte        `json:"password"`
+	Timeout  time.Duration `json:"timeout_ns"`
+	// Auth is "user:password" for digest authentication, sent before the
+	// close (a server with zookeeper.enforce.auth.enabled refuses it
+	// otherwise).
+	Auth []byte `json:"auth,omitempty"`
+}
+
+// Encode is s as one line of printable text, for the keeper's pipe.
+func (s Session) Encode() string {
+	data, _ := json.Marshal(s) // nothing in Session fails to marshal
+	return base64.StdEncoding.EncodeToString(data)
+}
+
+// Decode reads what Encode wrote.
+func Decode(line string) (Session, error) {
+	var s Session
+	data, err := base64.StdEncoding.DecodeString(line)
+	if err == nil {
+		err = json.Unmarshal(data, &s)
+	}
+	return s, err
+}
+
+// ErrGone says the server would not attach the session: it has expired or
+// been closed already (ZooKeeper answers a wrong password the same way, so
+// the answer proves nothing more). Either way nothing is left to close.
+var ErrGone = errors.New("the session is gone already")
+
+// Opcodes and xids of zookeeper.jute's RequestHeader.
+const (
+	opCloseSession = -11
+	opAuth         = 100
+	xidAuth        = -4
+	xidClose       = 1
+)
+
+// Close ends the session on the first server that answers. A server that
+// refuses the connection or cannot be reached is skipped (a read-only or
+// partitioned one); an answer naming another session ends it with ErrGone.
+func Close(ctx context.Context, s Session, dial func(ctx context.Context, address string) (net.Conn, error)) error {
+	var errs []error
+	for _, server := range s.Servers {
+		err := closeOn(ctx, s, server, dial)
+		if err == nil || errors.Is(err, ErrGone) {
+			return err
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", server, err))
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func closeOn(ctx context.Context, s Session, server string, dial func(ctx context.Context, address string) (net.Conn, error)) error {
+	conn, err := dial(ctx, server)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(deadline)
+	}
+	// ConnectRequest: lastZxidSeen 0, so that a server behind the owner's
+	// last zxid does not refuse it; readOnly false.
+	var req bytes.Buffer
+	put(&req, int32(0), int64(0), int32(s.Timeout.Milliseconds()), s.ID)
+	putBuffer(&req, s.Password)
+	req.WriteByte(0)
+	if err := writeFrame(conn, req.Bytes()); err != nil {
+		return err
+	}
+	reply, err := readFrame(conn)
+	if err != nil {
+		return err
+	}
+	id, _, timeout, ok := ParseConnectResponse(reply)
+	switch {
+	case !ok:
+		return fmt.Errorf("unreadable connect response (%d bytes)", len(reply))
+	case id != s.ID || timeout == 0:
+		return ErrGone
+	}
+	if len(s.Auth) > 0 {
+		var auth bytes.Buffer
+		put(&auth, int32(xidAuth), int32(opAuth), int32(0))
+		putBuffer(&auth, []byte("digest"))
+		putBuffer(&auth, s.Auth)
+		if err := writeFrame(conn, auth.Bytes()); err != nil {
+			return err
+		}
+		if err := awaitReply(conn, xidAuth); err != nil {
+			return fmt.Errorf("authenticate: %w", err)
+		}
+	}
+	var closeReq bytes.Buffer
+	put(&closeReq, int32(xidClose), int32(opCloseSession))
+	if err := writeFrame(conn, closeReq.Bytes()); err != nil {
+		return err
+	}
+	return awaitReply(conn, xidClose)
+}
+
+// ParseConnectResponse reads zookeeper.jute's ConnectResponse (the frame
+// without its length): protocolVersion, timeOut, sessionId, passwd, and on
+// newer servers a readOnly flag after them.
+func ParseConnectResponse(frame []byte) (id int64, password []byte, timeoutMs int32, ok bool) {
+	if len(frame) < 20 {
+		return 0, nil, 0, false
+	}
+	timeoutMs = int32(binary.BigEndian.Uint32(frame[4:8]))
+	id = int64(binary.BigEndian.Uint64(frame[8:16]))
+	n := int32(binary.BigEndian.Uint32(frame[16:20]))
+	if n < 0 || int(n) > len(frame)-20 {
+		return 0, nil, 0, false
+	}
+	return id, bytes.Clone(frame[20 : 20+n]), timeoutMs, true
+}
+
+// awaitReply reads frames until the ReplyHeader for xid (skipping any
+// notification), and returns its error code as an error.
+func awaitReply(conn net.Conn, xid int32) error {
+	for {
+		frame, err := readFrame(conn)
+		if err != nil {
+			return err
+		}
+		if len(frame) < 16 {
+			return fmt.Errorf("short reply (%d bytes)", len(frame))
+		}
+		if int32(binary.BigEndian.Uint32(frame[0:4])) != xid {
+			continue
+		}
+		if code := int32(binary.BigEndian.Uint32(frame[12:16])); code != 0 {
+			return fmt.Errorf("zookeeper error %d", code)
+		}
+		return nil
+	}
+}
+
+func put(b *bytes.Buffer, values ...any) {
+	for _, v := range values {
+		_ = binary.Write(b, binary.BigEndian, v) // fixed-size values into a buffer
+	}
+}
+
+func putBuffer(b *bytes.Buffer, data []byte) {
+	put(b, int32(len(data)))
+	b.Write(data)
+}
+
+func writeFrame(w io.Writer, payload []byte) error {
+	frame := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(payload)), uint32(len(payload)))
+	_, err := w.Write(append(frame, payload...))
+	return err
+}
+
+// maxFrame bounds what a reply may claim to be, against a stray port.
+const maxFrame = 1 << 20
+
+func readFrame(r io.Reader) ([]byte, error) {
+	var size [4]byte
+	if _, err := io.ReadFull(r, size[:]); err != nil {
+		return nil, err
+	}
+	n := binary.BigEndian.Uint32(size[:])
+	if n > maxFrame {
+		return nil, fmt.Errorf("frame of %d bytes", n)
+	}
+	frame := make([]byte, n)
+	_, err := io.ReadFull(r, frame)
+	return frame, err
+}
