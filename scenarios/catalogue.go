@@ -32,7 +32,7 @@ func All() []chaos.Scenario {
 func core() []chaos.Scenario {
 	return []chaos.Scenario{
 		{Name: "baseline", Doc: "Three nodes contend for the lock with no fault: exclusion, progress, clean hand-offs."},
-		{Name: "holder-sigkill", Doc: "The holder's wrapper is SIGKILLed while its job runs with a grandchild that ignores TERM and HUP: the tree dies with it, a waiter takes over within T+1s. The job is longer than T, so a tool that leaves it running lets two jobs overlap.",
+		{Name: "holder-sigkill", Doc: "The holder's wrapper is SIGKILLed while its job runs with a grandchild that ignores TERM and HUP: the tree dies with it, its keeper ends the session, and a waiter takes over within 1 s. The job is longer than T, so a tool that leaves it running lets two jobs overlap.",
 			// 9 s: the killed holder's job, begun before the kill at 4 s,
 			// must outlive the takeover at 4 s + T (3 s) + a tick, or a
 			// tool that leaves it running would show orphans but no overlap.
