@@ -18,41 +18,63 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"strconv"
+	"strings"
 	"time"
 )
 
 // Session is what ends a session. Password is secret: whoever holds it
 // can end the session, and so free its lock.
 type Session struct {
-	Servers  []string      `json:"servers"`
-	ID       int64         `json:"id"`
-	Password []byte        `json:"password"`
-	Timeout  time.Duration `json:"timeout_ns"`
+	Servers  []string
+	ID       int64
+	Password []byte
+	Timeout  time.Duration
 	// Auth is "user:password" for digest authentication, sent before the
 	// close (a server with zookeeper.enforce.auth.enabled refuses it
 	// otherwise).
-	Auth []byte `json:"auth,omitempty"`
+	Auth []byte
 }
 
-// Encode is s as one line of printable text, for the keeper's pipe.
+// Encode is s as one line of printable text, for the keeper's pipe: the
+// id, the password, the timeout in ms, the digest credentials ("-" for
+// none) and the servers, space-separated. A format of its own rather than
+// JSON: the keeper starts at every run and links only what it uses.
 func (s Session) Encode() string {
-	data, _ := json.Marshal(s) // nothing in Session fails to marshal
-	return base64.StdEncoding.EncodeToString(data)
+	auth := "-"
+	if len(s.Auth) > 0 {
+		auth = base64.StdEncoding.EncodeToString(s.Auth)
+	}
+	return strings.Join([]string{strconv.FormatInt(s.ID, 16), base64.StdEncoding.EncodeToString(s.Password),
+		strconv.FormatInt(s.Timeout.Milliseconds(), 10), auth, strings.Join(s.Servers, ",")}, " ")
 }
 
 // Decode reads what Encode wrote.
 func Decode(line string) (Session, error) {
-	var s Session
-	data, err := base64.StdEncoding.DecodeString(line)
-	if err == nil {
-		err = json.Unmarshal(data, &s)
+	fields := strings.Split(line, " ")
+	if len(fields) != 5 {
+		return Session{}, fmt.Errorf("a session line of %d fields, want 5", len(fields))
 	}
-	return s, err
+	var s Session
+	var err error
+	var timeoutMs int64
+	errs := make([]error, 4)
+	s.ID, errs[0] = strconv.ParseInt(fields[0], 16, 64)
+	s.Password, errs[1] = base64.StdEncoding.DecodeString(fields[1])
+	timeoutMs, errs[2] = strconv.ParseInt(fields[2], 10, 64)
+	if fields[3] != "-" {
+		s.Auth, errs[3] = base64.StdEncoding.DecodeString(fields[3])
+	}
+	if err = errors.Join(errs...); err != nil {
+		return Session{}, err
+	}
+	s.Timeout = time.Duration(timeoutMs) * time.Millisecond
+	s.Servers = strings.Split(fields[4], ",")
+	return s, nil
 }
 
 // ErrGone says the server would not attach the session: it has expired or
