@@ -30,7 +30,7 @@ func TestEncodeDecode(t *testing.T) {
 // with, with and without the readOnly flag newer servers add, and refuses
 // one whose password runs past its end.
 func TestParseConnectResponse(t *testing.T) {
-	frame := binary.BigEndian.AppendUint32(nil, 0)   // protocolVersion
+	frame := binary.BigEndian.AppendUint32(nil, 0)     // protocolVersion
 	frame = binary.BigEndian.AppendUint32(frame, 4000) // timeOut
 	frame = binary.BigEndian.AppendUint64(frame, 0x1234)
 	frame = binary.BigEndian.AppendUint32(frame, 3)
