@@ -96,7 +96,7 @@ type faultKind struct {
 
 // faultKinds are the kinds a plan may name.
 var faultKinds = []faultKind{
-	partitionKind, slowKind, killWrapperKind, pauseWrapperKind, nodeClockKind,
+	partitionKind, slowKind, killWrapperKind, pauseWrapperKind, endSessionKind, nodeClockKind,
 	killServerKind, stopServerKind, pauseServerKind, restartServerKind, isolateServerKind, quorumLossKind,
 	clockJumpKind, clockDriftKind, upgradeServerKind,
 }

@@ -74,6 +74,11 @@ func core() []chaos.Scenario {
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
 				return []chaos.Step{{At: 3 * time.Second, For: sessionTimeout + 2*time.Second, Fault: &chaos.PauseWrapper{Target: chaos.Holder}}}
 			}},
+		{Name: "holder-session-ended", Doc: "The holder's session is ended from outside mid-job, as anyone who reaches the ensemble and reads the lock path can (the servers derive the password from the session's id): the holder kills its job, a waiter takes over, and no two jobs overlap.",
+			JobLength: 5 * time.Second,
+			Faults: func(*rand.Rand, time.Duration) []chaos.Step {
+				return []chaos.Step{{At: 3 * time.Second, Fault: &chaos.EndSession{Target: chaos.Holder}}}
+			}},
 		{Name: "waiter-expiry", Doc: "A waiting node is cut for longer than T: its session expires, it contends again cleanly; the holder is untouched.",
 			JobLength: 3 * time.Second,
 			Faults: func(*rand.Rand, time.Duration) []chaos.Step {

@@ -16,6 +16,7 @@ var faultDocs = map[string][3]string{
 	"slow":           {"", "--latency, --jitter", "adds latency to every node's links"},
 	"kill-wrapper":   {"holder, waiter, nodeN", "", "SIGKILLs a node's wrapper (plans only: by hand there is no workload)"},
 	"pause-wrapper":  {"holder, waiter, nodeN", "", "SIGSTOPs a node's wrapper and job (plans only)"},
+	"end-session":    {"holder, waiter, nodeN", "", "ends a node's session from outside, with the password the servers derive from its id (plans only)"},
 	"kill-server":    {"leader, follower, zkN", "", "SIGKILLs a server; heal starts it"},
 	"stop-server":    {"leader, follower, zkN", "", "stops a server gracefully; heal starts it"},
 	"pause-server":   {"leader, follower, zkN", "", "freezes a server; heal thaws it"},

@@ -23,8 +23,8 @@ import (
 // TestCrashedWrappersLockFreesAtOnce: the holder's wrapper SIGKILLed
 // mid-job on a host that lives. Its keeper kills the job's tree and then
 // ends the session, so the waiter's job starts within 1 s although T is
-// 4 s (without the close it waits T), and after the holder's job ended
-// (S1). The password that took is nowhere a user of the host can read it:
+// 4 s (without the close it waits T), after the lock-delay a word-less
+// departure costs, and after the holder's job ended (S1). The password that took is nowhere a user of the host can read it:
 // not in any argv or environment of the run's processes, nor in its log.
 func TestCrashedWrappersLockFreesAtOnce(t *testing.T) {
 	w := newWitness(t)
@@ -58,6 +58,12 @@ func TestCrashedWrappersLockFreesAtOnce(t *testing.T) {
 	if took := second.Start - killedAt; second.Node != "b" || took > time.Second {
 		t.Fatalf("the waiter's job (node %s) started %v after the holder's wrapper was killed, want b within 1 s (T = %v); holder's stderr:\n%s",
 			second.Node, took, testSession, holder.stderr)
+	}
+	// The crash left no end in the ledger: the waiter waits out the
+	// lock-delay (300 ms) before its job, as after a session ended from
+	// outside.
+	if took := second.Start - killedAt; took < 300*time.Millisecond || !strings.Contains(waiter.stderr.String(), "left without a word") {
+		t.Errorf("the waiter's job started %v after the kill; want the lock-delay of 300 ms first; waiter's stderr:\n%s", took, waiter.stderr)
 	}
 	if end := w.endOf("a"); end == 0 || end >= second.Start {
 		t.Fatalf("S1: the holder's job ended at %v, the waiter's started at %v", end, second.Start)
@@ -114,8 +120,7 @@ func TestCrashedWrapperCutOffFallsBackToT(t *testing.T) {
 
 // holdersPassword is the password of the session that owns the lowest
 // contender under name, as the server derives it from the session's id
-// (ZooKeeperServer.generatePasswd: java.util.Random seeded with the id
-// XOR 0xB3415C00, 16 bytes). Checked against the server: a close that
+// (zkclose.DerivedPassword). Checked against the server: a close that
 // presents it must be accepted, so it is tried on a throwaway session.
 func holdersPassword(t *testing.T, c *zk.Conn, name string) []byte {
 	t.Helper()
@@ -130,30 +135,12 @@ func holdersPassword(t *testing.T, c *zk.Conn, name string) []byte {
 	defer cancel()
 	var d net.Dialer
 	err = zkclose.Close(ctx, zkclose.Session{Servers: strings.Split(chaostest.SharedEnsemble(t).ConnectString(), ","),
-		ID: throwaway.SessionID(), Password: serverPassword(throwaway.SessionID()), Timeout: testSession},
+		ID: throwaway.SessionID(), Password: zkclose.DerivedPassword(throwaway.SessionID()), Timeout: testSession},
 		func(ctx context.Context, a string) (net.Conn, error) { return d.DialContext(ctx, "tcp", a) })
 	if err != nil {
 		t.Fatalf("closing a session with its derived password: %v", err)
 	}
-	return serverPassword(stat.EphemeralOwner)
-}
-
-// serverPassword is java.util.Random(id ^ 0xB3415C00).nextBytes(new byte[16]).
-func serverPassword(id int64) []byte {
-	const multiplier, addend, mask = 0x5DEECE66D, 0xB, 1<<48 - 1
-	seed := (id ^ 0xB3415C00 ^ multiplier) & mask
-	next := func() int32 {
-		seed = (seed*multiplier + addend) & mask
-		return int32(seed >> 16)
-	}
-	p := make([]byte, 16)
-	for i := 0; i < len(p); {
-		for rnd, n := next(), min(len(p)-i, 4); n > 0; rnd, n = rnd>>8, n-1 {
-			p[i] = byte(rnd)
-			i++
-		}
-	}
-	return p
+	return zkclose.DerivedPassword(stat.EphemeralOwner)
 }
 
 // exposed names the form in which password appears in data, or "".

@@ -227,3 +227,25 @@ func readFrame(r io.Reader) ([]byte, error) {
 	_, err := io.ReadFull(r, frame)
 	return frame, err
 }
+
+// DerivedPassword is the password a ZooKeeper server (3.4 to 3.9) gives
+// session id: ZooKeeperServer.generatePasswd, java.util.Random seeded with
+// the id XOR 0xB3415C00, 16 bytes. It is what makes a session endable by
+// anyone who knows its id (any ephemeral znode's ephemeralOwner); the
+// harness uses it to play that outsider.
+func DerivedPassword(id int64) []byte {
+	const multiplier, addend, mask = 0x5DEECE66D, 0xB, 1<<48 - 1
+	seed := (id ^ 0xB3415C00 ^ multiplier) & mask
+	next := func() int32 {
+		seed = (seed*multiplier + addend) & mask
+		return int32(seed >> 16)
+	}
+	p := make([]byte, 16)
+	for i := 0; i < len(p); {
+		for rnd, n := next(), min(len(p)-i, 4); n > 0; rnd, n = rnd>>8, n-1 {
+			p[i] = byte(rnd)
+			i++
+		}
+	}
+	return p
+}

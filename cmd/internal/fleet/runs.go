@@ -99,6 +99,12 @@ func decodeLedger(data []byte) (ledger, error) {
 
 func (l ledger) encode() ([]byte, error) { return json.Marshal(l) }
 
+// latestUnended says the latest run never completed its entry: its holder
+// left without a word (lockdelay.go).
+func (l ledger) latestUnended() bool {
+	return len(l.Runs) > 0 && l.Runs[len(l.Runs)-1].End == nil
+}
+
 func (l ledger) clone() ledger { return ledger{Runs: slices.Clone(l.Runs)} }
 
 // same says two ledgers hold the same entries: a transaction made again

@@ -130,3 +130,24 @@ func TestRunID(t *testing.T) {
 		t.Fatalf("RunID %s is not a version-5 UUID", a)
 	}
 }
+
+// TestLatestUnended: only a latest run that never completed its entry
+// left without a word; an older lost run, or none, does not delay a
+// holder.
+func TestLatestUnended(t *testing.T) {
+	end := time.Unix(100, 0)
+	for _, tc := range []struct {
+		runs []RunEntry
+		want bool
+	}{
+		{nil, false},
+		{[]RunEntry{{ID: "a", End: &end, Ending: EndExited}}, false},
+		{[]RunEntry{{ID: "a", End: &end, Ending: EndExited}, {ID: "b"}}, true},
+		{[]RunEntry{{ID: "a"}, {ID: "b", End: &end, Ending: EndFenced}}, false},
+		{[]RunEntry{{ID: "a"}, {ID: "r", End: &end, Ending: EndReset}}, false},
+	} {
+		if got := (ledger{Runs: tc.runs}).latestUnended(); got != tc.want {
+			t.Errorf("%+v: latestUnended %v, want %v", tc.runs, got, tc.want)
+		}
+	}
+}

@@ -232,6 +232,16 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 			"attempts", adm.failed, "slot_start", slot.start.Format(time.RFC3339), "fix", "zoo-locked reset "+cfg.Name)
 		return skip(Result{OutOfAttempts: adm.failed}, nil)
 	}
+	if base == nil {
+		// A --once-per firing reads the ledger once it knows it runs.
+		base = asBase(readLedger(h.s.Conn(), h.parent))
+	}
+	if cfg.Limit <= 1 && base != nil && base.l.latestUnended() {
+		if err := awaitLockDelay(cfg, s); err != nil {
+			return skip(Result{}, err)
+		}
+		timing.lap("lock-delay")
+	}
 	res, err := run(cfg, h, c, clock, slot, base, timing)
 	res.Waited = waited
 	if err != nil {
