@@ -3,18 +3,16 @@ package chaos
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/internal/zkclose"
 )
 
 // EndSession ends a node's session from outside, as anyone who can reach
 // the ensemble and knows the session's id can: the servers derive a
-// session's password from its id (zkclose.DerivedPassword), and the id is
+// session's password from its id (serverPassword), and the id is
 // its ephemeral znodes' ephemeralOwner. What Curator's and kazoo's test
 // kits do to expire a session; nothing to heal.
 type EndSession struct {
@@ -43,10 +41,7 @@ func (f *EndSession) Start(ctx context.Context, on Stage) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	var d net.Dialer
-	return zkclose.Close(ctx, zkclose.Session{Servers: strings.Split(on.Ensemble().ConnectString(), ","), ID: id,
-		Password: zkclose.DerivedPassword(id), Timeout: 4 * time.Second},
-		func(ctx context.Context, address string) (net.Conn, error) { return d.DialContext(ctx, "tcp", address) })
+	return endSessionOn(ctx, strings.Split(on.Ensemble().ConnectString(), ","), id)
 }
 func (f *EndSession) Heal(context.Context, Stage) error { return nil }
 
