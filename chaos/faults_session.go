@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
 )
 
 // EndSession ends a node's session from outside, as anyone who can reach
