@@ -74,7 +74,7 @@ deps:
 
 # Removes the binaries and whatever a killed test left in the engine.
 clean:
-	rm -rf $(BIN) dist demo-report soak-report
+	rm -rf $(BIN) dist demo-report soak-report compare-report
 	-docker ps -aq --filter label=dev.zoo-locked.ensemble | xargs -r docker rm -f
 	-docker network ls -q --filter label=dev.zoo-locked.ensemble | xargs -r docker network rm
 
