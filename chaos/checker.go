@@ -50,7 +50,9 @@ type judged struct {
 	exp   Expect
 	ivs   []Interval // by start
 	limit int
-	r     *Report
+	r     *Report // the figures, read only: a checker judges, it does not count
+	l1    takeovers
+	exits Verdict
 }
 
 // checker is one named verdict; it returns false when the verdict does not
@@ -70,18 +72,14 @@ var checkers = []checker{
 	{"S1", checkS1},
 	{"S2", checkS2},
 	{"S3", checkS3},
-	{"S4", func(j judged) (Verdict, bool) { return j.r.checkS4(j.h), true }},
-	{"L1", func(j judged) (Verdict, bool) { return j.r.checkL1(j.h, j.ivs), true }},
+	{"S4", func(j judged) (Verdict, bool) { return checkS4(j.h), true }},
+	{"L1", func(j judged) (Verdict, bool) { return checkL1(j.l1), true }},
 	{"L3", checkL3},
 	{"progress", checkProgress},
 	{"stuck", checkStuck},
 	{"graceful", func(j judged) (Verdict, bool) { return checkGracefulStop(j.h), len(j.h.Command) > 0 }},
 	{"failures", func(j judged) (Verdict, bool) { return checkJobFailures(j.h), len(j.h.Command) > 0 }},
-	{"exits", func(j judged) (Verdict, bool) {
-		v, unexplained := checkExits(j.h)
-		j.r.Unexplained = unexplained
-		return v, true
-	}},
+	{"exits", func(j judged) (Verdict, bool) { return j.exits, true }},
 	{"mixed", func(j judged) (Verdict, bool) {
 		v := checkMixedFleet(j.h)
 		if v == nil {
@@ -93,10 +91,9 @@ var checkers = []checker{
 	{"slots", checkSlots},
 }
 
-// Check judges a history against the guarantees, with the scenario's
-// expectations: the figures first, then every checker that applies.
-func Check(h *History, exp Expect) Report {
-	var r Report
+// measure computes, once, every figure the checkers read.
+func measure(h *History, exp Expect) judged {
+	r := &Report{}
 	ivs := append([]Interval(nil), h.Intervals...)
 	sort.Slice(ivs, func(i, j int) bool { return ivs[i].Start < ivs[j].Start })
 	limit := max(exp.Limit, 1)
@@ -117,7 +114,17 @@ func Check(h *History, exp Expect) Report {
 			r.Fenced++
 		}
 	}
-	j := judged{h: h, exp: exp, ivs: ivs, limit: limit, r: &r}
+	j := judged{h: h, exp: exp, ivs: ivs, limit: limit, r: r, l1: measureTakeovers(h, ivs)}
+	r.Takeovers, r.WorstTakeover = j.l1.times, j.l1.worst
+	j.exits, r.Unexplained = checkExits(h)
+	return j
+}
+
+// Check judges a history against the guarantees, with the scenario's
+// expectations: the figures first, then every checker that applies.
+func Check(h *History, exp Expect) Report {
+	j := measure(h, exp)
+	r := *j.r
 	for _, c := range checkers {
 		v, ok := c.judge(j)
 		if !ok {
@@ -265,7 +272,7 @@ func MostAtOnce(ivs []Interval) int {
 // checkS4: a node's job never outlives its wrapper, whose exit follows the
 // release; a job interval ending after its wrapper exited means the lock
 // was let go with the job alive.
-func (r *Report) checkS4(h *History) Verdict {
+func checkS4(h *History) Verdict {
 	late := 0
 	// The witness sees the socket close a moment after the process dies.
 	const slack = 200 * time.Millisecond
@@ -280,8 +287,6 @@ func (r *Report) checkS4(h *History) Verdict {
 		Detail: fmt.Sprintf("%d jobs outlived their wrapper", late)}
 }
 
-// checkL1 measures, after every fault that took the holder away, how long
-// until another job started, against T + one tick + 1 s.
 // keeperCloseBound is L1's bound when only the holder's wrapper died: its
 // keeper, alive on a live host, ends the session once the job's tree is
 // dead, so no session timeout is waited out.
@@ -299,9 +304,16 @@ func takeoverBound(h *History, f FaultWindow) time.Duration {
 	return h.SessionTimeout + h.TickTime + time.Second
 }
 
-func (r *Report) checkL1(h *History, ivs []Interval) Verdict {
-	expiry := h.SessionTimeout + h.TickTime + time.Second
-	missed, confounded := 0, 0
+// takeovers are L1's figures: after every fault that took the holder
+// away, how long until another job started.
+type takeovers struct {
+	times              []time.Duration
+	worst, expiry      time.Duration
+	missed, confounded int
+}
+
+func measureTakeovers(h *History, ivs []Interval) takeovers {
+	t := takeovers{expiry: h.SessionTimeout + h.TickTime + time.Second}
 	for i, f := range h.Faults {
 		if !f.HolderLoss || f.Error != "" {
 			continue
@@ -311,7 +323,7 @@ func (r *Report) checkL1(h *History, ivs []Interval) Verdict {
 		// leader), or an ensemble without a leader, may rightly delay it:
 		// that takeover says nothing of L1.
 		if overlapsOther(h.Faults, i, f.InEffect, f.InEffect+bound) || leaderless(h, Firing{Start: f.InEffect, End: f.InEffect + bound}) {
-			confounded++
+			t.confounded++
 			continue
 		}
 		next := time.Duration(-1)
@@ -322,18 +334,23 @@ func (r *Report) checkL1(h *History, ivs []Interval) Verdict {
 			}
 		}
 		if next < 0 {
-			missed++
+			t.missed++
 			continue
 		}
-		r.Takeovers = append(r.Takeovers, next)
-		r.WorstTakeover = max(r.WorstTakeover, next)
+		t.times = append(t.times, next)
+		t.worst = max(t.worst, next)
 		if next > bound {
-			missed++
+			t.missed++
 		}
 	}
-	return Verdict{Name: "L1", Title: "takeover", Pass: missed == 0, Required: true,
+	return t
+}
+
+// checkL1 judges each takeover against its bound.
+func checkL1(t takeovers) Verdict {
+	return Verdict{Name: "L1", Title: "takeover", Pass: t.missed == 0, Required: true,
 		Detail: fmt.Sprintf("%d takeovers, worst %v (bound %v when only the wrapper died, else T+tick+1s = %v), %d missed, %d not judged (another fault or no leader in the window)",
-			len(r.Takeovers), r.WorstTakeover.Round(time.Millisecond), keeperCloseBound, expiry, missed, confounded)}
+			len(t.times), t.worst.Round(time.Millisecond), keeperCloseBound, t.expiry, t.missed, t.confounded)}
 }
 
 func overlapsOther(faults []FaultWindow, self int, from, to time.Duration) bool {

@@ -139,7 +139,7 @@ func TestCheckersNamedAsTheirVerdicts(t *testing.T) {
 	h.Firings[0].Wrapper, h.Firings[1].Wrapper = WrapperZooLocked, RecipeC
 	exp := Expect{}
 	exp.Runs.Min, exp.Runs.Max = 1, 2
-	j := judged{h: h, exp: exp, ivs: h.Intervals, limit: 1, r: &Report{}}
+	j := measure(h, exp)
 	seen := map[string]bool{}
 	for _, c := range checkers {
 		if seen[c.name] {
