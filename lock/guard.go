@@ -8,7 +8,6 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/zoo-locked/zoo-locked/internal/fencerule"
-	"github.com/zoo-locked/zoo-locked/internal/seam"
 )
 
 // The guard of a held lock: a heartbeat that proves its znode still
@@ -29,7 +28,7 @@ func (s *Session) guard(znode string, acked time.Time) {
 	unguard := s.unguard
 	s.mu.Unlock()
 	go s.heartbeat(unguard)
-	if !seam.NoFence {
+	if !s.cfg.Hooks.fenceOff() {
 		go s.fence(unguard)
 	}
 }
@@ -104,7 +103,7 @@ func (s *Session) heartbeat(unguard <-chan struct{}) {
 func (s *Session) ack(sent time.Time) {
 	s.mu.Lock()
 	deadline := fenceDeadline(s.lastAck, s.Timeout(), s.cfg.KillGrace)
-	late := time.Now().After(deadline) && !seam.NoFence
+	late := time.Now().After(deadline) && !s.cfg.Hooks.fenceOff()
 	if !late && sent.After(s.lastAck) {
 		s.lastAck = sent
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-	"github.com/zoo-locked/zoo-locked/internal/seam"
 )
 
 // contenderPrefix marks our contender znodes: "_c_<guid>-lock-<seq>", the
@@ -100,7 +99,7 @@ func (m *Mutex) Created() (onEnsemble, onOurClock time.Time, within time.Duratio
 
 // noteCreated marks the create sent at sent as answered now.
 func (m *Mutex) noteCreated(sent time.Time) {
-	now := seam.Now()
+	now := m.s.cfg.Hooks.Now()
 	m.createdAt = sent.Add(now.Sub(sent) / 2)
 	m.createdWithin = now.Sub(sent) / 2
 }
@@ -260,7 +259,7 @@ func (m *Mutex) create(ctx context.Context) error {
 	// only when it reports they are missing (a round trip saved).
 	name := path.Join(m.parent, m.namePrefix())
 	mayExist := false
-	firstTry := seam.Now()
+	firstTry := m.s.cfg.Hooks.Now()
 	for attempt := 0; ; attempt++ {
 		var err error
 		if mayExist {
@@ -279,7 +278,7 @@ func (m *Mutex) create(ctx context.Context) error {
 		}
 		if !mayExist {
 			var created string
-			before := seam.Now()
+			before := m.s.cfg.Hooks.Now()
 			created, err = m.s.Conn().Create(name, m.cfg.Data, zk.FlagEphemeral|zk.FlagSequence, m.acl.node)
 			m.log.Debug("create contender", "lock", path.Base(m.parent), "node", created, "err", err)
 			switch {
@@ -289,7 +288,7 @@ func (m *Mutex) create(ctx context.Context) error {
 				return nil
 			case errors.Is(err, zk.ErrNoNode):
 				// The lock's first run: make its parent with the contender.
-				before = seam.Now()
+				before = m.s.cfg.Hooks.Now()
 				created, err = m.createWithParents(name)
 				switch {
 				case err == nil:

@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/go-zookeeper/zk"
-	"github.com/zoo-locked/zoo-locked/internal/seam"
 )
 
 // A request in flight when the connection drops fails with
@@ -26,9 +25,7 @@ func connectionDropped(err error) bool {
 // version-checked and idempotent). what names the request in the log.
 func (s *Session) Retry(ctx context.Context, what string, op func() error) error {
 	for {
-		if seam.Step != nil {
-			seam.Step(what)
-		}
+		s.cfg.Hooks.step(what)
 		err := op()
 		if !connectionDropped(err) {
 			return err

@@ -33,6 +33,8 @@ type SessionConfig struct {
 	Auth []byte
 	// TLS, when set, is used for every connection (the secure client port).
 	TLS *tls.Config
+	// Hooks are test seams; nil in production.
+	Hooks *Hooks
 }
 
 // The defaults of a zero SessionConfig, the cron wrapper's too.

@@ -109,7 +109,7 @@ func newFlagSet(o *options, durations map[string]*time.Duration) *pflag.FlagSet 
 	// overlaps a wrapper without a fence causes. Hidden from --help.
 	fs.BoolVar(&o.noFence, "unsafe-no-fence", false, "")
 	// Test-only: the wrapper sends itself SIGTERM right at the grant, the
-	// moment the wait stops listening for signals (internal/seam).
+	// moment the wait stops listening for signals (fleet.Unsafe).
 	fs.BoolVar(&o.testSignalAtGrant, "unsafe-test-signal-at-grant", false, "")
 	// Test-only: skews this wrapper's wall clock, to show that slots follow
 	// the ensemble's clock whatever the node's says.

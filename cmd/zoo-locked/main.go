@@ -19,7 +19,6 @@ import (
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/metrics"
 	"github.com/zoo-locked/zoo-locked/cmd/zoo-locked/ping"
 	"github.com/zoo-locked/zoo-locked/internal/exitcode"
-	"github.com/zoo-locked/zoo-locked/internal/seam"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
@@ -58,14 +57,17 @@ func run(args []string) int {
 	case o.subcommand != "":
 		return inspect(o, os.Stdout)
 	}
-	// Process-wide, as the seams are: this process runs one invocation.
 	// A run waits on the network and on its keeper, never on CPU: one P
 	// spares it the threads that wake, spin and sleep again with every
 	// reply, on cores the job (and often a ZooKeeper server) also need.
 	runtime.GOMAXPROCS(1)
-	seam.NoFence, seam.ClockSkew, seam.TrustEnsembleClock = o.noFence, o.clockSkew, o.trustEnsembleClock
+	// The hidden --unsafe-* flags: the harness's seams, off in production.
+	if o.noFence || o.clockSkew != 0 {
+		o.cfg.Session.Hooks = &lock.Hooks{NoFence: o.noFence, ClockSkew: o.clockSkew}
+	}
+	o.cfg.Unsafe.TrustEnsembleClock = o.trustEnsembleClock
 	if o.testSignalAtGrant {
-		seam.SignalAtGrant = syscall.SIGTERM
+		o.cfg.Unsafe.SignalAtGrant = syscall.SIGTERM
 	}
 	if err := keeper.LookCommand(o.cfg.Command[0]); err != nil {
 		return exitCode(fleet.Result{}, err, o.busyExitCode)
@@ -75,7 +77,7 @@ func run(args []string) int {
 	o.cfg.Signals = signals
 	o.cfg.Logger = newLogger(o)
 	o.cfg.Version = version
-	o.cfg.Fired = seam.Now()
+	o.cfg.Fired = o.cfg.Session.Hooks.Now()
 	if err := splay(o.splay, signals, o.cfg.Logger); err != nil {
 		return exitCode(fleet.Result{}, err, o.busyExitCode)
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/cmd/internal/schedule"
-	"github.com/zoo-locked/zoo-locked/internal/seam"
 )
 
 // ClockBound is how far this host's clock and the ensemble's may disagree
@@ -65,7 +64,7 @@ func (c clockError) refusal() error {
 func (c clockError) onEnsemble(local time.Time) time.Time { return local.Add(c.behind).UTC() }
 
 // now is the ensemble's time now.
-func (c clockError) now() time.Time { return c.onEnsemble(seam.Now()) }
+func (c clockError) now() time.Time { return c.onEnsemble(c.cfg.now()) }
 
 // slotLead is how early a firing may come and still count for the slot
 // about to begin: a fleet whose clocks all run a few seconds ahead of the

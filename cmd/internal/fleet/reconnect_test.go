@@ -15,7 +15,6 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
-	"github.com/zoo-locked/zoo-locked/internal/seam"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
@@ -28,11 +27,11 @@ import (
 // that close the connection at the next answer; the links heal once the
 // wrapper has seen the drop. It returns a func that says whether the drop
 // happened.
-func dropAt(t *testing.T, node *chaos.Node, logs *chaostest.Buffer, step string, n int) (dropped func() bool) {
+func dropAt(t *testing.T, hooks *lock.Hooks, node *chaos.Node, logs *chaostest.Buffer, step string, n int) (dropped func() bool) {
 	t.Helper()
 	var mu sync.Mutex
 	seen, armed := 0, false
-	seam.Step = func(s string) {
+	hooks.Step = func(s string) {
 		if s != step {
 			return
 		}
@@ -58,7 +57,6 @@ func dropAt(t *testing.T, node *chaos.Node, logs *chaostest.Buffer, step string,
 			}
 		}()
 	}
-	t.Cleanup(func() { seam.Step = nil })
 	return func() bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -81,13 +79,13 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 	}
 	observer := chaostest.Connect(t, e.ClientAddr(1))
 	loggers := map[*lock.Session]*slog.Logger{}
-	connect := func(t *testing.T, logs *chaostest.Buffer) *lock.Session {
+	connect := func(t *testing.T, logs *chaostest.Buffer, hooks *lock.Hooks) *lock.Session {
 		t.Helper()
 		log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		s, err := lock.Connect(context.Background(), lock.SessionConfig{
 			Servers: strings.Split(node.ConnectString(), ","), SessionTimeout: 4 * time.Second,
 			ConnectTimeout: 10 * time.Second, KillGrace: 200 * time.Millisecond,
-			Logger: log,
+			Logger: log, Hooks: hooks,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -264,14 +262,17 @@ func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
 			// instead of being in flight, and the step is tried again.
 			for attempt := range 3 {
 				var logs chaostest.Buffer
-				s := connect(t, &logs)
-				dropped := dropAt(t, node, &logs, tc.step, tc.n)
+				// The hook is armed before the session exists, so that no
+				// goroutine of the session reads it while it is written.
+				hooks := &lock.Hooks{}
+				dropped := dropAt(t, hooks, node, &logs, tc.step, tc.n)
+				s := connect(t, &logs, hooks)
 				tc.run(t, s, &logs, fmt.Sprintf("%s-%d-%d", strings.ReplaceAll(tc.step, " ", "-"), tc.n, attempt))
 				if dropped() {
 					return
 				}
 				t.Logf("attempt %d: the drop did not catch the request in flight; again", attempt)
-				seam.Step = nil
+				hooks.Step = nil
 				if err := node.Heal(context.Background()); err != nil {
 					t.Fatal(err)
 				}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zoo-locked/zoo-locked/cmd/internal/schedule"
-	"github.com/zoo-locked/zoo-locked/internal/seam"
 )
 
 // The slot record holds the last successful run of a --once-per job,
@@ -146,7 +145,7 @@ func ranThisSlot(cfg Config, h *held, slot slotRun, now time.Time) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	if seam.TrustEnsembleClock && rec != nil && rec.schedule() == cfg.OncePer.String() {
+	if cfg.Unsafe.TrustEnsembleClock && rec != nil && rec.schedule() == cfg.OncePer.String() {
 		// The unsafe seam restores the old judgement: only the very slot skips.
 		return rec.SlotStart.Equal(slot.start), nil
 	}

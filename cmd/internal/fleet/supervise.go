@@ -11,7 +11,6 @@ import (
 	"github.com/zoo-locked/zoo-locked/lock"
 
 	"github.com/zoo-locked/zoo-locked/cmd/internal/keeper"
-	"github.com/zoo-locked/zoo-locked/internal/seam"
 )
 
 // run runs the job under the held lock, its ledger entry written before
@@ -37,9 +36,9 @@ func run(cfg Config, h *held, c *keeper.Child, clock clockError, slot *slotRun, 
 	if cfg.BeforeJob != nil {
 		cfg.BeforeJob(RunInfo{Name: cfg.Name, Token: h.m.Token(), ID: entry.ID})
 	}
-	res := Result{Ran: true, Token: h.m.Token(), ID: entry.ID, Start: seam.Now()}
+	res := Result{Ran: true, Token: h.m.Token(), ID: entry.ID, Start: cfg.now()}
 	status, ending, stoppedBy, err := supervise(cfg, h, c, entry.ID)
-	res.Status, res.Ending, res.End, res.StoppedBy = status, ending, seam.Now(), stoppedBy
+	res.Status, res.Ending, res.End, res.StoppedBy = status, ending, cfg.now(), stoppedBy
 	timing.lap("job")
 	end := clock.now()
 	complete := func(e *RunEntry) {

@@ -8,8 +8,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/internal/seam"
-
 	"github.com/zoo-locked/zoo-locked/lock"
 
 	"github.com/zoo-locked/zoo-locked/cmd/internal/keeper"
@@ -19,6 +17,7 @@ import (
 // Config is one zoo-locked invocation, already validated by the command.
 type Config struct {
 	Session     lock.SessionConfig
+	Unsafe      Unsafe // test seams; zero in production
 	Root        string // with any chroot already prepended
 	Name        string
 	Command     []string
@@ -43,7 +42,7 @@ type Config struct {
 	Logger      *slog.Logger
 	// Signals are the wrapper's TERM/INT/HUP/QUIT, forwarded to the job.
 	Signals <-chan os.Signal
-	// Fired is when cron fired the wrapper, on seam.Now (default: when Wrap
+	// Fired is when cron fired the wrapper, on this host's clock (Config.now; default: when Wrap
 	// was called): a --once-per firing is judged from it, not from the end
 	// of a splay or a wait.
 	Fired time.Time
@@ -85,7 +84,7 @@ type Result struct {
 	// Token and ID are the run's fencing token and run id.
 	Token int64
 	ID    string
-	// Start and End are when the job started and ended, on this host's clock (seam.Now).
+	// Start and End are when the job started and ended, on this host's clock (Config.now).
 	Start, End time.Time
 	// Waited is how long the wrapper waited for the lock.
 	Waited time.Duration
@@ -110,7 +109,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 		cfg.Session.Logger = cfg.Logger
 	}
 	if cfg.Fired.IsZero() {
-		cfg.Fired = seam.Now()
+		cfg.Fired = cfg.now()
 	}
 	if cfg.WaitTimeout > 0 {
 		var cancel context.CancelFunc
@@ -152,8 +151,8 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 			atGrant <- nil
 		}
 	}
-	if err == nil && seam.SignalAtGrant != 0 {
-		w.deliverForTest(seam.SignalAtGrant)
+	if err == nil && cfg.Unsafe.SignalAtGrant != 0 {
+		w.deliverForTest(cfg.Unsafe.SignalAtGrant)
 	}
 	sig := w.stop()
 	perr := <-prepared
@@ -201,7 +200,7 @@ func Wrap(ctx context.Context, cfg Config) (Result, error) {
 	}
 	adm, err := admit(firingFacts{
 		pause: pause.p, now: clock.now(), oncePer: cfg.OncePer != nil, maxAttempts: cfg.MaxAttempts,
-		clocksDisagree: needsClock(cfg, pause.p) && clock.disagrees() && !seam.TrustEnsembleClock,
+		clocksDisagree: needsClock(cfg, pause.p) && clock.disagrees() && !cfg.Unsafe.TrustEnsembleClock,
 		ranThisSlot: func() (bool, error) {
 			defer timing.lap("slot record")
 			return ranThisSlot(cfg, h, *slot, clock.now())
@@ -284,7 +283,7 @@ func acquire(ctx context.Context, cfg Config, timing *stopwatch) (*lock.Session,
 			return nil, nil, err
 		}
 		timing.lap("connect")
-		holder := thisProcess(cfg.Command, cfg.Version, seam.Now())
+		holder := thisProcess(cfg.Command, cfg.Version, cfg.now())
 		holder.Limit = max(cfg.Limit, 1)
 		m, err := lock.NewMutex(s, lock.MutexConfig{
 			Root: cfg.Root, Name: cfg.Name, Limit: cfg.Limit, Data: holder.marshal(),
