@@ -39,8 +39,9 @@ type Report struct {
 	WorstTakeover time.Duration   `json:"worst_takeover_ns"`
 	Fenced        int             `json:"fenced"`
 	// Unexplained are the wrapper exits the history does not account for.
-	Unexplained      []UnexplainedExit `json:"unexplained_exits,omitempty"`
-	overlapIntervals []Overlap
+	Unexplained []UnexplainedExit `json:"unexplained_exits,omitempty"`
+	// OverlapIntervals are the overlaps themselves, for the timeline.
+	OverlapIntervals []Overlap `json:"-"`
 }
 
 // judged is what every checker reads: the history, the scenario's
@@ -97,8 +98,8 @@ func measure(h *History, exp Expect) judged {
 	ivs := append([]Interval(nil), h.Intervals...)
 	sort.Slice(ivs, func(i, j int) bool { return ivs[i].Start < ivs[j].Start })
 	limit := max(exp.Limit, 1)
-	r.overlapIntervals = overlaps(ivs, limit)
-	for _, o := range r.overlapIntervals {
+	r.OverlapIntervals = overlaps(ivs, limit)
+	for _, o := range r.OverlapIntervals {
 		r.Overlaps++
 		r.WorstOverlap = max(r.WorstOverlap, o.Duration)
 	}
@@ -355,9 +356,22 @@ func checkL1(t takeovers) Verdict {
 
 func overlapsOther(faults []FaultWindow, self int, from, to time.Duration) bool {
 	for j, g := range faults {
-		if j != self && g.effectFrom() < to && g.End > from {
+		if j != self && g.EffectFrom() < to && g.End > from {
 			return true
 		}
 	}
 	return false
+}
+
+// ExcusingFaults names the faults of the run under which breaking the
+// verdict is expected: S1 under a pause of the holder (no lock service
+// can stop a process it cannot schedule).
+func ExcusingFaults(verdict string, faults []FaultWindow) string {
+	var names []string
+	for _, f := range faults {
+		if verdict == "S1" && f.Spec.Kind == pauseWrapperKind.name {
+			names = append(names, f.Name)
+		}
+	}
+	return strings.Join(slices.Compact(names), ", ")
 }

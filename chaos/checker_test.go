@@ -2,8 +2,10 @@ package chaos
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -12,19 +14,18 @@ import (
 
 const sec = time.Second
 
-// cleanHistory is two nodes taking turns with no fault.
+// cleanHistory is two nodes taking turns with no fault
+// (testdata/clean-history.json, which the report's tests read too).
 func cleanHistory() *History {
-	return &History{
-		Nodes: []string{"node1", "node2"}, Duration: 10 * sec, SessionTimeout: 3 * sec,
-		Intervals: []Interval{
-			{Node: "node1", Token: 10, Start: 1 * sec, End: 2 * sec, Writes: 10},
-			{Node: "node2", Token: 12, Start: 2*sec + 10*time.Millisecond, End: 3 * sec, Writes: 10},
-		},
-		Firings: []Firing{
-			{Node: "node1", Start: 0, End: 2*sec + 5*time.Millisecond, Exit: 0},
-			{Node: "node2", Start: 0, End: 3*sec + 5*time.Millisecond, Exit: 0},
-		},
+	data, err := os.ReadFile("testdata/clean-history.json")
+	if err != nil {
+		panic(err)
 	}
+	var h History
+	if err := json.Unmarshal(data, &h); err != nil {
+		panic(err)
+	}
+	return &h
 }
 
 func verdict(t *testing.T, rep Report, name string) Verdict {

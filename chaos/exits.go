@@ -105,7 +105,7 @@ func ranIn(iv Interval, f Firing) bool {
 func faultsAround(h *History, f Firing) []FaultWindow {
 	var out []FaultWindow
 	for _, w := range h.Faults {
-		if w.effectFrom() <= f.End && w.effectUntil(math.MaxInt64) >= f.Start {
+		if w.EffectFrom() <= f.End && w.EffectUntil(math.MaxInt64) >= f.Start {
 			out = append(out, w)
 		}
 	}
@@ -142,7 +142,7 @@ func serverClockAround(h *History, f Firing) bool {
 // healed within lag before it began.
 func faultNear(h *History, f Firing, lag time.Duration, matches func(FaultWindow) bool) bool {
 	return slices.ContainsFunc(h.Faults, func(w FaultWindow) bool {
-		return matches(w) && w.effectFrom() <= f.End && w.effectUntil(math.MaxInt64)+lag >= f.Start
+		return matches(w) && w.EffectFrom() <= f.End && w.EffectUntil(math.MaxInt64)+lag >= f.Start
 	})
 }
 
@@ -188,13 +188,13 @@ func checkExits(h *History) (Verdict, []UnexplainedExit) {
 		if len(u.Faults) > 0 {
 			faults = "faults around it: " + strings.Join(u.Faults, ", ")
 		}
-		v.Detail += fmt.Sprintf("; UNEXPLAINED: %s on %s exited %d at %v (%s)", u.Firing.wrapperName(), u.Firing.Node,
+		v.Detail += fmt.Sprintf("; UNEXPLAINED: %s on %s exited %d at %v (%s)", u.Firing.WrapperName(), u.Firing.Node,
 			u.Firing.Exit, u.Firing.End.Round(time.Millisecond), faults)
 	}
 	return v, unexplained
 }
 
-func (f Firing) wrapperName() string {
+func (f Firing) WrapperName() string {
 	if f.Wrapper == "" {
 		return WrapperZooLocked
 	}
@@ -208,7 +208,7 @@ func leaderless(h *History, f Firing) bool {
 		if l.Leader != 0 {
 			continue
 		}
-		if l.At <= f.End && h.leaderEnd(i, h.Duration) >= f.Start {
+		if l.At <= f.End && h.LeaderEnd(i, h.Duration) >= f.Start {
 			return true
 		}
 	}

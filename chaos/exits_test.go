@@ -74,23 +74,6 @@ func TestEveryExitExplained(t *testing.T) {
 	}
 }
 
-// TestTimelineShowsUnexplainedExits: the page lists each unexplained exit
-// and marks it on its node's lane.
-func TestTimelineShowsUnexplainedExits(t *testing.T) {
-	h := cleanHistory()
-	h.Firings = append(h.Firings, Firing{Node: "node2", Start: 4 * sec, End: 5 * sec, Exit: 70})
-	rep := Check(h, Expect{})
-	if rep.Pass || len(rep.Unexplained) != 1 {
-		t.Fatalf("an exit 70 passed: %+v", rep.Verdicts)
-	}
-	page := writeTimeline(t, h, rep)
-	for _, want := range []string{"Unexplained exits", `class="unexplained"`, "unexplained exit 70 of zoo-locked"} {
-		if !strings.Contains(page, want) {
-			t.Errorf("timeline lacks %q", want)
-		}
-	}
-}
-
 func TestFencingNotApplicableWithoutWrites(t *testing.T) {
 	h := cleanHistory()
 	h.Command = []string{"true"}

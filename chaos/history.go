@@ -84,26 +84,26 @@ type FaultWindow struct {
 	HolderLoss bool `json:"holder_loss"`
 }
 
-// effectUntil is when the fault healed, or last for one still open when the
+// EffectUntil is when the fault healed, or last for one still open when the
 // trial ended.
-func (f FaultWindow) effectUntil(last time.Duration) time.Duration {
+func (f FaultWindow) EffectUntil(last time.Duration) time.Duration {
 	if f.End == 0 {
 		return last
 	}
 	return f.End
 }
 
-// leaderEnd is when the i-th leader change was followed by the next, or
+// LeaderEnd is when the i-th leader change was followed by the next, or
 // last for the final one.
-func (h *History) leaderEnd(i int, last time.Duration) time.Duration {
+func (h *History) LeaderEnd(i int, last time.Duration) time.Duration {
 	if i+1 < len(h.Leaders) {
 		return h.Leaders[i+1].At
 	}
 	return last
 }
 
-// effectFrom is the earliest the fault may have been in effect.
-func (f FaultWindow) effectFrom() time.Duration {
+// EffectFrom is the earliest the fault may have been in effect.
+func (f FaultWindow) EffectFrom() time.Duration {
 	if f.InjectionBegan > 0 && f.InjectionBegan < f.InEffect {
 		return f.InjectionBegan
 	}

@@ -48,7 +48,7 @@ func checkJobFailures(h *History) Verdict {
 		during := "no fault"
 		var names []string
 		for _, f := range h.Faults {
-			if f.effectFrom() <= iv.End && iv.Start <= f.End {
+			if f.EffectFrom() <= iv.End && iv.Start <= f.End {
 				names = append(names, f.Name)
 			}
 		}

@@ -194,7 +194,7 @@ func PlanOf(scenario string, seed int64, steps []Step) Plan {
 func executedPlan(scenario string, seed int64, windows []FaultWindow) Plan {
 	p := Plan{Scenario: scenario, Seed: seed, Steps: []PlanStep{}}
 	for _, w := range windows {
-		p.Steps = append(p.Steps, PlanStep{At: Duration(w.effectFrom()), For: Duration(w.Planned), FaultSpec: w.Spec, Hit: w.Target})
+		p.Steps = append(p.Steps, PlanStep{At: Duration(w.EffectFrom()), For: Duration(w.Planned), FaultSpec: w.Spec, Hit: w.Target})
 	}
 	return p
 }

@@ -42,9 +42,9 @@ func Summarize(h *History, rep Report) Summary {
 		}
 		s.FencedBy[cause]++
 	}
-	for _, o := range rep.overlapIntervals {
+	for _, o := range rep.OverlapIntervals {
 		for _, w := range h.Faults {
-			if w.Kind == pauseWrapperKind.name && w.effectFrom() <= o.Start+o.Duration && w.effectUntil(h.Duration) >= o.Start {
+			if w.Kind == pauseWrapperKind.name && w.EffectFrom() <= o.Start+o.Duration && w.EffectUntil(h.Duration) >= o.Start {
 				s.InPause++
 				break
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/report"
 )
 
 func TestMain(m *testing.M) { os.Exit(chaostest.Main(m)) }
@@ -71,7 +72,7 @@ func trial(t *testing.T, sc chaos.Scenario, cfg chaos.TrialConfig) (*chaos.Histo
 		dir = t.TempDir()
 	}
 	dir = filepath.Join(dir, fmt.Sprintf("%s-seed%d", sc.Name, cfg.Seed))
-	if err := chaos.WriteReport(dir, h, rep); err != nil {
+	if err := report.Write(dir, h, rep); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%s seed %d: %d jobs, %d overlaps (worst %v), %d stale accepted, %d stale refused, takeovers %v (T=%v), %d fenced",

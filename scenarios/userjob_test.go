@@ -11,6 +11,7 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/report"
 )
 
 // tokenGuard is the worked example's job and check (docs/examples).
@@ -42,7 +43,7 @@ func TestUserJobUnderFire(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			job, check := tokenGuard(t)
 			h, rep, dir := trial(t, Get(name), chaos.TrialConfig{Seed: 1, Command: []string{job}, Ensemble: chaostest.SharedEnsemble(t)})
-			chaos.CheckInvariant(context.Background(), []string{check}, filepath.Join(dir, chaos.VerdictFile), &rep)
+			chaos.CheckInvariant(context.Background(), []string{check}, filepath.Join(dir, report.VerdictFile), &rep)
 			if !rep.Pass {
 				for _, v := range rep.Verdicts {
 					t.Logf("  %s %v required=%v: %s", v.Name, v.Pass, v.Required, v.Detail)
@@ -100,7 +101,7 @@ func TestFailingCheckFailsTheRun(t *testing.T) {
 		t.Fatalf("baseline with true failed before the check")
 	}
 	chaos.CheckInvariant(context.Background(), []string{"sh", "-c", `test -s "$ZOOCHAOS_HISTORY" && echo "2 invoices for customer 7 in one slot" && exit 1`},
-		filepath.Join(dir, chaos.VerdictFile), &rep)
+		filepath.Join(dir, report.VerdictFile), &rep)
 	if v := verdictOf(t, rep, "invariant"); rep.Pass || v.Pass || !v.Required || !strings.Contains(v.Detail, "2 invoices for customer 7") {
 		t.Fatalf("a failing check: pass %v, %+v", rep.Pass, v)
 	}
@@ -117,7 +118,7 @@ func TestReplayedPlan(t *testing.T) {
 	sc := Get("baseline")
 	sc.Duration = 13 * time.Second
 	first, _, dir := trial(t, sc, chaos.TrialConfig{Seed: 1, Plan: &plan, Ensemble: chaostest.SharedEnsemble(t)})
-	recorded, err := os.ReadFile(filepath.Join(dir, chaos.VerdictFile))
+	recorded, err := os.ReadFile(filepath.Join(dir, report.VerdictFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/report"
 )
 
 func TestMain(m *testing.M) { os.Exit(chaostest.Main(m)) }
@@ -149,7 +150,7 @@ func TestRunWritesJUnit(t *testing.T) {
 	if err := xml.Unmarshal(data, &suites); err != nil || len(suites.Suites) != 1 {
 		t.Fatalf("not one JUnit suite: %v\n%s", err, data)
 	}
-	verdict, err := os.ReadFile(filepath.Join(dir, "report", chaos.VerdictFile))
+	verdict, err := os.ReadFile(filepath.Join(dir, "report", report.VerdictFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/report"
 	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 	"github.com/zoo-locked/zoo-locked/scenarios"
 )
@@ -119,7 +120,7 @@ func compare(args []string) int {
 		return exitcode.Internal
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	c := chaos.Comparison{Seed: o.seed}
+	c := report.Comparison{Seed: o.seed}
 	for i, tool := range tools {
 		for j, sc := range scs {
 			log.Info("compare: trial", "tool", tool.name, "scenario", sc.Name, "trial", fmt.Sprintf("%d of %d", i*len(scs)+j+1, len(tools)*len(scs)))
@@ -131,17 +132,17 @@ func compare(args []string) int {
 			}
 			rep := chaos.Check(h, sc.Expect)
 			dir := filepath.Join(tool.name, sc.Name)
-			if err := chaos.WriteReport(filepath.Join(o.report, dir), h, rep); err != nil {
+			if err := report.Write(filepath.Join(o.report, dir), h, rep); err != nil {
 				fmt.Fprintln(os.Stderr, "zoo-chaos compare: write report:", err)
 				return exitcode.Internal
 			}
-			c.Rows = append(c.Rows, chaos.CompareRowOf(tool.name, h, rep, dir))
+			c.Rows = append(c.Rows, report.CompareRowOf(tool.name, h, rep, dir))
 		}
 	}
-	if err := chaos.WriteComparison(o.report, c); err != nil {
+	if err := report.WriteComparison(o.report, c); err != nil {
 		fmt.Fprintln(os.Stderr, "zoo-chaos compare: write report:", err)
 		return exitcode.Internal
 	}
-	fmt.Printf("\nseed %d\n%s\ntable: %s\n", o.seed, c.Text(), filepath.Join(o.report, chaos.CompareHTMLFile))
+	fmt.Printf("\nseed %d\n%s\ntable: %s\n", o.seed, c.Text(), filepath.Join(o.report, report.CompareHTMLFile))
 	return 0
 }

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/report"
 )
 
 // TestCompareTable: zoo-chaos compare over holder-sigkill, for zoo-locked
@@ -24,19 +24,19 @@ func TestCompareTable(t *testing.T) {
 	if out, err := exec.Command("gcc", "-O2", "-o", cLock, "../../docs/examples/peers/c-lock.c", "-lzookeeper_mt").CombinedOutput(); err != nil {
 		t.Fatalf("build the C peer (needs gcc and libzookeeper-mt-dev: make deps): %v\n%s", err, out)
 	}
-	report := filepath.Join(dir, "report")
-	cmd := exec.Command(zooChaos, "compare", "--scenarios", "holder-sigkill", "--report", report,
+	reportDir := filepath.Join(dir, "report")
+	cmd := exec.Command(zooChaos, "compare", "--scenarios", "holder-sigkill", "--report", reportDir,
 		"--tool", "c-recipe="+cLock+" {zk} {path} {job}")
 	cmd.Stderr = chaostest.Log(t)
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("zoo-chaos compare: %v\n%s", err, out)
 	}
-	data, err := os.ReadFile(filepath.Join(report, chaos.CompareJSONFile))
+	data, err := os.ReadFile(filepath.Join(reportDir, report.CompareJSONFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c chaos.Comparison
+	var c report.Comparison
 	if err := json.Unmarshal(data, &c); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestCompareTable(t *testing.T) {
 	if cRecipe.Pass || cRecipe.Overlaps == 0 || cRecipe.Orphans == 0 || cRecipe.StaleAccepted != nil || cRecipe.JobsCompleted == 0 {
 		t.Errorf("the C recipe's row: %+v; want a failure with overlaps and orphans, stale writes n/a, and jobs done", cRecipe)
 	}
-	md, err := os.ReadFile(filepath.Join(report, chaos.CompareMarkdownFile))
+	md, err := os.ReadFile(filepath.Join(reportDir, report.CompareMarkdownFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestCompareTable(t *testing.T) {
 		t.Errorf("compare.md:\n%s", md)
 	}
 	for _, row := range c.Rows {
-		if _, err := os.Stat(filepath.Join(report, row.Report, chaos.TimelineFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(reportDir, row.Report, report.TimelineFile)); err != nil {
 			t.Errorf("%s's trial report: %v", row.Tool, err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/report"
 	"github.com/zoo-locked/zoo-locked/scenarios"
 )
 
@@ -181,11 +182,11 @@ func TestRejudgeRecordedRun(t *testing.T) {
 		Intervals: []chaos.Interval{{Node: "node1", Token: 5, Start: time.Second, End: 2 * time.Second, Writes: 10}},
 		Firings:   []chaos.Firing{{Node: "node1", Start: 900 * time.Millisecond, End: 2100 * time.Millisecond}}}
 	write := func(name string, h *chaos.History) string {
-		report := filepath.Join(dir, name)
-		if err := chaos.WriteReport(report, h, chaos.Check(h, chaos.Expect{})); err != nil {
+		reportDir := filepath.Join(dir, name)
+		if err := report.Write(reportDir, h, chaos.Check(h, chaos.Expect{})); err != nil {
 			t.Fatal(err)
 		}
-		return filepath.Join(report, chaos.VerdictFile)
+		return filepath.Join(reportDir, report.VerdictFile)
 	}
 	if code, out, errOut := capture(t, "rejudge", write("clean", h)); code != 0 || !strings.Contains(out, "PASS baseline") {
 		t.Fatalf("a clean run rejudged: exit %d\n%s%s", code, out, errOut)

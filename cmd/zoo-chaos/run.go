@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/report"
 	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 	"github.com/zoo-locked/zoo-locked/scenarios"
 )
@@ -145,20 +146,20 @@ func runScenario(args []string) int {
 		return exitcode.Unavailable
 	}
 	rep := chaos.Check(h, sc.Expect)
-	if err := chaos.WriteReport(o.report, h, rep); err != nil {
+	if err := report.Write(o.report, h, rep); err != nil {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run: write report:", err)
 		return exitcode.Internal
 	}
 	if o.check != "" {
 		log.Info("running the check", "check", o.check)
-		chaos.CheckInvariant(ctx, []string{"/bin/sh", "-c", o.check}, filepath.Join(o.report, chaos.VerdictFile), &rep)
-		if err := chaos.WriteReport(o.report, h, rep); err != nil {
+		chaos.CheckInvariant(ctx, []string{"/bin/sh", "-c", o.check}, filepath.Join(o.report, report.VerdictFile), &rep)
+		if err := report.Write(o.report, h, rep); err != nil {
 			fmt.Fprintln(os.Stderr, "zoo-chaos run: write report:", err)
 			return exitcode.Internal
 		}
 	}
 	if o.junit != "" {
-		if err := chaos.WriteJUnit(o.junit, h, rep); err != nil {
+		if err := report.WriteJUnit(o.junit, h, rep); err != nil {
 			fmt.Fprintln(os.Stderr, "zoo-chaos run: --junit:", err)
 			return exitcode.Internal
 		}
@@ -209,5 +210,5 @@ func printVerdict(sc chaos.Scenario, h *chaos.History, rep chaos.Report, dir str
 	if dir == "" {
 		return
 	}
-	fmt.Printf("timeline: %s\nverdict:  %s\n", filepath.Join(dir, chaos.TimelineFile), filepath.Join(dir, chaos.VerdictFile))
+	fmt.Printf("timeline: %s\nverdict:  %s\n", filepath.Join(dir, report.TimelineFile), filepath.Join(dir, report.VerdictFile))
 }

@@ -1,7 +1,8 @@
-package chaos
+package report
 
 import (
 	"encoding/xml"
+	"github.com/zoo-locked/zoo-locked/chaos"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +14,8 @@ import (
 // failure (with its detail) for each required verdict that failed, and
 // the reported-only failures skipped.
 func TestJUnit(t *testing.T) {
-	h := &History{Scenario: "holder-sigkill", Seed: 3, Duration: 20 * time.Second}
-	rep := Report{Verdicts: []Verdict{
+	h := &chaos.History{Scenario: "holder-sigkill", Seed: 3, Duration: 20 * time.Second}
+	rep := chaos.Report{Verdicts: []chaos.Verdict{
 		{Name: "S1", Title: "mutual exclusion", Pass: false, Required: true, Detail: "2 overlaps, worst 1.2s <&>"},
 		{Name: "S3", Title: "no orphans", Pass: true, Required: true, Detail: "every tree reaped"},
 		{Name: "L2", Title: "wait bound", Pass: false, Required: false, Detail: "one wait 31s"},

@@ -1,8 +1,9 @@
-package chaos
+package report
 
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/zoo-locked/zoo-locked/chaos"
 	"html/template"
 	"os"
 	"path/filepath"
@@ -47,7 +48,7 @@ type CompareRow struct {
 }
 
 // CompareRowOf reads a row off one trial's history and verdicts.
-func CompareRowOf(tool string, h *History, rep Report, reportDir string) CompareRow {
+func CompareRowOf(tool string, h *chaos.History, rep chaos.Report, reportDir string) CompareRow {
 	row := CompareRow{Tool: tool, Scenario: h.Scenario, Pass: rep.Pass, Overlaps: rep.Overlaps,
 		WorstOverlap: rep.WorstOverlap, Orphans: len(h.Orphans), WorstTakeover: rep.WorstTakeover,
 		JobsCompleted: rep.JobsCompleted, Report: reportDir}

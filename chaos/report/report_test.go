@@ -1,8 +1,9 @@
-package chaos
+package report
 
 import (
 	"encoding/json"
 	"encoding/xml"
+	"github.com/zoo-locked/zoo-locked/chaos"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,9 +31,9 @@ func TestReportRendersParsableSVG(t *testing.T) {
 	h := cleanHistory()
 	h.Scenario, h.Seed = "report-test", 7
 	h.Intervals[1].Start = 1500 * time.Millisecond
-	h.Faults = []FaultWindow{{Name: "partition holder", Target: "node1", InEffect: sec, End: 2 * sec}}
-	h.Leaders = []LeaderChange{{At: 0, Leader: 2}, {At: 4 * sec, Leader: 3}}
-	rep := Check(h, Expect{})
+	h.Faults = []chaos.FaultWindow{{Name: "partition holder", Target: "node1", InEffect: time.Second, End: 2 * time.Second}}
+	h.Leaders = []chaos.LeaderChange{{At: 0, Leader: 2}, {At: 4 * time.Second, Leader: 3}}
+	rep := chaos.Check(h, chaos.Expect{})
 	dir := t.TempDir()
 	s := writeTimelineIn(t, dir, h, rep)
 	svg := s[strings.Index(s, "<svg") : strings.Index(s, "</svg>")+len("</svg>")]
@@ -51,8 +52,8 @@ func TestReportRendersParsableSVG(t *testing.T) {
 		t.Fatal("page refers to the network")
 	}
 	var verdict struct {
-		Pass     bool      `json:"pass"`
-		Verdicts []Verdict `json:"verdicts"`
+		Pass     bool            `json:"pass"`
+		Verdicts []chaos.Verdict `json:"verdicts"`
 	}
 	b, err := os.ReadFile(filepath.Join(dir, VerdictFile))
 	if err != nil {
@@ -64,14 +65,14 @@ func TestReportRendersParsableSVG(t *testing.T) {
 }
 
 // writeTimeline writes the history's report and returns its page.
-func writeTimeline(t *testing.T, h *History, rep Report) string {
+func writeTimeline(t *testing.T, h *chaos.History, rep chaos.Report) string {
 	t.Helper()
 	return writeTimelineIn(t, t.TempDir(), h, rep)
 }
 
-func writeTimelineIn(t *testing.T, dir string, h *History, rep Report) string {
+func writeTimelineIn(t *testing.T, dir string, h *chaos.History, rep chaos.Report) string {
 	t.Helper()
-	if err := WriteReport(dir, h, rep); err != nil {
+	if err := Write(dir, h, rep); err != nil {
 		t.Fatal(err)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, TimelineFile))
@@ -79,4 +80,35 @@ func writeTimelineIn(t *testing.T, dir string, h *History, rep Report) string {
 		t.Fatal(err)
 	}
 	return string(page)
+}
+
+// TestTimelineShowsUnexplainedExits: the page lists each unexplained exit
+// and marks it on its node's lane.
+func TestTimelineShowsUnexplainedExits(t *testing.T) {
+	h := cleanHistory()
+	h.Firings = append(h.Firings, chaos.Firing{Node: "node2", Start: 4 * time.Second, End: 5 * time.Second, Exit: 70})
+	rep := chaos.Check(h, chaos.Expect{})
+	if rep.Pass || len(rep.Unexplained) != 1 {
+		t.Fatalf("an exit 70 passed: %+v", rep.Verdicts)
+	}
+	page := writeTimeline(t, h, rep)
+	for _, want := range []string{"Unexplained exits", `class="unexplained"`, "unexplained exit 70 of zoo-locked"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("timeline lacks %q", want)
+		}
+	}
+}
+
+// cleanHistory is two nodes taking turns with no fault, as the checker's
+// tests have it.
+func cleanHistory() *chaos.History {
+	data, err := os.ReadFile("../testdata/clean-history.json")
+	if err != nil {
+		panic(err)
+	}
+	var h chaos.History
+	if err := json.Unmarshal(data, &h); err != nil {
+		panic(err)
+	}
+	return &h
 }

@@ -1,7 +1,8 @@
-package chaos
+package report
 
 import (
 	"encoding/xml"
+	"github.com/zoo-locked/zoo-locked/chaos"
 	"strings"
 	"testing"
 	"time"
@@ -11,9 +12,9 @@ import (
 // required verdicts that failed, and says n/a for stale writes when the
 // tool handed out no token, rather than a 0 that would read as a pass.
 func TestCompareRow(t *testing.T) {
-	h := &History{Scenario: "holder-sigkill", Orphans: []int{41, 42}}
-	rep := Report{Pass: false, Overlaps: 2, WorstOverlap: 1500 * time.Millisecond, JobsCompleted: 7, WorstTakeover: 3210 * time.Millisecond,
-		Verdicts: []Verdict{
+	h := &chaos.History{Scenario: "holder-sigkill", Orphans: []int{41, 42}}
+	rep := chaos.Report{Pass: false, Overlaps: 2, WorstOverlap: 1500 * time.Millisecond, JobsCompleted: 7, WorstTakeover: 3210 * time.Millisecond,
+		Verdicts: []chaos.Verdict{
 			{Name: "S1", Required: true, Pass: false},
 			{Name: "S2", Required: true, Pass: true, Detail: "not applicable to this wrapper: it handed its jobs no token (ZOOLOCKED_TOKEN)"},
 			{Name: "S3", Required: true, Pass: false},
@@ -26,8 +27,8 @@ func TestCompareRow(t *testing.T) {
 	if row.StaleAccepted != nil || row.Orphans != 2 {
 		t.Errorf("stale %v, orphans %d: want n/a and 2", row.StaleAccepted, row.Orphans)
 	}
-	zl := CompareRowOf("zoo-locked", &History{Scenario: "holder-sigkill"}, Report{Pass: true, JobsCompleted: 9,
-		Verdicts: []Verdict{{Name: "S2", Required: true, Pass: true, Detail: "0 stale writes accepted, 3 refused, 0 token regressions"}}}, "zoo-locked/holder-sigkill")
+	zl := CompareRowOf("zoo-locked", &chaos.History{Scenario: "holder-sigkill"}, chaos.Report{Pass: true, JobsCompleted: 9,
+		Verdicts: []chaos.Verdict{{Name: "S2", Required: true, Pass: true, Detail: "0 stale writes accepted, 3 refused, 0 token regressions"}}}, "zoo-locked/holder-sigkill")
 	if zl.StaleAccepted == nil || *zl.StaleAccepted != 0 {
 		t.Errorf("zoo-locked's stale writes: %v, want 0", zl.StaleAccepted)
 	}

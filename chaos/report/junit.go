@@ -1,8 +1,9 @@
-package chaos
+package report
 
 import (
 	"encoding/xml"
 	"fmt"
+	"github.com/zoo-locked/zoo-locked/chaos"
 	"os"
 )
 
@@ -40,7 +41,7 @@ type junitMessage struct {
 }
 
 // WriteJUnit writes rep, the verdicts of h's run, to path as JUnit XML.
-func WriteJUnit(path string, h *History, rep Report) error {
+func WriteJUnit(path string, h *chaos.History, rep chaos.Report) error {
 	suite := junitSuite{Name: fmt.Sprintf("zoo-chaos %s seed %d", h.Scenario, h.Seed), Time: fmt.Sprintf("%.3f", h.Duration.Seconds())}
 	for _, v := range rep.Verdicts {
 		c := junitCase{Name: v.Name + " " + v.Title, ClassName: "zoo-chaos." + h.Scenario}

@@ -1,13 +1,13 @@
-package chaos
+package report
 
 import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"github.com/zoo-locked/zoo-locked/chaos"
 	"html/template"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -22,16 +22,16 @@ const (
 // WriteReport writes dir/verdict.json (verdicts, figures and the history)
 // and dir/timeline.html (an inline-SVG timeline readable offline), and
 // dir/wrappers.log.
-func WriteReport(dir string, h *History, rep Report) error {
+func Write(dir string, h *chaos.History, rep chaos.Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	verdict, err := json.MarshalIndent(struct {
-		Report
+		chaos.Report
 		// Plan is the executed schedule at the top, so that
 		// `zoo-chaos run NAME --plan verdict.json` replays it.
-		Plan    Plan     `json:"plan"`
-		History *History `json:"history"`
+		Plan    chaos.Plan     `json:"plan"`
+		History *chaos.History `json:"history"`
 	}{rep, h.Plan, h}, "", "  ")
 	if err != nil {
 		return err
@@ -52,8 +52,8 @@ func WriteReport(dir string, h *History, rep Report) error {
 
 // timeline is the SVG's geometry, computed here so the template stays dumb.
 type timeline struct {
-	History *History
-	Report  Report
+	History *chaos.History
+	Report  chaos.Report
 	// SpanMs, LeftMargin and PlotWidth let the page's script re-place
 	// every element for a zoomed window; Moments are the fault windows and
 	// leader changes the pointer names.
@@ -125,7 +125,7 @@ type atRow struct {
 // does not require, broken under the fault that breaks it, reads
 // "expected under <fault>", in a colour of its own.
 type verdictRow struct {
-	Verdict
+	chaos.Verdict
 	Status, Class string
 }
 
@@ -172,7 +172,7 @@ func rows(xs []int, texts []string) ([]int, int) {
 	return out, len(ends)
 }
 
-func newTimeline(h *History, rep Report) timeline {
+func newTimeline(h *chaos.History, rep chaos.Report) timeline {
 	span := h.Duration
 	for _, iv := range h.Intervals {
 		span = max(span, iv.End)
@@ -201,7 +201,7 @@ func newTimeline(h *History, rep Report) timeline {
 		if f.Target != "" && !strings.Contains(f.Name, f.Target) {
 			text += " → " + f.Target
 		}
-		faultX, faultText = append(faultX, x(f.effectFrom())), append(faultText, text)
+		faultX, faultText = append(faultX, x(f.EffectFrom())), append(faultText, text)
 	}
 	leaderRows, nLeader := rows(leaderX, leaderText)
 	faultRows, nFault := rows(faultX, faultText)
@@ -215,15 +215,15 @@ func newTimeline(h *History, rep Report) timeline {
 	faultsTop := leadersTop + nLeader*rowHeight + 6
 	t.LanesTop = faultsTop + nFault*rowHeight + 8
 	for i, l := range h.Leaders {
-		t.Moments = append(t.Moments, moment{A: msOf(l.At), B: msOf(h.leaderEnd(i, span)), Text: leaderText[i]})
+		t.Moments = append(t.Moments, moment{A: msOf(l.At), B: msOf(h.LeaderEnd(i, span)), Text: leaderText[i]})
 		if !t.LabelsHidden {
 			t.Labels = append(t.Labels, label{X: leaderX[i] + 2, Y: leadersTop + leaderRows[i]*rowHeight, A: msOf(l.At), Text: leaderText[i], Class: "leader-label"})
 		}
 	}
 	for i, f := range h.Faults {
-		t.Moments = append(t.Moments, moment{A: msOf(f.effectFrom()), B: msOf(f.effectUntil(span)), Text: faultText[i]})
+		t.Moments = append(t.Moments, moment{A: msOf(f.EffectFrom()), B: msOf(f.EffectUntil(span)), Text: faultText[i]})
 		if !t.LabelsHidden {
-			t.Labels = append(t.Labels, label{X: faultX[i] + 2, Y: faultsTop + faultRows[i]*rowHeight, A: msOf(f.effectFrom()), Text: faultText[i], Class: "fault-label"})
+			t.Labels = append(t.Labels, label{X: faultX[i] + 2, Y: faultsTop + faultRows[i]*rowHeight, A: msOf(f.EffectFrom()), Text: faultText[i], Class: "fault-label"})
 		}
 	}
 
@@ -249,21 +249,21 @@ func newTimeline(h *History, rep Report) timeline {
 		}
 	}
 	for i, f := range h.Faults {
-		title := fmt.Sprintf("%s, %s–%s %s", faultText[i], ms(f.effectFrom()), ms(f.End), f.Error)
-		t.Windows = append(t.Windows, box{X: x(f.effectFrom()), Y: faultsTop + faultRows[i]*rowHeight + 3, W: max(2, x(f.End)-x(f.effectFrom())),
-			H: lanesBottom - faultsTop - faultRows[i]*rowHeight - 3, A: msOf(f.effectFrom()), B: msOf(f.End), Label: title, Class: "fault"})
+		title := fmt.Sprintf("%s, %s–%s %s", faultText[i], ms(f.EffectFrom()), ms(f.End), f.Error)
+		t.Windows = append(t.Windows, box{X: x(f.EffectFrom()), Y: faultsTop + faultRows[i]*rowHeight + 3, W: max(2, x(f.End)-x(f.EffectFrom())),
+			H: lanesBottom - faultsTop - faultRows[i]*rowHeight - 3, A: msOf(f.EffectFrom()), B: msOf(f.End), Label: title, Class: "fault"})
 		for _, n := range h.Nodes {
 			if f.Target == n || f.Target == "all nodes" {
-				t.Hits = append(t.Hits, box{X: x(f.effectFrom()), Y: laneY[n] + 2, W: max(2, x(f.End)-x(f.effectFrom())), H: laneHeight - 4,
-					A: msOf(f.effectFrom()), B: msOf(f.End), Label: title, Class: "hit"})
+				t.Hits = append(t.Hits, box{X: x(f.EffectFrom()), Y: laneY[n] + 2, W: max(2, x(f.End)-x(f.EffectFrom())), H: laneHeight - 4,
+					A: msOf(f.EffectFrom()), B: msOf(f.End), Label: title, Class: "hit"})
 			}
 		}
-		t.Faults = append(t.Faults, faultRow{Name: f.Name, Target: f.Target, From: ms(f.effectFrom()), To: ms(f.End), Error: f.Error})
+		t.Faults = append(t.Faults, faultRow{Name: f.Name, Target: f.Target, From: ms(f.EffectFrom()), To: ms(f.End), Error: f.Error})
 	}
 	for _, l := range h.Leaders {
 		t.Leaders = append(t.Leaders, mark{X: x(l.At), Y1: leadersTop - 10, Y2: lanesBottom, A: msOf(l.At), Label: "leader change"})
 	}
-	for _, o := range rep.overlapIntervals {
+	for _, o := range rep.OverlapIntervals {
 		text := fmt.Sprintf("overlap %s: %s", ms(o.Duration), strings.Join(o.Nodes, ", "))
 		t.Overlap = append(t.Overlap, box{X: x(o.Start), Y: t.LanesTop - 4, W: max(2, x(o.Start+o.Duration)-x(o.Start)), H: len(h.Nodes)*laneHeight + 4,
 			A: msOf(o.Start), B: msOf(o.Start + o.Duration), Label: text, Class: "overlap"})
@@ -271,7 +271,7 @@ func newTimeline(h *History, rep Report) timeline {
 	}
 	for _, u := range rep.Unexplained {
 		t.Exits = append(t.Exits, box{X: x(u.Firing.End) - 4, Y: laneY[u.Firing.Node] + 2, W: 8, H: laneHeight - 4, A: msOf(u.Firing.End), B: -1,
-			Label: fmt.Sprintf("unexplained exit %d of %s at %s", u.Firing.Exit, u.Firing.wrapperName(), ms(u.Firing.End)), Class: "unexplained"})
+			Label: fmt.Sprintf("unexplained exit %d of %s at %s", u.Firing.Exit, u.Firing.WrapperName(), ms(u.Firing.End)), Class: "unexplained"})
 	}
 	step := time.Second
 	for span/step > 20 {
@@ -285,7 +285,7 @@ func newTimeline(h *History, rep Report) timeline {
 		switch {
 		case !v.Pass && !v.Required:
 			row.Status, row.Class = "not required here", "expected"
-			if why := excusingFaults(v.Name, h.Faults); why != "" {
+			if why := chaos.ExcusingFaults(v.Name, h.Faults); why != "" {
 				row.Status = "expected under " + why
 			}
 		case !v.Pass:
@@ -294,19 +294,6 @@ func newTimeline(h *History, rep Report) timeline {
 		t.Verdicts = append(t.Verdicts, row)
 	}
 	return t
-}
-
-// excusingFaults names the faults of the run under which breaking the
-// verdict is expected: S1 under a pause of the holder (no lock service
-// can stop a process it cannot schedule).
-func excusingFaults(verdict string, faults []FaultWindow) string {
-	var names []string
-	for _, f := range faults {
-		if verdict == "S1" && f.Spec.Kind == pauseWrapperKind.name {
-			names = append(names, f.Name)
-		}
-	}
-	return strings.Join(slices.Compact(names), ", ")
 }
 
 // The timeline page, a template: its HTML, CSS and script.
