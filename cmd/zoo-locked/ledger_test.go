@@ -39,12 +39,16 @@ func TestLedgerRecordsEveryRun(t *testing.T) {
 	if _, err := w.AwaitStart(4, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	// Busy while the crashing run holds the lock: once it is killed, its
+	// keeper frees the lock at once, and a later firing would run.
+	busy := startWrapper(t, "ledger-d", nil, "--no-wait", "ledger", "--", "true")
+	if code := busy.wait(t, 10*time.Second); code != 75 {
+		t.Fatalf("the --no-wait firing beside a holder: exit %d, want 75 (busy)", code)
+	}
 	crashed := crash.cmd.Process.Pid
 	if err := crash.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	busy := startWrapper(t, "ledger-d", nil, "--no-wait", "ledger", "--", "true")
-	busy.wait(t, 10*time.Second)
 
 	var got []fleet.RunEntry
 	eventually(t, testSession+3*time.Second, "the crashed run reads as lost once its session is gone", func() bool {
