@@ -37,7 +37,13 @@ func main() {
 	}
 	connected := make(chan struct{})
 	var once bool
-	conn, _, err := zk.Connect(strings.Split(args[0], ","), 4*time.Second, zk.WithLogger(quiet{}),
+	// The benchmarks' session (4 s); BARECLIENT_SESSION_TIMEOUT sets
+	// another, for the crash takeover at the wrapper's T.
+	timeout := 4 * time.Second
+	if v, err := time.ParseDuration(os.Getenv("BARECLIENT_SESSION_TIMEOUT")); err == nil {
+		timeout = v
+	}
+	conn, _, err := zk.Connect(strings.Split(args[0], ","), timeout, zk.WithLogger(quiet{}),
 		zk.WithEventCallback(func(ev zk.Event) {
 			if ev.State == zk.StateHasSession && !once {
 				once = true
