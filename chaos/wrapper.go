@@ -2,6 +2,8 @@ package chaos
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 )
 
@@ -60,6 +62,19 @@ func wrapperOnly(sc Scenario) string {
 		return strings.Join(sc.WrapperArgs, " ")
 	case len(sc.Foreign) > 0:
 		return "its mixed fleet"
+	case endsSessions(sc):
+		return "its end-session fault (it finds the holder's session in ZOOLOCKED_SESSION, which only zoo-locked hands its job)"
 	}
 	return ""
+}
+
+// endsSessions says sc's schedule ends a session from outside.
+func endsSessions(sc Scenario) bool {
+	if sc.Faults == nil {
+		return false
+	}
+	return slices.ContainsFunc(sc.Faults(rand.New(rand.NewPCG(1, 1)), sc.Duration), func(st Step) bool {
+		_, ends := st.Fault.(*EndSession)
+		return ends
+	})
 }

@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"math/rand/v2"
 	"os/exec"
 	"strings"
 	"testing"
@@ -31,6 +32,12 @@ func TestCheckWrapper(t *testing.T) {
 	}
 	if err := CheckWrapper(Scenario{Name: "once", OncePer: time.Hour}, "mylock {job}"); err == nil || !strings.Contains(err.Error(), "--once-per") {
 		t.Fatalf("a --once-per scenario: %v, want a refusal naming the flag", err)
+	}
+	ended := Scenario{Name: "ended", Faults: func(*rand.Rand, time.Duration) []Step {
+		return []Step{{At: time.Second, Fault: &EndSession{Target: Holder}}}
+	}}
+	if err := CheckWrapper(ended, "mylock {job}"); err == nil || !strings.Contains(err.Error(), "ZOOLOCKED_SESSION") {
+		t.Fatalf("a scenario that ends the holder's session: %v, want a refusal saying why", err)
 	}
 }
 
