@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -104,22 +100,13 @@ func compare(args []string) int {
 	if !ok {
 		return exitcode.Usage
 	}
-	if o.report == "" {
-		dir, err := os.MkdirTemp("", "zoo-chaos-compare-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "zoo-chaos compare:", err)
-			return exitcode.Internal
-		}
-		o.report = dir
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	tr, stop, code := prepareTrials("compare", "zoo-chaos-compare-", o.report)
 	defer stop()
-	zooLocked, self, err := binaries(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "zoo-chaos compare:", err)
-		return exitcode.Internal
+	if code != 0 {
+		return code
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, zooLocked, self, log := tr.ctx, tr.zooLocked, tr.self, tr.log
+	o.report = tr.report
 	c := report.Comparison{Seed: o.seed}
 	for i, tool := range tools {
 		for j, sc := range scs {

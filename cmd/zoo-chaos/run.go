@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -122,22 +119,13 @@ func runScenario(args []string) int {
 			return exitcode.Usage
 		}
 	}
-	if o.report == "" {
-		dir, err := os.MkdirTemp("", "zoo-chaos-"+sc.Name+"-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "zoo-chaos run:", err)
-			return exitcode.Internal
-		}
-		o.report = dir
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	tr, stop, code := prepareTrials("run", "zoo-chaos-"+sc.Name+"-", o.report)
 	defer stop()
-	zooLocked, self, err := binaries(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "zoo-chaos run:", err)
-		return exitcode.Internal
+	if code != 0 {
+		return code
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, zooLocked, self, log := tr.ctx, tr.zooLocked, tr.self, tr.log
+	o.report = tr.report
 	h, err := chaos.Execute(ctx, sc, chaos.TrialConfig{Seed: o.seed, Nodes: o.nodes, Duration: o.duration,
 		ZooLocked: zooLocked, Job: self, Backend: o.backend, Image: image, Logger: log, Command: command, Plan: plan, Timing: timing,
 		Wrapper: o.wrapper})
