@@ -1,14 +1,14 @@
-// Package chaos is the harness that proves zoo-locked under real faults: a
-// three-node ZooKeeper ensemble (containers, or local processes where no
-// container engine answers), toxiproxy links between every client node and
-// every server and between the servers themselves, and the faults that cut,
-// slow, stop, kill and pause them.
+// Package chaos runs a trial: a scenario's workload of cron nodes, each
+// firing the real zoo-locked (or a --wrapper template) around a job that
+// reports to the witness, while the nemesis injects the scenario's faults;
+// at the end it hands the recorded history to the checker.
 //
-// Around it, Jepsen's parts (docs/DESIGN.md, "The harness"): the workload
-// (workload.go), the witness (witness.go), the nemesis (nemesis.go and the
-// fault types), the history (history.go), the checker (checker.go) and the
-// report (report.go); trial.go runs a scenario through them.
+// The parts live by role, after Jepsen's: chaos/ensemble (the servers and
+// the links every byte crosses), chaos/faults (what can go wrong, and the
+// plans that say when), chaos/checker (the history and the verdicts on it)
+// and chaos/report (what a reader gets). This package holds what ties them
+// into one run: scenario.go, trial.go, workload.go, witness.go.
 //
-// Its one invariant: every byte between a client node and a server, and
-// between two servers, crosses a proxy of ours, so any of them can be cut.
+// Its one invariant: every job's life is recorded by the witness on one
+// monotonic clock, so the checker judges overlaps on the true timeline.
 package chaos

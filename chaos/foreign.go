@@ -13,23 +13,10 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-	"github.com/zoo-locked/zoo-locked/internal/exitcode"
-)
 
-// Foreign recipes: the locks a fleet runs before it moves onto zoo-locked,
-// spoken from their znode protocols (names and ordering), so that the
-// harness can put them on one lock path with zoo-locked and judge the
-// mix. They run the job and release, and fence nothing, as the tools they
-// stand for do.
-const (
-	// RecipeC is ZooKeeper's C lock recipe, which the replaced C tool
-	// uses: contenders x-<session, 16 hex>-<seq>, ordered by the text
-	// after each child's last '-', the holder first; it tries once.
-	RecipeC = "c"
-	// RecipeCurator is Curator's InterProcessMutex, protected:
-	// _c_<UUID>-lock-<seq>, ordered by the text after the last "lock-";
-	// it waits, watching the one ahead.
-	RecipeCurator = "curator"
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
+	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
 // ForeignLock is one firing of a foreign recipe's wrapper.
@@ -48,13 +35,13 @@ type ForeignLock struct {
 // the C recipe finds the lock held. A child it cannot order (no '-' in its
 // name) ends it as the C tool's crash does: 139.
 func (f ForeignLock) Run() int {
-	conn, events, err := zk.Connect(f.Servers, 3*time.Second, zk.WithLogger(quiet{}))
+	conn, events, err := zk.Connect(f.Servers, 3*time.Second, zk.WithLogger(ensemble.Quiet{}))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "foreign %s: %v\n", f.Recipe, err)
 		return 69
 	}
 	defer conn.Close()
-	if err := awaitSession(events, 5*time.Second); err != nil {
+	if err := ensemble.AwaitSession(events, 5*time.Second); err != nil {
 		fmt.Fprintf(os.Stderr, "foreign %s: %v\n", f.Recipe, err)
 		return 69
 	}
@@ -88,7 +75,7 @@ func (f ForeignLock) Run() int {
 		if i == 0 {
 			break
 		}
-		if f.Recipe == RecipeC {
+		if f.Recipe == checker.RecipeC {
 			fmt.Printf("LOCKED by %s\n", queue[0])
 			_ = conn.Delete(node, -1)
 			return 0
@@ -122,7 +109,7 @@ func (f ForeignLock) Run() int {
 // naming is the recipe's contender prefix and its ordering of the lock
 // path's children; ok is false when the recipe cannot order them.
 func (f ForeignLock) naming(conn *zk.Conn) (string, func([]string) ([]string, bool)) {
-	if f.Recipe == RecipeC {
+	if f.Recipe == checker.RecipeC {
 		prefix := fmt.Sprintf("x-%016x-", conn.SessionID())
 		return prefix, func(children []string) ([]string, bool) {
 			for _, c := range children {
@@ -173,18 +160,4 @@ func ensurePath(conn *zk.Conn, p string) error {
 		}
 	}
 	return nil
-}
-
-func awaitSession(events <-chan zk.Event, within time.Duration) error {
-	timeout := time.After(within)
-	for {
-		select {
-		case ev := <-events:
-			if ev.State == zk.StateHasSession {
-				return nil
-			}
-		case <-timeout:
-			return fmt.Errorf("no session within %v", within)
-		}
-	}
 }

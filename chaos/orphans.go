@@ -5,6 +5,8 @@ import (
 	"os"
 	"slices"
 	"strconv"
+
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 )
 
 // orphans lists living processes that carry the run's marker: every
@@ -23,7 +25,7 @@ func orphans(runID string) []int {
 		if err != nil || !bytes.Contains(env, marker) {
 			continue
 		}
-		if living(pid) {
+		if faults.Living(pid) {
 			left = append(left, pid)
 		}
 	}

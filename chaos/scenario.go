@@ -3,6 +3,9 @@ package chaos
 import (
 	"math/rand/v2"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 )
 
 // Scenario is one entry of the catalogue: an ensemble, a workload of
@@ -37,29 +40,8 @@ type Scenario struct {
 	Migrate bool
 	// Faults builds the schedule; rng is seeded from the run's seed, so one
 	// seed always gives one schedule.
-	Faults func(rng *rand.Rand, duration time.Duration) []Step
-	Expect Expect
-}
-
-// Expect says which verdicts the scenario must pass besides the ones every
-// scenario must (S2, S3, S4, L1, progress, nothing stuck).
-type Expect struct {
-	// S1MayFail: a paused holder is the one fault no lock service can
-	// survive with exclusion intact (docs/DESIGN.md, S1); S2 must still hold.
-	S1MayFail bool
-	// S1MustFail: the scenario is run with the fence disabled to prove the
-	// checker sees overlaps.
-	S1MustFail bool
-	// RideThrough: no job may be fenced (L3).
-	RideThrough bool
-	// Limit is how many jobs may run at once (S1); 0 means 1.
-	Limit int
-	// Runs, when Max > 0, bounds how many jobs may start in the run: a
-	// --once-per workload within one slot.
-	Runs struct{ Min, Max int }
-	// SlotsMustFail: the scenario runs with the clock bound switched off
-	// to show the slot verdict catching the extra runs.
-	SlotsMustFail bool
+	Faults func(rng *rand.Rand, duration time.Duration) []faults.Step
+	Expect checker.Expect
 }
 
 // WithDefaults fills in what the scenario leaves unsaid (3 nodes, 15 s,
@@ -97,7 +79,7 @@ func (s Scenario) WithTiming(t Timing) Scenario {
 }
 
 // Schedule is the fault schedule the scenario draws for seed.
-func (s Scenario) Schedule(seed int64, duration time.Duration) []Step {
+func (s Scenario) Schedule(seed int64, duration time.Duration) []faults.Step {
 	if s.Faults == nil {
 		return nil
 	}

@@ -10,6 +10,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 	"github.com/zoo-locked/zoo-locked/internal/fencerule"
 )
 
@@ -30,12 +33,12 @@ type TrialConfig struct {
 	Image  string
 	Logger *slog.Logger // progress lines
 	// Ensemble reuses a running ensemble instead of starting one.
-	Ensemble *Ensemble
+	Ensemble *ensemble.Ensemble
 	// Command, when set, is the user's own job, run through the shim on
 	// every node instead of the built-in one.
 	Command []string
 	// Plan, when set, replaces the scenario's seeded fault schedule.
-	Plan *Plan
+	Plan *faults.Plan
 	// Wrapper, when set, is the lock tool every node fires instead of
 	// zoo-locked: a shell command line with placeholders (wrapper.go).
 	Wrapper string
@@ -45,7 +48,7 @@ type TrialConfig struct {
 type Trial struct {
 	scenario Scenario
 	cfg      TrialConfig
-	ensemble *Ensemble
+	ensemble *ensemble.Ensemble
 	witness  *Witness
 	nodes    []*workNode
 	epoch    time.Time
@@ -54,18 +57,18 @@ type Trial struct {
 	log      *slog.Logger
 	// schedule is the faults to play, from the plan or drawn from the
 	// seed; planned plays them at their offsets, else one after another.
-	schedule []Step
+	schedule []faults.Step
 	planned  bool
 	wrappers bytes.Buffer // what the wrappers said, for the report
 	wmu      sync.Mutex
 }
 
 // Ensemble implements Stage.
-func (t *Trial) Ensemble() *Ensemble { return t.ensemble }
+func (t *Trial) Ensemble() *ensemble.Ensemble { return t.ensemble }
 
 // Clients implements Stage.
-func (t *Trial) Clients() []Client {
-	out := make([]Client, len(t.nodes))
+func (t *Trial) Clients() []faults.Client {
+	out := make([]faults.Client, len(t.nodes))
 	for i, n := range t.nodes {
 		out[i] = n
 	}
@@ -74,9 +77,9 @@ func (t *Trial) Clients() []Client {
 
 // Client implements Stage. A fault aimed at the holder that lands between
 // two jobs waits for the next one.
-func (t *Trial) Client(ctx context.Context, target NodeTarget) (Client, error) {
+func (t *Trial) Client(ctx context.Context, target faults.NodeTarget) (faults.Client, error) {
 	switch target {
-	case Holder:
+	case faults.Holder:
 		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 			if name, _, ok := t.witness.HoldingSince(); ok {
 				return t.node(name), nil
@@ -85,7 +88,7 @@ func (t *Trial) Client(ctx context.Context, target NodeTarget) (Client, error) {
 				return nil, errors.New("no single holder for 5 s")
 			}
 		}
-	case Waiter:
+	case faults.Waiter:
 		holder, _, _ := t.witness.HoldingSince()
 		for _, n := range t.nodes {
 			if n.name != holder && n.WrapperPid() != 0 {
@@ -122,7 +125,7 @@ func (t *Trial) since() time.Duration { return time.Since(t.epoch) }
 
 // Execute runs a trial of a scenario and returns its history; Check turns
 // it into verdicts.
-func Execute(ctx context.Context, sc Scenario, cfg TrialConfig) (*History, error) {
+func Execute(ctx context.Context, sc Scenario, cfg TrialConfig) (*checker.History, error) {
 	t, cleanup, err := setUp(ctx, sc, cfg)
 	if err != nil {
 		return nil, err
@@ -160,22 +163,22 @@ func setUp(ctx context.Context, sc Scenario, cfg TrialConfig) (*Trial, func(), e
 	if t.planned {
 		t.schedule = cfg.Plan.Schedule()
 	}
-	movableClocks := movesServerClocks(t.schedule)
+	movableClocks := faults.MovesServerClocks(t.schedule)
 	cleanup := func() {}
 	t.ensemble = cfg.Ensemble
-	if t.ensemble != nil && movableClocks && !t.ensemble.opts.MovableClocks {
+	if t.ensemble != nil && movableClocks && !t.ensemble.MovableClocks() {
 		return nil, nil, fmt.Errorf("%s moves a server's clock, and the ensemble given was started with fixed clocks: run it on its own ensemble, or start the shared one with movable clocks", sc.Name)
 	}
 	if t.ensemble == nil {
 		log.Info("starting ensemble", "scenario", sc.Name, "movable clocks", movableClocks)
-		e, err := NewEnsemble(ctx, Options{Backend: cfg.Backend, Image: cfg.Image, Logger: log, TickTime: sc.TickTime, MovableClocks: movableClocks})
+		e, err := ensemble.NewEnsemble(ctx, ensemble.Options{Backend: cfg.Backend, Image: cfg.Image, Logger: log, TickTime: sc.TickTime, MovableClocks: movableClocks})
 		if err != nil {
 			return nil, nil, err
 		}
 		cleanup = func() { _ = e.Close(context.WithoutCancel(ctx)) }
 		t.ensemble = e
 		if movableClocks {
-			if err := e.warmUp(ctx); err != nil {
+			if err := e.WarmUp(ctx); err != nil {
 				cleanup()
 				return nil, nil, err
 			}
@@ -209,13 +212,13 @@ func setUp(ctx context.Context, sc Scenario, cfg TrialConfig) (*Trial, func(), e
 
 // run fires the workload on every node while the nemesis plays its
 // schedule, for the scenario's duration, then lets the running jobs end.
-func (t *Trial) run(ctx context.Context) ([]FaultWindow, []LeaderChange) {
+func (t *Trial) run(ctx context.Context) ([]faults.FaultWindow, []checker.LeaderChange) {
 	sc, log := t.scenario, t.log
 	schedule := t.schedule
-	n := nemesisRun{ctx: ctx, on: t, since: t.since, log: log, fenceAfter: t.fenceAfter()}
-	faults := n.inTurn
+	n := faults.NemesisRun{Ctx: ctx, On: t, Since: t.since, Log: log, FenceAfter: t.fenceAfter()}
+	faults := n.InTurn
 	if t.planned {
-		faults = n.atOffsets
+		faults = n.AtOffsets
 	}
 	log.Info("running", "scenario", sc.Name, "seed", t.cfg.Seed, "nodes", sc.Nodes, "duration", sc.Duration, "faults", len(schedule))
 
@@ -224,7 +227,7 @@ func (t *Trial) run(ctx context.Context) ([]FaultWindow, []LeaderChange) {
 	for i, node := range t.nodes {
 		workers.Go(func() { t.fire(i, node, stopFiring) })
 	}
-	leadersDone := make(chan []LeaderChange)
+	leadersDone := make(chan []checker.LeaderChange)
 	stopLeaders := make(chan struct{})
 	go func() { leadersDone <- watchLeaders(ctx, t.ensemble, t.since, stopLeaders) }()
 	healed := faults(schedule)
@@ -252,12 +255,12 @@ loop:
 
 // collect gathers the history: the witness's intervals, every firing,
 // and what the run left behind (znodes, processes).
-func (t *Trial) collect(ctx context.Context, windows []FaultWindow, leaders []LeaderChange) *History {
+func (t *Trial) collect(ctx context.Context, windows []faults.FaultWindow, leaders []checker.LeaderChange) *checker.History {
 	sc, cfg := t.scenario, t.cfg
-	h := &History{
+	h := &checker.History{
 		Scenario: sc.Name, Seed: cfg.Seed, Backend: t.ensemble.Backend(), Duration: t.since(),
 		SessionTimeout: sc.SessionTimeout, TickTime: t.ensemble.TickTime(), KillGrace: sc.KillGrace, Faults: windows, Leaders: leaders,
-		Command: cfg.Command, Plan: executedPlan(sc.Name, cfg.Seed, windows), OncePer: sc.OncePer > 0,
+		Command: cfg.Command, Plan: faults.ExecutedPlan(sc.Name, cfg.Seed, windows), OncePer: sc.OncePer > 0,
 		Wrapper: cfg.Wrapper,
 	}
 	h.Intervals = t.witness.Close()
@@ -265,7 +268,7 @@ func (t *Trial) collect(ctx context.Context, windows []FaultWindow, leaders []Le
 		h.Nodes = append(h.Nodes, n.name)
 		h.Firings = append(h.Firings, n.firings...)
 	}
-	h.LeftZnodes = leftZnodes(ctx, t.ensemble, t.lockPath(), sc.SessionTimeout)
+	h.LeftZnodes = ensemble.LeftZnodes(ctx, t.ensemble, t.lockPath(), sc.SessionTimeout)
 	h.Epoch = t.epoch
 	if sc.OncePer > 0 {
 		h.SlotPeriod = sc.OncePer

@@ -9,29 +9,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-)
 
-// Interval is one job's life as the witness saw it: from the job's first
-// message to the moment its connection dropped (a killed job's socket
-// closes at once), on the witness's one monotonic clock.
-type Interval struct {
-	Node  string        `json:"node"`
-	Token int64         `json:"token"`
-	Pid   int           `json:"pid"`
-	Start time.Duration `json:"start_ns"` // since the run began
-	End   time.Duration `json:"end_ns"`
-	// Writes the job made and how many the fenced resource refused.
-	Writes   int `json:"writes"`
-	Rejected int `json:"rejected"`
-	// StaleAccepted counts writes accepted from a job whose token another
-	// job presented first: a resource that fences with >= cannot refuse a
-	// reused token, so the witness records it for the checker (S2).
-	StaleAccepted int `json:"stale_accepted"`
-	// A user's job, through the shim, also says when it was told to stop
-	// (SIGTERM) and how it exited; no exit after a TERM means SIGKILL.
-	TermAt time.Duration `json:"term_ns,omitempty"`
-	Exit   *int          `json:"exit,omitempty"`
-}
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+)
 
 // Witness is a loopback server that every job reports to, and the fenced
 // resource of S2 (docs/DESIGN.md): it refuses any write whose token is lower than the
@@ -48,10 +28,10 @@ type Witness struct {
 	mu        sync.Mutex
 	highest   int64
 	owner     int // pid of the job that presented highest first
-	intervals []Interval
-	open      map[int]*Interval // by pid
-	starts    []Interval        // every job's start, in order
-	started   chan struct{}     // closed and replaced at each start
+	intervals []checker.Interval
+	open      map[int]*checker.Interval // by pid
+	starts    []checker.Interval        // every job's start, in order
+	started   chan struct{}             // closed and replaced at each start
 	wg        sync.WaitGroup
 	// unfenced records writes without refusing any: N holders of a
 	// semaphore share no single token order (S2 is then token order only).
@@ -64,7 +44,7 @@ func NewWitness(epoch time.Time) (*Witness, error) {
 	if err != nil {
 		return nil, fmt.Errorf("witness listen: %w", err)
 	}
-	w := &Witness{ln: ln, epoch: epoch, open: map[int]*Interval{}, started: make(chan struct{})}
+	w := &Witness{ln: ln, epoch: epoch, open: map[int]*checker.Interval{}, started: make(chan struct{})}
 	go w.accept()
 	return w, nil
 }
@@ -125,7 +105,7 @@ func (w *Witness) serve(conn net.Conn) {
 	}
 	token, _ := strconv.ParseInt(fields[2], 10, 64)
 	pid, _ := strconv.Atoi(fields[3])
-	iv := &Interval{Node: fields[1], Token: token, Pid: pid, Start: time.Since(w.epoch)}
+	iv := &checker.Interval{Node: fields[1], Token: token, Pid: pid, Start: time.Since(w.epoch)}
 	w.mu.Lock()
 	w.open[pid] = iv
 	w.starts = append(w.starts, *iv)
@@ -188,15 +168,15 @@ func (w *Witness) HoldingSince() (node string, start time.Duration, ok bool) {
 }
 
 // Ended returns the intervals of the jobs that have ended so far.
-func (w *Witness) Ended() []Interval {
+func (w *Witness) Ended() []checker.Interval {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return append([]Interval(nil), w.intervals...)
+	return append([]checker.Interval(nil), w.intervals...)
 }
 
 // AwaitStart waits until the n-th job (counting from 1) has started, and
 // returns its interval as it was at its start.
-func (w *Witness) AwaitStart(n int, within time.Duration) (Interval, error) {
+func (w *Witness) AwaitStart(n int, within time.Duration) (checker.Interval, error) {
 	timeout := time.After(within)
 	for {
 		w.mu.Lock()
@@ -210,7 +190,7 @@ func (w *Witness) AwaitStart(n int, within time.Duration) (Interval, error) {
 		select {
 		case <-next:
 		case <-timeout:
-			return Interval{}, fmt.Errorf("job %d did not start within %v (%d started)", n, within, len(w.starts))
+			return checker.Interval{}, fmt.Errorf("job %d did not start within %v (%d started)", n, within, len(w.starts))
 		}
 	}
 }
@@ -220,10 +200,10 @@ func (w *Witness) Since() time.Duration { return time.Since(w.epoch) }
 
 // Close stops listening, waits for open jobs' connections to end, and
 // returns every interval recorded.
-func (w *Witness) Close() []Interval {
+func (w *Witness) Close() []checker.Interval {
 	w.ln.Close()
 	w.wg.Wait()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return append([]Interval(nil), w.intervals...)
+	return append([]checker.Interval(nil), w.intervals...)
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
 	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
@@ -17,10 +19,10 @@ import (
 // zoo-locked process it runs now.
 type workNode struct {
 	name    string
-	links   *Node
+	links   *ensemble.Node
 	mu      sync.Mutex
 	cmd     *exec.Cmd
-	firings []Firing
+	firings []checker.Firing
 	// clockSkew is how far off the clock of the wrappers it fires is
 	// (NodeClock).
 	clockSkew time.Duration
@@ -34,8 +36,8 @@ func (n *workNode) SetClockSkew(d time.Duration) {
 	n.clockSkew = d
 }
 
-func (n *workNode) Name() string { return n.name }
-func (n *workNode) Links() *Node { return n.links }
+func (n *workNode) Name() string          { return n.name }
+func (n *workNode) Links() *ensemble.Node { return n.links }
 func (n *workNode) WrapperPid() int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -45,13 +47,6 @@ func (n *workNode) WrapperPid() int {
 	return n.cmd.Process.Pid
 }
 
-// Wrappers a node may fire.
-const (
-	WrapperZooLocked = "zoo-locked"
-	WrapperClassic   = "zoo-locked HOSTS PATH"
-	WrapperTemplate  = "--wrapper"
-)
-
 // lockPath is the znode every wrapper of the trial locks.
 func (t *Trial) lockPath() string { return "/zoo-locked/" + t.lockName }
 
@@ -60,13 +55,13 @@ func (t *Trial) lockPath() string { return "/zoo-locked/" + t.lockName }
 func (t *Trial) wrapperOf(i int) string {
 	sc := t.scenario
 	if t.cfg.Wrapper != "" {
-		return WrapperTemplate
+		return checker.WrapperTemplate
 	}
 	if i >= len(sc.Foreign) || sc.Foreign[i] == "" {
-		return WrapperZooLocked
+		return checker.WrapperZooLocked
 	}
 	if sc.Migrate && t.since() >= sc.Duration*time.Duration(i+1)/time.Duration(len(sc.Foreign)+1) {
-		return WrapperClassic
+		return checker.WrapperClassic
 	}
 	return sc.Foreign[i]
 }
@@ -79,10 +74,10 @@ func (t *Trial) command(n *workNode, wrapper string) (string, []string) {
 	settings := []string{"--session-timeout", sc.SessionTimeout.String(), "--kill-grace", sc.KillGrace.String(),
 		"--connect-timeout", "5s", "--log-level", "info"}
 	switch wrapper {
-	case WrapperZooLocked:
-	case WrapperTemplate:
+	case checker.WrapperZooLocked:
+	case checker.WrapperTemplate:
 		return "/bin/sh", []string{"-c", "exec " + expandWrapper(t.cfg.Wrapper, n.links.ConnectString(), t.lockPath(), t.lockName, job)}
-	case WrapperClassic:
+	case checker.WrapperClassic:
 		return t.cfg.ZooLocked, append(settings, n.links.ConnectString(), t.lockPath(), shellQuote(job))
 	default:
 		return t.cfg.Job, append([]string{"foreign", "--recipe", wrapper, "--zk", n.links.ConnectString(), "--path", t.lockPath(), "--"}, job...)
@@ -153,7 +148,7 @@ func (t *Trial) fire(i int, n *workNode, stop <-chan struct{}) {
 		code := exitcode.Of(cmd.ProcessState)
 		n.mu.Lock()
 		n.cmd = nil
-		n.firings = append(n.firings, Firing{Node: n.name, Start: start, End: t.since(), Exit: code, Wrapper: wrapper})
+		n.firings = append(n.firings, checker.Firing{Node: n.name, Start: start, End: t.since(), Exit: code, Wrapper: wrapper})
 		n.mu.Unlock()
 		// Cron fires on a schedule, not in a spin: a --once-per node that
 		// skips must not fire hundreds of times a second.

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 )
 
 // A user's own lock tool under fire (--wrapper): every node fires a shell
@@ -73,8 +75,8 @@ func endsSessions(sc Scenario) bool {
 	if sc.Faults == nil {
 		return false
 	}
-	return slices.ContainsFunc(sc.Faults(rand.New(rand.NewPCG(1, 1)), sc.Duration), func(st Step) bool {
-		_, ends := st.Fault.(*EndSession)
+	return slices.ContainsFunc(sc.Faults(rand.New(rand.NewPCG(1, 1)), sc.Duration), func(st faults.Step) bool {
+		_, ends := st.Fault.(*faults.EndSession)
 		return ends
 	})
 }

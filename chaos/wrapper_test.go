@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 )
 
 // TestWrapperTemplate: each placeholder becomes one shell word, whatever
@@ -33,31 +35,10 @@ func TestCheckWrapper(t *testing.T) {
 	if err := CheckWrapper(Scenario{Name: "once", OncePer: time.Hour}, "mylock {job}"); err == nil || !strings.Contains(err.Error(), "--once-per") {
 		t.Fatalf("a --once-per scenario: %v, want a refusal naming the flag", err)
 	}
-	ended := Scenario{Name: "ended", Faults: func(*rand.Rand, time.Duration) []Step {
-		return []Step{{At: time.Second, Fault: &EndSession{Target: Holder}}}
+	ended := Scenario{Name: "ended", Faults: func(*rand.Rand, time.Duration) []faults.Step {
+		return []faults.Step{{At: time.Second, Fault: &faults.EndSession{Target: faults.Holder}}}
 	}}
 	if err := CheckWrapper(ended, "mylock {job}"); err == nil || !strings.Contains(err.Error(), "ZOOLOCKED_SESSION") {
 		t.Fatalf("a scenario that ends the holder's session: %v, want a refusal saying why", err)
-	}
-}
-
-// TestWrapperVerdicts: under --wrapper, the verdicts on zoo-locked's own
-// contracts say they do not apply, S2 does when the tool passed no token,
-// and S1 is judged as for zoo-locked.
-func TestWrapperVerdicts(t *testing.T) {
-	h := cleanHistory()
-	h.Wrapper = "mylock {zk} {path} sh -c {job}"
-	for i := range h.Intervals {
-		h.Intervals[i].Token = 0
-	}
-	h.Intervals[1].Start = h.Intervals[0].Start + 500*time.Millisecond // an overlap
-	rep := Check(h, Expect{})
-	for _, name := range []string{"L3", "exits", "S2"} {
-		if v := verdict(t, rep, name); !v.Pass || v.Required || !strings.Contains(v.Detail, "not applicable to this wrapper") {
-			t.Errorf("%s under --wrapper: %+v, want not applicable", name, v)
-		}
-	}
-	if v := verdict(t, rep, "S1"); v.Pass || !v.Required || rep.Pass {
-		t.Fatalf("an overlap under --wrapper: S1 %+v, run pass %v; want a required failure", v, rep.Pass)
 	}
 }

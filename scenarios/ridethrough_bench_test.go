@@ -10,6 +10,9 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
@@ -23,14 +26,14 @@ import (
 func BenchmarkRideThrough(b *testing.B) {
 	events := []struct {
 		name string
-		step chaos.Step
+		step faults.Step
 	}{
-		{"leader-killed-and-restarted", chaos.Step{For: 5 * time.Second, Fault: chaos.Kill(chaos.Leader)}},
-		{"leader-frozen-5s", chaos.Step{For: 5 * time.Second, Fault: chaos.Pause(chaos.Leader)}},
-		{"leader-frozen-15s", chaos.Step{For: 15 * time.Second, Fault: chaos.Pause(chaos.Leader)}},
-		{"follower-restarted", chaos.Step{Fault: chaos.Restart(chaos.Follower)}},
-		{"blip-1s-to-holder", chaos.Step{For: time.Second, Fault: &chaos.PartitionNode{Target: chaos.Holder}}},
-		{"blip-5s-to-holder", chaos.Step{For: 5 * time.Second, Fault: &chaos.PartitionNode{Target: chaos.Holder}}},
+		{"leader-killed-and-restarted", faults.Step{For: 5 * time.Second, Fault: faults.Kill(faults.Leader)}},
+		{"leader-frozen-5s", faults.Step{For: 5 * time.Second, Fault: faults.Pause(faults.Leader)}},
+		{"leader-frozen-15s", faults.Step{For: 15 * time.Second, Fault: faults.Pause(faults.Leader)}},
+		{"follower-restarted", faults.Step{Fault: faults.Restart(faults.Follower)}},
+		{"blip-1s-to-holder", faults.Step{For: time.Second, Fault: &faults.PartitionNode{Target: faults.Holder}}},
+		{"blip-5s-to-holder", faults.Step{For: 5 * time.Second, Fault: &faults.PartitionNode{Target: faults.Holder}}},
 	}
 	for _, timeout := range []time.Duration{chaos.ProductionTiming.SessionTimeout, 30 * time.Second} {
 		for _, ev := range events {
@@ -40,7 +43,7 @@ func BenchmarkRideThrough(b *testing.B) {
 				step := ev.step
 				step.At = 15 * time.Second
 				sc := chaos.Scenario{Name: "ride-through", Nodes: 2, Duration: 20 * time.Second, JobLength: 60 * time.Second,
-					WaitTimeout: 5 * time.Minute, Faults: func(*rand.Rand, time.Duration) []chaos.Step { return []chaos.Step{step} }}
+					WaitTimeout: 5 * time.Minute, Faults: func(*rand.Rand, time.Duration) []faults.Step { return []faults.Step{step} }}
 				// One trial a cell, whatever -benchtime says: each takes two
 				// minutes, and the outcome is a yes or a no.
 				fenced, takeover := rideThrough(b, sc, timing)
@@ -58,7 +61,7 @@ func rideThrough(b *testing.B, sc chaos.Scenario, timing chaos.Timing) (fenced f
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	h, err := chaos.Execute(ctx, sc, chaos.TrialConfig{Seed: 1, ZooLocked: zooLocked, Job: job, Timing: &timing,
-		Backend: chaos.BackendProcess, Logger: slog.New(slog.NewTextHandler(chaostest.Log(b), nil))})
+		Backend: ensemble.BackendProcess, Logger: slog.New(slog.NewTextHandler(chaostest.Log(b), nil))})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -67,6 +70,6 @@ func rideThrough(b *testing.B, sc chaos.Scenario, timing chaos.Timing) (fenced f
 			fenced = 1
 		}
 	}
-	rep := chaos.Check(h, sc.Expect)
+	rep := checker.Check(h, sc.Expect)
 	return fenced, rep.WorstTakeover
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
 	"github.com/zoo-locked/zoo-locked/chaos/report"
 )
 
@@ -19,7 +21,7 @@ func TestMain(m *testing.M) { os.Exit(chaostest.Main(m)) }
 
 // run executes a scenario, writes its report under the test's temp dir (or
 // $ZOOCHAOS_REPORTS), and asserts and returns the verdicts.
-func run(t *testing.T, sc chaos.Scenario, seed int64) chaos.Report {
+func run(t *testing.T, sc chaos.Scenario, seed int64) checker.Report {
 	t.Helper()
 	return judge(t, sc, chaos.TrialConfig{Seed: seed, Backend: catalogueBackend()})
 }
@@ -32,16 +34,16 @@ func catalogueBackend() string {
 	if b := os.Getenv("ZOOLOCKED_BACKEND"); b != "" {
 		return b
 	}
-	return chaos.BackendProcess
+	return ensemble.BackendProcess
 }
 
 // runOn is run with seed 1 on a running ensemble.
-func runOn(t *testing.T, sc chaos.Scenario, e *chaos.Ensemble) chaos.Report {
+func runOn(t *testing.T, sc chaos.Scenario, e *ensemble.Ensemble) checker.Report {
 	t.Helper()
 	return judge(t, sc, chaos.TrialConfig{Seed: 1, Ensemble: e})
 }
 
-func judge(t *testing.T, sc chaos.Scenario, cfg chaos.TrialConfig) chaos.Report {
+func judge(t *testing.T, sc chaos.Scenario, cfg chaos.TrialConfig) checker.Report {
 	t.Helper()
 	h, rep, dir := trial(t, sc, cfg)
 	if !rep.Pass {
@@ -56,7 +58,7 @@ func judge(t *testing.T, sc chaos.Scenario, cfg chaos.TrialConfig) chaos.Report 
 
 // trial executes a scenario with cfg (binaries and logger filled in) and
 // returns its history, its verdicts and its report's directory.
-func trial(t *testing.T, sc chaos.Scenario, cfg chaos.TrialConfig) (*chaos.History, chaos.Report, string) {
+func trial(t *testing.T, sc chaos.Scenario, cfg chaos.TrialConfig) (*checker.History, checker.Report, string) {
 	t.Helper()
 	cfg.ZooLocked, cfg.Job = chaostest.Binaries(t)
 	cfg.Logger = slog.New(slog.NewTextHandler(chaostest.Log(t), nil))
@@ -66,7 +68,7 @@ func trial(t *testing.T, sc chaos.Scenario, cfg chaos.TrialConfig) (*chaos.Histo
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := chaos.Check(h, sc.Expect)
+	rep := checker.Check(h, sc.Expect)
 	dir := os.Getenv("ZOOCHAOS_REPORTS")
 	if dir == "" {
 		dir = t.TempDir()

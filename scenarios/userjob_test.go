@@ -11,6 +11,8 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 	"github.com/zoo-locked/zoo-locked/chaos/report"
 )
 
@@ -24,7 +26,7 @@ func tokenGuard(t *testing.T) (job, check string) {
 	return filepath.Join(dir, "job.sh"), filepath.Join(dir, "check.sh")
 }
 
-func verdictOf(t *testing.T, rep chaos.Report, name string) chaos.Verdict {
+func verdictOf(t *testing.T, rep checker.Report, name string) checker.Verdict {
 	t.Helper()
 	for _, v := range rep.Verdicts {
 		if v.Name == name {
@@ -32,7 +34,7 @@ func verdictOf(t *testing.T, rep chaos.Report, name string) chaos.Verdict {
 		}
 	}
 	t.Fatalf("no verdict %s in %+v", name, rep.Verdicts)
-	return chaos.Verdict{}
+	return checker.Verdict{}
 }
 
 // TestUserJobUnderFire: the worked example's job, run by every node under
@@ -43,7 +45,7 @@ func TestUserJobUnderFire(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			job, check := tokenGuard(t)
 			h, rep, dir := trial(t, Get(name), chaos.TrialConfig{Seed: 1, Command: []string{job}, Ensemble: chaostest.SharedEnsemble(t)})
-			chaos.CheckInvariant(context.Background(), []string{check}, filepath.Join(dir, report.VerdictFile), &rep)
+			checker.CheckInvariant(context.Background(), []string{check}, filepath.Join(dir, report.VerdictFile), &rep)
 			if !rep.Pass {
 				for _, v := range rep.Verdicts {
 					t.Logf("  %s %v required=%v: %s", v.Name, v.Pass, v.Required, v.Detail)
@@ -100,7 +102,7 @@ func TestFailingCheckFailsTheRun(t *testing.T) {
 	if !rep.Pass {
 		t.Fatalf("baseline with true failed before the check")
 	}
-	chaos.CheckInvariant(context.Background(), []string{"sh", "-c", `test -s "$ZOOCHAOS_HISTORY" && echo "2 invoices for customer 7 in one slot" && exit 1`},
+	checker.CheckInvariant(context.Background(), []string{"sh", "-c", `test -s "$ZOOCHAOS_HISTORY" && echo "2 invoices for customer 7 in one slot" && exit 1`},
 		filepath.Join(dir, report.VerdictFile), &rep)
 	if v := verdictOf(t, rep, "invariant"); rep.Pass || v.Pass || !v.Required || !strings.Contains(v.Detail, "2 invoices for customer 7") {
 		t.Fatalf("a failing check: pass %v, %+v", rep.Pass, v)
@@ -110,10 +112,10 @@ func TestFailingCheckFailsTheRun(t *testing.T) {
 // TestReplayedPlan: a run's verdict.json, replayed with --plan, executes
 // the same faults on the same roles at the same offsets (within 200 ms).
 func TestReplayedPlan(t *testing.T) {
-	plan := chaos.Plan{Steps: []chaos.PlanStep{
-		{At: chaos.Duration(2 * time.Second), For: chaos.Duration(2 * time.Second), FaultSpec: chaos.FaultSpec{Kind: "kill-server", Target: "leader"}},
-		{At: chaos.Duration(7 * time.Second), For: chaos.Duration(time.Second), FaultSpec: chaos.FaultSpec{Kind: "pause-server", Target: "zk3"}},
-		{At: chaos.Duration(10 * time.Second), For: chaos.Duration(time.Second), FaultSpec: chaos.FaultSpec{Kind: "partition", Target: "node2"}},
+	plan := faults.Plan{Steps: []faults.PlanStep{
+		{At: faults.Duration(2 * time.Second), For: faults.Duration(2 * time.Second), FaultSpec: faults.FaultSpec{Kind: "kill-server", Target: "leader"}},
+		{At: faults.Duration(7 * time.Second), For: faults.Duration(time.Second), FaultSpec: faults.FaultSpec{Kind: "pause-server", Target: "zk3"}},
+		{At: faults.Duration(10 * time.Second), For: faults.Duration(time.Second), FaultSpec: faults.FaultSpec{Kind: "partition", Target: "node2"}},
 	}}
 	sc := Get("baseline")
 	sc.Duration = 13 * time.Second
@@ -122,7 +124,7 @@ func TestReplayedPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	replay, err := chaos.ParsePlan(recorded)
+	replay, err := faults.ParsePlan(recorded)
 	if err != nil {
 		t.Fatalf("verdict.json is not a plan: %v", err)
 	}

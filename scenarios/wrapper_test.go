@@ -8,6 +8,7 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
 )
 
 // TestWrapperJudgesAnyTool: holder-sigkill under --wrapper. ZooKeeper's C
@@ -30,7 +31,7 @@ func TestWrapperJudgesAnyTool(t *testing.T) {
 	for _, name := range []string{"c-recipe", "zoo-locked"} {
 		t.Run(name, func(t *testing.T) {
 			h, rep, dir := trial(t, Get("holder-sigkill"), chaos.TrialConfig{Seed: 1, Wrapper: tools[name], Ensemble: chaostest.SharedEnsemble(t)})
-			var exits chaos.Verdict
+			var exits checker.Verdict
 			for _, v := range rep.Verdicts {
 				if v.Name == "exits" {
 					exits = v

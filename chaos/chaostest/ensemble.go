@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
 )
 
 // StartupTimeout bounds how long an ensemble may take to serve; the
@@ -24,7 +24,7 @@ const StartupTimeout = 90 * time.Second
 // ZOOLOCKED_BACKEND, else containers where an engine answers; the test log
 // says which ran. When t fails, the servers' logs are saved under
 // $ZOOLOCKED_TEST_LOGS (default: the system temp dir) and the path logged.
-func Ensemble(t testing.TB, opts chaos.Options) *chaos.Ensemble {
+func Ensemble(t testing.TB, opts ensemble.Options) *ensemble.Ensemble {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs a real ZooKeeper ensemble; run make test")
@@ -34,7 +34,7 @@ func Ensemble(t testing.TB, opts chaos.Options) *chaos.Ensemble {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), StartupTimeout)
 	defer cancel()
-	e, err := chaos.NewEnsemble(ctx, opts)
+	e, err := ensemble.NewEnsemble(ctx, opts)
 	if err != nil {
 		t.Fatalf("start ensemble: %v", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
 )
 
 var zooLocked, zooChaos string
@@ -54,20 +55,20 @@ func Main(m *testing.M) int {
 
 var shared struct {
 	once     sync.Once
-	ensemble *chaos.Ensemble
+	ensemble *ensemble.Ensemble
 	err      error
 }
 
 // SharedEnsemble is one ensemble for all the tests of a test binary that
 // runs Main: started at first use (each test then uses lock names and
 // client nodes of its own), closed when the tests end.
-func SharedEnsemble(t testing.TB) *chaos.Ensemble {
+func SharedEnsemble(t testing.TB) *ensemble.Ensemble {
 	t.Helper()
 	Binaries(t)
 	shared.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), StartupTimeout)
 		defer cancel()
-		shared.ensemble, shared.err = chaos.NewEnsemble(ctx, chaos.Options{})
+		shared.ensemble, shared.err = ensemble.NewEnsemble(ctx, ensemble.Options{})
 		if shared.err == nil {
 			fmt.Printf("shared ensemble: backend %s\n", shared.ensemble.Backend())
 		}

@@ -3,13 +3,14 @@ package report
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"html/template"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
 )
 
 // The files a comparison writes to its report directory.
@@ -48,7 +49,7 @@ type CompareRow struct {
 }
 
 // CompareRowOf reads a row off one trial's history and verdicts.
-func CompareRowOf(tool string, h *chaos.History, rep chaos.Report, reportDir string) CompareRow {
+func CompareRowOf(tool string, h *checker.History, rep checker.Report, reportDir string) CompareRow {
 	row := CompareRow{Tool: tool, Scenario: h.Scenario, Pass: rep.Pass, Overlaps: rep.Overlaps,
 		WorstOverlap: rep.WorstOverlap, Orphans: len(h.Orphans), WorstTakeover: rep.WorstTakeover,
 		JobsCompleted: rep.JobsCompleted, Report: reportDir}

@@ -2,19 +2,20 @@ package report
 
 import (
 	"encoding/xml"
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
 )
 
 // TestCompareRow: a row carries the figures of its trial, names the
 // required verdicts that failed, and says n/a for stale writes when the
 // tool handed out no token, rather than a 0 that would read as a pass.
 func TestCompareRow(t *testing.T) {
-	h := &chaos.History{Scenario: "holder-sigkill", Orphans: []int{41, 42}}
-	rep := chaos.Report{Pass: false, Overlaps: 2, WorstOverlap: 1500 * time.Millisecond, JobsCompleted: 7, WorstTakeover: 3210 * time.Millisecond,
-		Verdicts: []chaos.Verdict{
+	h := &checker.History{Scenario: "holder-sigkill", Orphans: []int{41, 42}}
+	rep := checker.Report{Pass: false, Overlaps: 2, WorstOverlap: 1500 * time.Millisecond, JobsCompleted: 7, WorstTakeover: 3210 * time.Millisecond,
+		Verdicts: []checker.Verdict{
 			{Name: "S1", Required: true, Pass: false},
 			{Name: "S2", Required: true, Pass: true, Detail: "not applicable to this wrapper: it handed its jobs no token (ZOOLOCKED_TOKEN)"},
 			{Name: "S3", Required: true, Pass: false},
@@ -27,8 +28,8 @@ func TestCompareRow(t *testing.T) {
 	if row.StaleAccepted != nil || row.Orphans != 2 {
 		t.Errorf("stale %v, orphans %d: want n/a and 2", row.StaleAccepted, row.Orphans)
 	}
-	zl := CompareRowOf("zoo-locked", &chaos.History{Scenario: "holder-sigkill"}, chaos.Report{Pass: true, JobsCompleted: 9,
-		Verdicts: []chaos.Verdict{{Name: "S2", Required: true, Pass: true, Detail: "0 stale writes accepted, 3 refused, 0 token regressions"}}}, "zoo-locked/holder-sigkill")
+	zl := CompareRowOf("zoo-locked", &checker.History{Scenario: "holder-sigkill"}, checker.Report{Pass: true, JobsCompleted: 9,
+		Verdicts: []checker.Verdict{{Name: "S2", Required: true, Pass: true, Detail: "0 stale writes accepted, 3 refused, 0 token regressions"}}}, "zoo-locked/holder-sigkill")
 	if zl.StaleAccepted == nil || *zl.StaleAccepted != 0 {
 		t.Errorf("zoo-locked's stale writes: %v, want 0", zl.StaleAccepted)
 	}

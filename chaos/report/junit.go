@@ -3,8 +3,9 @@ package report
 import (
 	"encoding/xml"
 	"fmt"
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"os"
+
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
 )
 
 // The verdicts as a JUnit report, the form CI systems show as tests: one
@@ -41,7 +42,7 @@ type junitMessage struct {
 }
 
 // WriteJUnit writes rep, the verdicts of h's run, to path as JUnit XML.
-func WriteJUnit(path string, h *chaos.History, rep chaos.Report) error {
+func WriteJUnit(path string, h *checker.History, rep checker.Report) error {
 	suite := junitSuite{Name: fmt.Sprintf("zoo-chaos %s seed %d", h.Scenario, h.Seed), Time: fmt.Sprintf("%.3f", h.Duration.Seconds())}
 	for _, v := range rep.Verdicts {
 		c := junitCase{Name: v.Name + " " + v.Title, ClassName: "zoo-chaos." + h.Scenario}

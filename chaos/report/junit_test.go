@@ -2,20 +2,21 @@ package report
 
 import (
 	"encoding/xml"
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
 )
 
 // TestJUnit: the report parses as JUnit XML, with one case per verdict, a
 // failure (with its detail) for each required verdict that failed, and
 // the reported-only failures skipped.
 func TestJUnit(t *testing.T) {
-	h := &chaos.History{Scenario: "holder-sigkill", Seed: 3, Duration: 20 * time.Second}
-	rep := chaos.Report{Verdicts: []chaos.Verdict{
+	h := &checker.History{Scenario: "holder-sigkill", Seed: 3, Duration: 20 * time.Second}
+	rep := checker.Report{Verdicts: []checker.Verdict{
 		{Name: "S1", Title: "mutual exclusion", Pass: false, Required: true, Detail: "2 overlaps, worst 1.2s <&>"},
 		{Name: "S3", Title: "no orphans", Pass: true, Required: true, Detail: "every tree reaped"},
 		{Name: "L2", Title: "wait bound", Pass: false, Required: false, Detail: "one wait 31s"},

@@ -4,13 +4,15 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"html/template"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 )
 
 // Verdict file and page names inside a report directory.
@@ -22,16 +24,16 @@ const (
 // WriteReport writes dir/verdict.json (verdicts, figures and the history)
 // and dir/timeline.html (an inline-SVG timeline readable offline), and
 // dir/wrappers.log.
-func Write(dir string, h *chaos.History, rep chaos.Report) error {
+func Write(dir string, h *checker.History, rep checker.Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	verdict, err := json.MarshalIndent(struct {
-		chaos.Report
+		checker.Report
 		// Plan is the executed schedule at the top, so that
 		// `zoo-chaos run NAME --plan verdict.json` replays it.
-		Plan    chaos.Plan     `json:"plan"`
-		History *chaos.History `json:"history"`
+		Plan    faults.Plan      `json:"plan"`
+		History *checker.History `json:"history"`
 	}{rep, h.Plan, h}, "", "  ")
 	if err != nil {
 		return err
@@ -52,8 +54,8 @@ func Write(dir string, h *chaos.History, rep chaos.Report) error {
 
 // timeline is the SVG's geometry, computed here so the template stays dumb.
 type timeline struct {
-	History *chaos.History
-	Report  chaos.Report
+	History *checker.History
+	Report  checker.Report
 	// SpanMs, LeftMargin and PlotWidth let the page's script re-place
 	// every element for a zoomed window; Moments are the fault windows and
 	// leader changes the pointer names.
@@ -125,7 +127,7 @@ type atRow struct {
 // does not require, broken under the fault that breaks it, reads
 // "expected under <fault>", in a colour of its own.
 type verdictRow struct {
-	chaos.Verdict
+	checker.Verdict
 	Status, Class string
 }
 
@@ -172,7 +174,7 @@ func rows(xs []int, texts []string) ([]int, int) {
 	return out, len(ends)
 }
 
-func newTimeline(h *chaos.History, rep chaos.Report) timeline {
+func newTimeline(h *checker.History, rep checker.Report) timeline {
 	span := h.Duration
 	for _, iv := range h.Intervals {
 		span = max(span, iv.End)
@@ -285,7 +287,7 @@ func newTimeline(h *chaos.History, rep chaos.Report) timeline {
 		switch {
 		case !v.Pass && !v.Required:
 			row.Status, row.Class = "not required here", "expected"
-			if why := chaos.ExcusingFaults(v.Name, h.Faults); why != "" {
+			if why := checker.ExcusingFaults(v.Name, h.Faults); why != "" {
 				row.Status = "expected under " + why
 			}
 		case !v.Pass:

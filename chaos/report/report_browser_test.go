@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 )
 
 // overprintJS lists, in the page, the texts (in texts: {t, b: bbox}) that
@@ -45,23 +47,23 @@ func TestTimelineReadsAtAGlance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs headless Chromium: make test")
 	}
-	h := &chaos.History{Scenario: "random", Seed: 4, Backend: "container", Duration: 25 * time.Second, SessionTimeout: 3 * time.Second,
+	h := &checker.History{Scenario: "random", Seed: 4, Backend: "container", Duration: 25 * time.Second, SessionTimeout: 3 * time.Second,
 		KillGrace: 500 * time.Millisecond, Nodes: []string{"node1", "node2", "node3", "node4", "node5"}}
 	for i, n := range h.Nodes {
 		start := time.Duration(i)*4*time.Second + 1001123408*time.Nanosecond
-		h.Intervals = append(h.Intervals, chaos.Interval{Node: n, Token: int64(100 + i), Start: start, End: start + 3*time.Second, Writes: 30})
-		h.Firings = append(h.Firings, chaos.Firing{Node: n, Start: start - 100*time.Millisecond, End: start + 3100*time.Millisecond})
+		h.Intervals = append(h.Intervals, checker.Interval{Node: n, Token: int64(100 + i), Start: start, End: start + 3*time.Second, Writes: 30})
+		h.Firings = append(h.Firings, checker.Firing{Node: n, Start: start - 100*time.Millisecond, End: start + 3100*time.Millisecond})
 	}
 	// The paused holder's job overlaps the next one.
 	h.Intervals[1].End = h.Intervals[2].Start + 2*time.Second
 	h.Firings[1].End = h.Intervals[1].End + 100*time.Millisecond
-	h.Faults = []chaos.FaultWindow{
-		{Name: "pause holder", Spec: chaos.FaultSpec{Kind: "pause-wrapper", Target: "holder"}, Target: "node2", InjectionBegan: 5 * time.Second, InEffect: 5 * time.Second, End: 9 * time.Second},
-		{Name: "kill leader", Spec: chaos.FaultSpec{Kind: "kill-server", Target: "leader"}, Target: "zk2", InjectionBegan: 5100 * time.Millisecond, InEffect: 5200 * time.Millisecond, End: 8 * time.Second},
-		{Name: "partition waiter", Spec: chaos.FaultSpec{Kind: "partition", Target: "waiter"}, Target: "node4", InjectionBegan: 5300 * time.Millisecond, InEffect: 5300 * time.Millisecond, End: 7 * time.Second},
+	h.Faults = []faults.FaultWindow{
+		{Name: "pause holder", Spec: faults.FaultSpec{Kind: "pause-wrapper", Target: "holder"}, Target: "node2", InjectionBegan: 5 * time.Second, InEffect: 5 * time.Second, End: 9 * time.Second},
+		{Name: "kill leader", Spec: faults.FaultSpec{Kind: "kill-server", Target: "leader"}, Target: "zk2", InjectionBegan: 5100 * time.Millisecond, InEffect: 5200 * time.Millisecond, End: 8 * time.Second},
+		{Name: "partition waiter", Spec: faults.FaultSpec{Kind: "partition", Target: "waiter"}, Target: "node4", InjectionBegan: 5300 * time.Millisecond, InEffect: 5300 * time.Millisecond, End: 7 * time.Second},
 	}
-	h.Leaders = []chaos.LeaderChange{{At: 0, Leader: 2}, {At: 5200 * time.Millisecond, Leader: 0}, {At: 5350 * time.Millisecond, Leader: 2}, {At: 5400 * time.Millisecond, Leader: 3}}
-	rep := chaos.Check(h, chaos.Expect{S1MayFail: true})
+	h.Leaders = []checker.LeaderChange{{At: 0, Leader: 2}, {At: 5200 * time.Millisecond, Leader: 0}, {At: 5350 * time.Millisecond, Leader: 2}, {At: 5400 * time.Millisecond, Leader: 3}}
+	rep := checker.Check(h, checker.Expect{S1MayFail: true})
 	m := inChromium(t, h, rep, pageCheck)
 	var seen struct {
 		Overprinted []string   `json:"overprinted"`
@@ -100,7 +102,7 @@ func TestTimelineReadsAtAGlance(t *testing.T) {
 
 // inChromium renders the history's timeline with check appended in
 // headless Chromium, and returns what check wrote into #page-check.
-func inChromium(t *testing.T, h *chaos.History, rep chaos.Report, check string) string {
+func inChromium(t *testing.T, h *checker.History, rep checker.Report, check string) string {
 	t.Helper()
 	browser, err := exec.LookPath("chromium")
 	if err != nil {
@@ -161,25 +163,25 @@ func TestTimelineReadsAtSoakLength(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs headless Chromium: make test")
 	}
-	h := &chaos.History{Scenario: "random", Seed: 61, Backend: "container", Duration: 10 * time.Minute, SessionTimeout: 3 * time.Second,
+	h := &checker.History{Scenario: "random", Seed: 61, Backend: "container", Duration: 10 * time.Minute, SessionTimeout: 3 * time.Second,
 		KillGrace: 500 * time.Millisecond, Nodes: []string{"node1", "node2", "node3", "node4", "node5"}}
 	at := time.Second
 	for i := 0; at < h.Duration-time.Second; i++ {
 		n := h.Nodes[i%5]
-		h.Intervals = append(h.Intervals, chaos.Interval{Node: n, Token: int64(100 + i), Start: at, End: at + 4*time.Second, Writes: 40})
-		h.Firings = append(h.Firings, chaos.Firing{Node: n, Start: at - 50*time.Millisecond, End: at + 4050*time.Millisecond})
+		h.Intervals = append(h.Intervals, checker.Interval{Node: n, Token: int64(100 + i), Start: at, End: at + 4*time.Second, Writes: 40})
+		h.Firings = append(h.Firings, checker.Firing{Node: n, Start: at - 50*time.Millisecond, End: at + 4050*time.Millisecond})
 		at += 4*time.Second + 10*time.Millisecond
 	}
 	kinds := []string{"partition", "pause-wrapper", "kill-server", "slow", "quorum-loss"}
 	for i := range 117 {
 		start := time.Duration(i) * 5 * time.Second
-		h.Faults = append(h.Faults, chaos.FaultWindow{Name: fmt.Sprintf("fault %d (%s)", i, kinds[i%5]), Kind: kinds[i%5], Target: h.Nodes[i%5],
+		h.Faults = append(h.Faults, faults.FaultWindow{Name: fmt.Sprintf("fault %d (%s)", i, kinds[i%5]), Kind: kinds[i%5], Target: h.Nodes[i%5],
 			InjectionBegan: start, InEffect: start, End: start + 2*time.Second})
 	}
 	// One overlap and one unexplained exit to list.
 	h.Intervals[10].End += time.Second
-	h.Firings = append(h.Firings, chaos.Firing{Node: "node3", Start: 300 * time.Second, End: 301 * time.Second, Exit: 70})
-	rep := chaos.Check(h, chaos.Expect{S1MayFail: true})
+	h.Firings = append(h.Firings, checker.Firing{Node: "node3", Start: 300 * time.Second, End: 301 * time.Second, Exit: 70})
+	rep := checker.Check(h, checker.Expect{S1MayFail: true})
 	m := inChromium(t, h, rep, soakCheck)
 	var seen struct {
 		Overprinted []string `json:"overprinted"`

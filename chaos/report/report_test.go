@@ -3,12 +3,14 @@ package report
 import (
 	"encoding/json"
 	"encoding/xml"
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 )
 
 type svgDoc struct {
@@ -31,9 +33,9 @@ func TestReportRendersParsableSVG(t *testing.T) {
 	h := cleanHistory()
 	h.Scenario, h.Seed = "report-test", 7
 	h.Intervals[1].Start = 1500 * time.Millisecond
-	h.Faults = []chaos.FaultWindow{{Name: "partition holder", Target: "node1", InEffect: time.Second, End: 2 * time.Second}}
-	h.Leaders = []chaos.LeaderChange{{At: 0, Leader: 2}, {At: 4 * time.Second, Leader: 3}}
-	rep := chaos.Check(h, chaos.Expect{})
+	h.Faults = []faults.FaultWindow{{Name: "partition holder", Target: "node1", InEffect: time.Second, End: 2 * time.Second}}
+	h.Leaders = []checker.LeaderChange{{At: 0, Leader: 2}, {At: 4 * time.Second, Leader: 3}}
+	rep := checker.Check(h, checker.Expect{})
 	dir := t.TempDir()
 	s := writeTimelineIn(t, dir, h, rep)
 	svg := s[strings.Index(s, "<svg") : strings.Index(s, "</svg>")+len("</svg>")]
@@ -52,8 +54,8 @@ func TestReportRendersParsableSVG(t *testing.T) {
 		t.Fatal("page refers to the network")
 	}
 	var verdict struct {
-		Pass     bool            `json:"pass"`
-		Verdicts []chaos.Verdict `json:"verdicts"`
+		Pass     bool              `json:"pass"`
+		Verdicts []checker.Verdict `json:"verdicts"`
 	}
 	b, err := os.ReadFile(filepath.Join(dir, VerdictFile))
 	if err != nil {
@@ -65,12 +67,12 @@ func TestReportRendersParsableSVG(t *testing.T) {
 }
 
 // writeTimeline writes the history's report and returns its page.
-func writeTimeline(t *testing.T, h *chaos.History, rep chaos.Report) string {
+func writeTimeline(t *testing.T, h *checker.History, rep checker.Report) string {
 	t.Helper()
 	return writeTimelineIn(t, t.TempDir(), h, rep)
 }
 
-func writeTimelineIn(t *testing.T, dir string, h *chaos.History, rep chaos.Report) string {
+func writeTimelineIn(t *testing.T, dir string, h *checker.History, rep checker.Report) string {
 	t.Helper()
 	if err := Write(dir, h, rep); err != nil {
 		t.Fatal(err)
@@ -86,8 +88,8 @@ func writeTimelineIn(t *testing.T, dir string, h *chaos.History, rep chaos.Repor
 // and marks it on its node's lane.
 func TestTimelineShowsUnexplainedExits(t *testing.T) {
 	h := cleanHistory()
-	h.Firings = append(h.Firings, chaos.Firing{Node: "node2", Start: 4 * time.Second, End: 5 * time.Second, Exit: 70})
-	rep := chaos.Check(h, chaos.Expect{})
+	h.Firings = append(h.Firings, checker.Firing{Node: "node2", Start: 4 * time.Second, End: 5 * time.Second, Exit: 70})
+	rep := checker.Check(h, checker.Expect{})
 	if rep.Pass || len(rep.Unexplained) != 1 {
 		t.Fatalf("an exit 70 passed: %+v", rep.Verdicts)
 	}
@@ -101,12 +103,12 @@ func TestTimelineShowsUnexplainedExits(t *testing.T) {
 
 // cleanHistory is two nodes taking turns with no fault, as the checker's
 // tests have it.
-func cleanHistory() *chaos.History {
-	data, err := os.ReadFile("../testdata/clean-history.json")
+func cleanHistory() *checker.History {
+	data, err := os.ReadFile("../checker/testdata/clean-history.json")
 	if err != nil {
 		panic(err)
 	}
-	var h chaos.History
+	var h checker.History
 	if err := json.Unmarshal(data, &h); err != nil {
 		panic(err)
 	}

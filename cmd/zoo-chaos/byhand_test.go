@@ -14,8 +14,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
 	"github.com/zoo-locked/zoo-locked/chaos/report"
 )
 
@@ -154,7 +154,7 @@ func TestRunWritesJUnit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recorded chaos.Report
+	var recorded checker.Report
 	if err := json.Unmarshal(verdict, &recorded); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
 	"github.com/zoo-locked/zoo-locked/chaos/report"
 	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 	"github.com/zoo-locked/zoo-locked/scenarios"
@@ -117,7 +118,7 @@ func compare(args []string) int {
 				fmt.Fprintf(os.Stderr, "zoo-chaos compare: %s on %s: %v\n", tool.name, sc.Name, err)
 				return exitcode.Unavailable
 			}
-			rep := chaos.Check(h, sc.Expect)
+			rep := checker.Check(h, sc.Expect)
 			dir := filepath.Join(tool.name, sc.Name)
 			if err := report.Write(filepath.Join(o.report, dir), h, rep); err != nil {
 				fmt.Fprintln(os.Stderr, "zoo-chaos compare: write report:", err)

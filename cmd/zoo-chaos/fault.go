@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
@@ -22,7 +22,7 @@ type faultOptions struct {
 
 func faultFlags(o *faultOptions) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("fault", pflag.ContinueOnError)
-	fs.StringVar(&o.dir, "dir", chaos.DefaultRunDir(), "run directory of the zoo-chaos up to act on (env ZOOCHAOS_DIR)")
+	fs.StringVar(&o.dir, "dir", faults.DefaultRunDir(), "run directory of the zoo-chaos up to act on (env ZOOCHAOS_DIR)")
 	fs.DurationVar(&o.length, "for", 0, "heal the fault after this long (default: when zoo-chaos heal runs)")
 	fs.DurationVar(&o.latency, "latency", 0, "slow: latency added each way")
 	fs.DurationVar(&o.jitter, "jitter", 0, "slow: jitter on the latency")
@@ -43,13 +43,13 @@ func fault(args []string) int {
 		fmt.Fprintln(os.Stderr, "zoo-chaos fault: want KIND [TARGET], e.g. zoo-chaos fault partition node2 --for 10s (zoo-chaos faults lists the kinds)")
 		return exitcode.Usage
 	}
-	spec := chaos.FaultSpec{Kind: fs.Arg(0), Target: fs.Arg(1), Latency: chaos.Duration(o.latency), Jitter: chaos.Duration(o.jitter),
-		Offset: chaos.SignedDuration(o.offset), Rate: o.rate, Version: o.version}
-	if _, err := chaos.NewFault(spec); err != nil {
+	spec := faults.FaultSpec{Kind: fs.Arg(0), Target: fs.Arg(1), Latency: faults.Duration(o.latency), Jitter: faults.Duration(o.jitter),
+		Offset: faults.SignedDuration(o.offset), Rate: o.rate, Version: o.version}
+	if _, err := faults.NewFault(spec); err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos fault: %v\n", err)
 		return exitcode.Usage
 	}
-	reply, err := chaos.SendControl(o.dir, chaos.ControlRequest{Op: "fault", Fault: spec, For: chaos.Duration(o.length)})
+	reply, err := faults.SendControl(o.dir, faults.ControlRequest{Op: "fault", Fault: spec, For: faults.Duration(o.length)})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos fault: %v\n", err)
 		return exitcode.Unavailable
@@ -69,7 +69,7 @@ func heal(args []string) int {
 		fmt.Fprintln(os.Stderr, "zoo-chaos heal: takes no arguments")
 		return exitcode.Usage
 	}
-	reply, err := chaos.SendControl(o.dir, chaos.ControlRequest{Op: "heal"})
+	reply, err := faults.SendControl(o.dir, faults.ControlRequest{Op: "heal"})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos heal: %v\n", err)
 		return exitcode.Unavailable

@@ -5,7 +5,7 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
@@ -29,15 +29,15 @@ var faultDocs = map[string][3]string{
 	"upgrade-server": {"leader, follower, zkN", "--zk", "replaces a server by another ZooKeeper version's image on its own data (container backend)"},
 }
 
-// faults lists every fault kind, for plans and `zoo-chaos fault`.
-func faults(args []string) int {
+// listFaults lists every fault kind, for plans and `zoo-chaos fault`.
+func listFaults(args []string) int {
 	if len(args) != 0 {
 		fmt.Fprintln(os.Stderr, "zoo-chaos faults: takes no arguments")
 		return exitcode.Usage
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "KIND\tTARGET\tTAKES\tWHAT IT DOES")
-	for _, kind := range chaos.FaultKinds() {
+	for _, kind := range faults.FaultKinds() {
 		d := faultDocs[kind]
 		target, takes := d[0], d[1]
 		if target == "" {

@@ -3,7 +3,7 @@ package main
 import (
 	"strings"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 	"github.com/zoo-locked/zoo-locked/cmd/internal/manual"
 )
 
@@ -40,7 +40,7 @@ func page() manual.Page {
 		},
 		Sections: []manual.Section{
 			{Title: "Faults", Paragraphs: []string{
-				"Kinds, for plans and fault (zoo-chaos faults says what each aims at, takes and does): " + strings.Join(chaos.FaultKinds(), ", ") + ".",
+				"Kinds, for plans and fault (zoo-chaos faults says what each aims at, takes and does): " + strings.Join(faults.FaultKinds(), ", ") + ".",
 				"Targets: holder, waiter or a node's name (node1, ...) for partition, kill-wrapper and pause-wrapper; " +
 					"leader, follower or zkN for the server faults; slow takes --latency and --jitter, clock-jump --offset, clock-drift --rate, upgrade-server --zk; quorum-loss takes none; node-clock needs a workload (a plan). " +
 					"By hand there is no workload: name the node.",

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
 	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
@@ -50,7 +51,7 @@ func run(args []string) int {
 	case "rejudge":
 		return rejudge(args[1:])
 	case "faults":
-		return faults(args[1:])
+		return listFaults(args[1:])
 	case "fault":
 		return fault(args[1:])
 	case "heal":
@@ -100,7 +101,7 @@ func foreign(args []string) int {
 	servers := fs.String("zk", "", "")
 	lockPath := fs.String("path", "", "")
 	try := fs.Bool("try", false, "")
-	if err := fs.Parse(args); err != nil || (*recipe != chaos.RecipeC && *recipe != chaos.RecipeCurator) ||
+	if err := fs.Parse(args); err != nil || (*recipe != checker.RecipeC && *recipe != checker.RecipeCurator) ||
 		*servers == "" || !strings.HasPrefix(*lockPath, "/") || fs.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "zoo-chaos foreign: internal use by scenarios only")
 		return exitcode.Usage

@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 	"github.com/zoo-locked/zoo-locked/chaos/report"
 	"github.com/zoo-locked/zoo-locked/scenarios"
 )
@@ -117,7 +118,7 @@ func TestPlanPrintsTheSeedsSchedule(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	p, err := chaos.ParsePlan([]byte(out))
+	p, err := faults.ParsePlan([]byte(out))
 	if err != nil || len(p.Steps) < 3 || p.Seed != 3 || p.Scenario != "random" {
 		t.Fatalf("plan %+v, %v:\n%s", p, err, out)
 	}
@@ -163,7 +164,7 @@ func TestREADMEIncidentIsAPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := chaos.ParsePlan(data)
+	p, err := faults.ParsePlan(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,12 +179,12 @@ func TestREADMEIncidentIsAPlan(t *testing.T) {
 // history is a usage error.
 func TestRejudgeRecordedRun(t *testing.T) {
 	dir := t.TempDir()
-	h := &chaos.History{Scenario: "baseline", Nodes: []string{"node1"}, Duration: 3 * time.Second, SessionTimeout: 3 * time.Second,
-		Intervals: []chaos.Interval{{Node: "node1", Token: 5, Start: time.Second, End: 2 * time.Second, Writes: 10}},
-		Firings:   []chaos.Firing{{Node: "node1", Start: 900 * time.Millisecond, End: 2100 * time.Millisecond}}}
-	write := func(name string, h *chaos.History) string {
+	h := &checker.History{Scenario: "baseline", Nodes: []string{"node1"}, Duration: 3 * time.Second, SessionTimeout: 3 * time.Second,
+		Intervals: []checker.Interval{{Node: "node1", Token: 5, Start: time.Second, End: 2 * time.Second, Writes: 10}},
+		Firings:   []checker.Firing{{Node: "node1", Start: 900 * time.Millisecond, End: 2100 * time.Millisecond}}}
+	write := func(name string, h *checker.History) string {
 		reportDir := filepath.Join(dir, name)
-		if err := report.Write(reportDir, h, chaos.Check(h, chaos.Expect{})); err != nil {
+		if err := report.Write(reportDir, h, checker.Check(h, checker.Expect{})); err != nil {
 			t.Fatal(err)
 		}
 		return filepath.Join(reportDir, report.VerdictFile)
@@ -191,7 +192,7 @@ func TestRejudgeRecordedRun(t *testing.T) {
 	if code, out, errOut := capture(t, "rejudge", write("clean", h)); code != 0 || !strings.Contains(out, "PASS baseline") {
 		t.Fatalf("a clean run rejudged: exit %d\n%s%s", code, out, errOut)
 	}
-	h.Firings = append(h.Firings, chaos.Firing{Node: "node1", Start: 2200 * time.Millisecond, End: 2300 * time.Millisecond, Exit: 70})
+	h.Firings = append(h.Firings, checker.Firing{Node: "node1", Start: 2200 * time.Millisecond, End: 2300 * time.Millisecond, Exit: 70})
 	if code, out, _ := capture(t, "rejudge", write("internal", h)); code != 1 || !strings.Contains(out, "UNEXPLAINED") {
 		t.Fatalf("a run with an internal error rejudged: exit %d\n%s", code, out)
 	}
@@ -211,13 +212,13 @@ func TestFaultsListsEveryKind(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("faults: exit %d, stderr %q", code, errOut)
 	}
-	for _, kind := range chaos.FaultKinds() {
+	for _, kind := range faults.FaultKinds() {
 		if _, ok := faultDocs[kind]; !ok || !strings.Contains(out, "\n"+kind+" ") {
 			t.Errorf("faults does not describe %s:\n%s", kind, out)
 		}
 	}
-	if len(faultDocs) != len(chaos.FaultKinds()) {
-		t.Errorf("faultDocs describes %d kinds, the harness has %d", len(faultDocs), len(chaos.FaultKinds()))
+	if len(faultDocs) != len(faults.FaultKinds()) {
+		t.Errorf("faultDocs describes %d kinds, the harness has %d", len(faultDocs), len(faults.FaultKinds()))
 	}
 }
 

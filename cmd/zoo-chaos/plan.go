@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 	"github.com/zoo-locked/zoo-locked/scenarios"
 )
@@ -30,7 +31,7 @@ func printPlan(args []string) int {
 	if !ok {
 		return exitcode.Usage
 	}
-	plan := chaos.PlanOf(sc.Name, seed, sc.Schedule(seed, sc.WithDefaults().Duration))
+	plan := faults.PlanOf(sc.Name, seed, sc.Schedule(seed, sc.WithDefaults().Duration))
 	out, err := json.MarshalIndent(plan, "", "  ")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zoo-chaos plan:", err)

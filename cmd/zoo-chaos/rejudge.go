@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
 	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 	"github.com/zoo-locked/zoo-locked/scenarios"
 )
@@ -24,7 +24,7 @@ func rejudge(args []string) int {
 		return exitcode.Usage
 	}
 	var recorded struct {
-		History *chaos.History `json:"history"`
+		History *checker.History `json:"history"`
 	}
 	if err := json.Unmarshal(data, &recorded); err != nil || recorded.History == nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos rejudge: %s holds no run's history (%v)\n", args[0], err)
@@ -40,7 +40,7 @@ func rejudge(args []string) int {
 		// Recorded before histories kept the servers' tick: the scenario's.
 		h.TickTime = sc.WithDefaults().TickTime
 	}
-	rep := chaos.Check(h, sc.Expect)
+	rep := checker.Check(h, sc.Expect)
 	printVerdict(sc, h, rep, "")
 	if !rep.Pass {
 		return 1

@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 	"github.com/zoo-locked/zoo-locked/chaos/report"
 	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 	"github.com/zoo-locked/zoo-locked/scenarios"
@@ -99,14 +101,14 @@ func runScenario(args []string) int {
 		}
 		timing = &t
 	}
-	var plan *chaos.Plan
+	var plan *faults.Plan
 	if o.plan != "" {
 		data, err := os.ReadFile(o.plan)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "zoo-chaos run: --plan: %v\n", err)
 			return exitcode.Usage
 		}
-		p, err := chaos.ParsePlan(data)
+		p, err := faults.ParsePlan(data)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "zoo-chaos run: --plan %s: %v\n", o.plan, err)
 			return exitcode.Usage
@@ -133,14 +135,14 @@ func runScenario(args []string) int {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run:", err)
 		return exitcode.Unavailable
 	}
-	rep := chaos.Check(h, sc.Expect)
+	rep := checker.Check(h, sc.Expect)
 	if err := report.Write(o.report, h, rep); err != nil {
 		fmt.Fprintln(os.Stderr, "zoo-chaos run: write report:", err)
 		return exitcode.Internal
 	}
 	if o.check != "" {
 		log.Info("running the check", "check", o.check)
-		chaos.CheckInvariant(ctx, []string{"/bin/sh", "-c", o.check}, filepath.Join(o.report, report.VerdictFile), &rep)
+		checker.CheckInvariant(ctx, []string{"/bin/sh", "-c", o.check}, filepath.Join(o.report, report.VerdictFile), &rep)
 		if err := report.Write(o.report, h, rep); err != nil {
 			fmt.Fprintln(os.Stderr, "zoo-chaos run: write report:", err)
 			return exitcode.Internal
@@ -177,7 +179,7 @@ func binaries(ctx context.Context) (zooLocked, zooChaos string, err error) {
 	return chaos.BuildBinaries(ctx, dir)
 }
 
-func printVerdict(sc chaos.Scenario, h *chaos.History, rep chaos.Report, dir string) {
+func printVerdict(sc chaos.Scenario, h *checker.History, rep checker.Report, dir string) {
 	status := "PASS"
 	if !rep.Pass {
 		status = "FAIL"
@@ -194,7 +196,7 @@ func printVerdict(sc chaos.Scenario, h *chaos.History, rep chaos.Report, dir str
 		}
 		fmt.Printf("  %-8s %-4s %-28s %s\n", v.Name, mark, v.Title, v.Detail)
 	}
-	fmt.Print(chaos.Summarize(h, rep).Table(h.Duration))
+	fmt.Print(checker.Summarize(h, rep).Table(h.Duration))
 	if dir == "" {
 		return
 	}

@@ -11,7 +11,8 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
+	"github.com/zoo-locked/zoo-locked/chaos/faults"
 	"github.com/zoo-locked/zoo-locked/internal/exitcode"
 )
 
@@ -29,7 +30,7 @@ func upFlags(o *upOptions) *pflag.FlagSet {
 	fs.StringVar(&o.zk, "zk", "", zkFlagUsage)
 	fs.IntVar(&o.nodes, "nodes", 3, "client nodes to create links for")
 	fs.StringVar(&o.ready, "ready-file", "", "write the first node's connect string here once serving")
-	fs.StringVar(&o.dir, "dir", chaos.DefaultRunDir(), "run directory for the control socket that zoo-chaos fault and heal use (env ZOOCHAOS_DIR)")
+	fs.StringVar(&o.dir, "dir", faults.DefaultRunDir(), "run directory for the control socket that zoo-chaos fault and heal use (env ZOOCHAOS_DIR)")
 	return fs
 }
 
@@ -51,7 +52,7 @@ func up(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	e, err := chaos.NewEnsemble(startCtx, chaos.Options{Backend: o.backend, Image: image, Logger: log, MovableClocks: true})
+	e, err := ensemble.NewEnsemble(startCtx, ensemble.Options{Backend: o.backend, Image: image, Logger: log, MovableClocks: true})
 	cancel()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)
@@ -63,7 +64,7 @@ func up(args []string) int {
 		}
 	}()
 	fmt.Printf("ensemble serving (%s backend); servers: %s\n", e.Backend(), e.ConnectString())
-	var nodes []*chaos.Node
+	var nodes []*ensemble.Node
 	for i := 1; i <= o.nodes; i++ {
 		n, err := e.Node(fmt.Sprintf("node%d", i))
 		if err != nil {
@@ -79,7 +80,7 @@ func up(args []string) int {
 			}
 		}
 	}
-	if err := chaos.ServeControl(ctx, o.dir, e, nodes, func(event string) {
+	if err := faults.ServeControl(ctx, o.dir, e, nodes, func(event string) {
 		fmt.Printf("%s %s\n", time.Now().Format("15:04:05.000"), event)
 	}); err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos up: %v\n", err)

@@ -13,8 +13,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
 	"github.com/zoo-locked/zoo-locked/cmd/internal/proc"
 )
 
@@ -28,7 +28,7 @@ import (
 // holds, the ratio the median of the pairs'.
 func BenchmarkCrashTakeover(b *testing.B) {
 	const sessionTimeout = 30 * time.Second
-	ensemble := chaostest.Ensemble(b, chaos.Options{Backend: chaos.BackendProcess, Servers: 1, MaxSessionTimeout: 40 * time.Second})
+	ensemble := chaostest.Ensemble(b, ensemble.Options{Backend: ensemble.BackendProcess, Servers: 1, MaxSessionTimeout: 40 * time.Second})
 	servers := strings.Split(ensemble.ConnectString(), ",")
 	keepParent(b, servers, bareParent)
 	c := chaostest.Connect(b, ensemble.ConnectString())

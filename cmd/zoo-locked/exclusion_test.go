@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-	"github.com/zoo-locked/zoo-locked/chaos"
+
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
 	"github.com/zoo-locked/zoo-locked/cmd/internal/fleet"
 	"github.com/zoo-locked/zoo-locked/cmd/internal/schedule"
 )
@@ -28,7 +29,7 @@ func TestExclusionFiveContenders(t *testing.T) {
 			t.Fatalf("wrapper exit %d; stderr:\n%s", code, wr.stderr)
 		}
 	}
-	if got := chaos.MostAtOnce(w.Ended()); got != 1 {
+	if got := checker.MostAtOnce(w.Ended()); got != 1 {
 		t.Fatalf("S1: %d jobs ran at once", got)
 	}
 	ivs := w.Ended()
@@ -109,7 +110,7 @@ func TestReleaseWakesOneWaiter(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 60*time.Second, "all jobs done", func() bool { return len(w.Ended()) == waiters+1 })
-	if m := chaos.MostAtOnce(w.Ended()); m != 1 {
+	if m := checker.MostAtOnce(w.Ended()); m != 1 {
 		t.Fatalf("S1: %d at once", m)
 	}
 	assertNoContenders(t, "herd")
@@ -128,7 +129,7 @@ func TestLimitTwoOfSix(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, wr.stderr)
 		}
 	}
-	if m := chaos.MostAtOnce(w.Ended()); m != 2 {
+	if m := checker.MostAtOnce(w.Ended()); m != 2 {
 		t.Fatalf("%d jobs at once with --limit 2, want 2", m)
 	}
 	if n := len(w.Ended()); n != 6 {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
 )
 
 // fleetSize is how many nodes fire the same job at the same second.
@@ -91,7 +91,7 @@ func (c *fleetCost) add(o fleetCost) {
 
 // fleetFiring starts fleetSize processes at once, waits for all, and
 // returns the writes and packets per process and the wall time.
-func fleetFiring(b *testing.B, e *chaos.Ensemble, cmd func(i int) *exec.Cmd) fleetCost {
+func fleetFiring(b *testing.B, e *ensemble.Ensemble, cmd func(i int) *exec.Cmd) fleetCost {
 	b.Helper()
 	zxid0, packets0 := ensembleCounters(b, e)
 	start := time.Now()
@@ -121,14 +121,14 @@ func fleetFiring(b *testing.B, e *chaos.Ensemble, cmd func(i int) *exec.Cmd) fle
 
 // ensembleCounters reads the leader's last zxid and the packets every
 // server received and sent.
-func ensembleCounters(b testing.TB, e *chaos.Ensemble) (zxid, packets int64) {
+func ensembleCounters(b testing.TB, e *ensemble.Ensemble) (zxid, packets int64) {
 	b.Helper()
 	ctx := context.Background()
 	leader, err := e.Leader(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
-	srvr, err := chaos.FourLetterWord(ctx, e.ClientAddr(leader), "srvr")
+	srvr, err := ensemble.FourLetterWord(ctx, e.ClientAddr(leader), "srvr")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func ensembleCounters(b testing.TB, e *chaos.Ensemble) (zxid, packets int64) {
 		}
 	}
 	for _, id := range e.IDs() {
-		mntr, err := chaos.FourLetterWord(ctx, e.ClientAddr(id), "mntr")
+		mntr, err := ensemble.FourLetterWord(ctx, e.ClientAddr(id), "mntr")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/checker"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
 )
 
 // The integration tests drive the built binary as real processes against
@@ -75,7 +77,7 @@ func (w *witness) jobEnv(node string, length time.Duration, code int) string {
 }
 
 // nextStart waits for the next job to start.
-func (w *witness) nextStart(t *testing.T, within time.Duration) chaos.Interval {
+func (w *witness) nextStart(t *testing.T, within time.Duration) checker.Interval {
 	t.Helper()
 	iv, err := w.AwaitStart(w.taken+1, within)
 	if err != nil {
@@ -196,7 +198,7 @@ func assertNoContenders(t *testing.T, name string) {
 }
 
 func fourLetter(addr, word string) (string, error) {
-	return chaos.FourLetterWord(context.Background(), addr, word)
+	return ensemble.FourLetterWord(context.Background(), addr, word)
 }
 
 // zooLocked is the binary under test.

@@ -15,8 +15,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	tcexec "github.com/testcontainers/testcontainers-go/exec"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
 )
 
 // repoRoot is the repository this test binary was built from.
@@ -40,7 +40,7 @@ func newDebian(t *testing.T, files ...testcontainers.ContainerFile) *debian {
 	t.Helper()
 	image := os.Getenv("ZOOLOCKED_ZK_IMAGE")
 	if image == "" {
-		image = chaos.DefaultImage
+		image = ensemble.DefaultImage
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

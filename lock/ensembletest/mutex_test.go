@@ -11,8 +11,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
@@ -21,7 +21,7 @@ import (
 // its guid and hold the lock; creating it again would queue us behind a
 // twin of our own, which never leaves.
 func TestLostCreateReply(t *testing.T) {
-	e := chaostest.Ensemble(t, chaos.Options{Backend: chaos.BackendProcess})
+	e := chaostest.Ensemble(t, ensemble.Options{Backend: ensemble.BackendProcess})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	node, err := e.Node("lossy")
@@ -54,7 +54,7 @@ func TestLostCreateReply(t *testing.T) {
 
 // lostCreateReply contends for name while the node loses replies; it
 // returns false when the create's reply got through after all.
-func lostCreateReply(t *testing.T, ctx context.Context, s *lock.Session, node *chaos.Node, observer *zk.Conn, name string, logs *chaostest.Buffer) bool {
+func lostCreateReply(t *testing.T, ctx context.Context, s *lock.Session, node *ensemble.Node, observer *zk.Conn, name string, logs *chaostest.Buffer) bool {
 	t.Helper()
 	parent := "/zoo-locked/" + name
 	// The parents exist, as in steady state: the one lost reply is then
@@ -126,7 +126,7 @@ func awaitChildren(t *testing.T, conn *zk.Conn, znode string, n int) []string {
 // session stops guarding the lock, so the contender's deletion is not
 // taken for a lost lock.
 func TestReleaseOpFreesTheLockWithTheCallersWrite(t *testing.T) {
-	e := chaostest.Ensemble(t, chaos.Options{Backend: chaos.BackendProcess})
+	e := chaostest.Ensemble(t, ensemble.Options{Backend: ensemble.BackendProcess})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	connect := func() *lock.Session {

@@ -20,8 +20,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
@@ -97,7 +97,7 @@ func TestTLSToSecureClientPort(t *testing.T) {
 	keyStore := write(t, dir, "server.pem", ca.serverKeyStore(t))
 	trust := write(t, dir, "ca.pem", ca.pem)
 	wrong := newCA(t, "someone else")
-	e := chaostest.Ensemble(t, chaos.Options{Backend: chaos.BackendProcess, TLS: &chaos.ServerTLS{KeyStore: keyStore, TrustStore: trust}})
+	e := chaostest.Ensemble(t, ensemble.Options{Backend: ensemble.BackendProcess, TLS: &ensemble.ServerTLS{KeyStore: keyStore, TrustStore: trust}})
 
 	cfg := ca.clientConfig()
 	s, err := lock.Connect(context.Background(), lock.SessionConfig{Servers: strings.Split(e.SecureConnectString(), ","),

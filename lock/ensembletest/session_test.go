@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
@@ -15,7 +15,7 @@ import (
 // granted (go-zookeeper's log line): a server whose maxSessionTimeout is
 // below the request lowers it, and the fence must use the lower value.
 func TestNegotiatedTimeout(t *testing.T) {
-	e := chaostest.Ensemble(t, chaos.Options{Backend: chaos.BackendProcess, MaxSessionTimeout: 2 * time.Second})
+	e := chaostest.Ensemble(t, ensemble.Options{Backend: ensemble.BackendProcess, MaxSessionTimeout: 2 * time.Second})
 	s, err := lock.Connect(context.Background(), lock.SessionConfig{
 		Servers: []string{e.ClientAddr(1)}, SessionTimeout: 6 * time.Second,
 		ConnectTimeout: 10 * time.Second, KillGrace: 200 * time.Millisecond,

@@ -13,8 +13,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/zoo-locked/zoo-locked/chaos"
 	"github.com/zoo-locked/zoo-locked/chaos/chaostest"
+	"github.com/zoo-locked/zoo-locked/chaos/ensemble"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
@@ -27,7 +27,7 @@ import (
 // that close the connection at the next answer; the links heal once the
 // wrapper has seen the drop. It returns a func that says whether the drop
 // happened.
-func dropAt(t *testing.T, hooks *lock.Hooks, node *chaos.Node, logs *chaostest.Buffer, step string, n int) (dropped func() bool) {
+func dropAt(t *testing.T, hooks *lock.Hooks, node *ensemble.Node, logs *chaostest.Buffer, step string, n int) (dropped func() bool) {
 	t.Helper()
 	var mu sync.Mutex
 	seen, armed := 0, false
@@ -72,7 +72,7 @@ func quoteIfNeeded(s string) string {
 }
 
 func TestDroppedConnectionIsRiddenThrough(t *testing.T) {
-	e := chaostest.Ensemble(t, chaos.Options{Backend: chaos.BackendProcess})
+	e := chaostest.Ensemble(t, ensemble.Options{Backend: ensemble.BackendProcess})
 	node, err := e.Node("lossy")
 	if err != nil {
 		t.Fatal(err)
