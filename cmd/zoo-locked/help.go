@@ -10,8 +10,16 @@ import (
 // page is zoo-locked's manual: --help and zoo-locked(1) are both written
 // from it.
 func page() manual.Page {
-	var o options
-	fs := newFlagSet(&o, map[string]*time.Duration{})
+	var groups []manual.FlagGroup
+	for _, g := range allGroups {
+		fs := newFlagSet(&options{}, map[string]*time.Duration{}, []flagGroup{g})
+		groups = append(groups, manual.FlagGroup{Title: g.title, Flags: manual.FlagsOf(fs, func(name string) string {
+			if noEnvTwin[name] {
+				return ""
+			}
+			return envName(name)
+		})})
+	}
 	return manual.Page{
 		Name:    "zoo-locked",
 		Summary: "run a command under a ZooKeeper lock, on one node of a fleet at a time",
@@ -39,12 +47,7 @@ func page() manual.Page {
 				"(/etc/zoo-locked.conf, or the file ZOOLOCKED_CONFIG names): a flag wins over the environment, the environment over the file, " +
 				"the file over the default.",
 		},
-		Flags: []manual.FlagGroup{{Title: "Flags", Flags: manual.FlagsOf(fs, func(name string) string {
-			if noEnvTwin[name] {
-				return ""
-			}
-			return envName(name)
-		})}},
+		Flags: groups,
 		Sections: []manual.Section{
 			{Title: "Durations", Paragraphs: []string{"Durations are Go durations: 500ms, 30s, 1m30s."}},
 			{Title: "Exit codes", Table: [][2]string{
