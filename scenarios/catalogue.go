@@ -42,6 +42,12 @@ func core() []chaos.Scenario {
 			Faults: func(*rand.Rand, time.Duration) []faults.Step {
 				return []faults.Step{{At: 4 * time.Second, Fault: &faults.KillWrapper{Target: faults.Holder}}}
 			}},
+		{Name: "holder-sigkill-30s", Doc: "holder-sigkill at --session-timeout 30s, the longest of the ride-through table, on servers at ZooKeeper's default 2 s tick: the waiter's job still starts within 1 s of the kill, where waiting out the session would take 30 s.",
+			Grandchild: true, TickTime: 2 * time.Second, SessionTimeout: 30 * time.Second, KillGrace: 2 * time.Second,
+			JobLength: 6 * time.Second, Duration: 15 * time.Second,
+			Faults: func(*rand.Rand, time.Duration) []faults.Step {
+				return []faults.Step{{At: 4 * time.Second, Fault: &faults.KillWrapper{Target: faults.Holder}}}
+			}},
 		{Name: "holder-partition", Doc: "The holder's node is cut from the ensemble for longer than T: its job is fenced before the session expires and a waiter is granted the lock.",
 			JobLength: 5 * time.Second, Faults: func(*rand.Rand, time.Duration) []faults.Step {
 				return []faults.Step{{At: 3 * time.Second, For: sessionTimeout + 2*time.Second, Fault: &faults.PartitionNode{Target: faults.Holder}}}
