@@ -21,17 +21,23 @@ func JumpClock(t ServerTarget, offset time.Duration) *ClockJump {
 	return &ClockJump{serverHit: serverHit{Target: t}, Offset: offset}
 }
 
-var ClockJumpKind = faultKind{"clock-jump", func(s FaultSpec) (Fault, error) {
+// ClockParams are a clock step's (clock-jump, node-clock): how far the
+// clock is set, ahead or back.
+type ClockParams struct {
+	Offset SignedDuration `json:"offset"`
+}
+
+var ClockJumpKind = kindWith("clock-jump", func(s FaultSpec, p ClockParams) (Fault, error) {
 	t, err := ParseServerTarget(s.Target)
-	if err == nil && s.Offset == 0 {
+	if err == nil && p.Offset == 0 {
 		err = errors.New("clock-jump needs an offset: --offset 1h (or -30m) by hand, \"offset\": \"1h\" in a plan")
 	}
-	return JumpClock(t, time.Duration(s.Offset)), err
-}}
+	return JumpClock(t, time.Duration(p.Offset)), err
+})
 
 func (f *ClockJump) Spec() FaultSpec {
 	s := f.spec(ClockJumpKind.Name)
-	s.Offset = SignedDuration(f.Offset)
+	s.Params = &ClockParams{Offset: SignedDuration(f.Offset)}
 	return s
 }
 func (f *ClockJump) movesServerClock() {}
@@ -77,17 +83,22 @@ func DriftClock(t ServerTarget, rate float64) *ClockDrift {
 
 func (f *ClockDrift) movesServerClock() {}
 
-var ClockDriftKind = faultKind{"clock-drift", func(s FaultSpec) (Fault, error) {
+// DriftParams are clock-drift's: the clock's error in seconds per second.
+type DriftParams struct {
+	Rate float64 `json:"rate"`
+}
+
+var ClockDriftKind = kindWith("clock-drift", func(s FaultSpec, p DriftParams) (Fault, error) {
 	t, err := ParseServerTarget(s.Target)
-	if err == nil && (s.Rate == 0 || s.Rate < -0.9 || s.Rate > 10) {
+	if err == nil && (p.Rate == 0 || p.Rate < -0.9 || p.Rate > 10) {
 		err = errors.New("clock-drift needs a rate in seconds per second, from -0.9 to 10: --rate 0.2 by hand, \"rate\": 0.2 in a plan")
 	}
-	return DriftClock(t, s.Rate), err
-}}
+	return DriftClock(t, p.Rate), err
+})
 
 func (f *ClockDrift) Spec() FaultSpec {
 	s := f.spec(ClockDriftKind.Name)
-	s.Rate = f.Rate
+	s.Params = &DriftParams{Rate: f.Rate}
 	return s
 }
 func (f *ClockDrift) Name() string {
@@ -139,16 +150,16 @@ type SkewedClient interface {
 	SetClockSkew(time.Duration)
 }
 
-var NodeClockKind = faultKind{"node-clock", func(s FaultSpec) (Fault, error) {
+var NodeClockKind = kindWith("node-clock", func(s FaultSpec, p ClockParams) (Fault, error) {
 	t, err := nodeTarget(s)
-	if err == nil && s.Offset == 0 {
+	if err == nil && p.Offset == 0 {
 		err = errors.New("node-clock needs an offset: \"offset\": \"-10m\" in a plan")
 	}
-	return &NodeClock{Target: t, Offset: time.Duration(s.Offset)}, err
-}}
+	return &NodeClock{Target: t, Offset: time.Duration(p.Offset)}, err
+})
 
 func (f *NodeClock) Spec() FaultSpec {
-	return FaultSpec{Kind: NodeClockKind.Name, Target: string(f.Target), Offset: SignedDuration(f.Offset)}
+	return FaultSpec{Kind: NodeClockKind.Name, Target: string(f.Target), Params: &ClockParams{Offset: SignedDuration(f.Offset)}}
 }
 func (f *NodeClock) Name() string { return fmt.Sprintf("%s clock %+v", f.Target, f.Offset) }
 func (f *NodeClock) Start(ctx context.Context, on Stage) error {

@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strings"
 	"testing"
@@ -57,14 +58,30 @@ func TestFaultWindowsCoverInjection(t *testing.T) {
 	}
 }
 
+// exampleSpec is a spec of each kind as a plan would write it, with the
+// parameters the kind needs.
+func exampleSpec(t *testing.T, kind string) FaultSpec {
+	t.Helper()
+	onServer := strings.HasSuffix(kind, "-server") || kind == "clock-jump" || kind == "clock-drift"
+	params := map[string]string{"slow": `,"latency":"1ms"`, "clock-jump": `,"offset":"1h"`, "node-clock": `,"offset":"-1h"`,
+		"clock-drift": `,"rate":0.1`, "upgrade-server": `,"version":"3.9"`, "partition": `,"before_job_end":"1s"`}[kind]
+	target := map[bool]string{true: "zk1", false: "node1"}[onServer]
+	if kind == "slow" || kind == "quorum-loss" {
+		target = ""
+	}
+	var s FaultSpec
+	if err := json.Unmarshal([]byte(`{"fault":"`+kind+`","target":"`+target+`"`+params+`}`), &s); err != nil {
+		t.Fatalf("%s: %v", kind, err)
+	}
+	return s
+}
+
 // TestEveryFaultSaysWhatItHit: each kind of fault that aims at a node or
 // a server reports what it hit, for the fault window and the timeline, and
 // its spec names the kind it was built as.
 func TestEveryFaultSaysWhatItHit(t *testing.T) {
 	for _, kind := range FaultKinds() {
-		onServer := strings.HasSuffix(kind, "-server") || kind == "clock-jump" || kind == "clock-drift"
-		f, err := NewFault(FaultSpec{Kind: kind, Target: map[bool]string{true: "zk1", false: "node1"}[onServer],
-			Latency: Duration(time.Millisecond), Offset: SignedDuration(time.Hour), Rate: 0.1, Version: "3.9"})
+		f, err := NewFault(exampleSpec(t, kind))
 		if err != nil {
 			t.Fatalf("%s: %v", kind, err)
 		}
@@ -73,6 +90,48 @@ func TestEveryFaultSaysWhatItHit(t *testing.T) {
 		}
 		if got := f.Spec().Kind; got != kind {
 			t.Errorf("fault %s built from its spec says it is %s: a plan could not replay it", kind, got)
+		}
+	}
+}
+
+// TestEveryKindsParametersRoundTrip: a fault's spec, written as a plan
+// writes it and read back, builds the same fault, parameters and all.
+func TestEveryKindsParametersRoundTrip(t *testing.T) {
+	for _, kind := range FaultKinds() {
+		f, err := NewFault(exampleSpec(t, kind))
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		step := PlanStep{At: Duration(time.Second), For: Duration(2 * time.Second), FaultSpec: f.Spec(), Hit: "x"}
+		b, err := json.Marshal(step)
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		var back PlanStep
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("%s: %s: %v", kind, b, err)
+		}
+		again, err := NewFault(back.FaultSpec)
+		if err != nil {
+			t.Fatalf("%s: %s: %v", kind, b, err)
+		}
+		if back.At != step.At || back.For != step.For || back.Hit != step.Hit || again.Name() != f.Name() {
+			t.Errorf("%s: %s read back as %+v, %q; want %+v, %q", kind, b, back, again.Name(), step, f.Name())
+		}
+	}
+}
+
+// TestSpecRefusesParametersItsKindLacks: a key the kind does not take is
+// an error naming the kind's own, not a fault run without it.
+func TestSpecRefusesParametersItsKindLacks(t *testing.T) {
+	for doc, want := range map[string]string{
+		`{"fault":"kill-server","target":"leader","latency":"1s"}`: "kill-server takes no parameters, got latency",
+		`{"fault":"clock-jump","target":"zk1","ofset":"1h"}`:       "its parameters: offset",
+		`{"fault":"slow","latency":"1s","rate":0.5}`:               "its parameters: jitter, latency",
+	} {
+		var s FaultSpec
+		if err := json.Unmarshal([]byte(doc), &s); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want an error saying %q", doc, err, want)
 		}
 	}
 }

@@ -19,13 +19,23 @@ type PartitionNode struct {
 	targeted
 }
 
-var PartitionKind = faultKind{"partition", func(s FaultSpec) (Fault, error) {
+// PartitionParams are a partition's: with before_job_end, it cuts the
+// holder that long before its job ends.
+type PartitionParams struct {
+	BeforeJobEnd Duration `json:"before_job_end,omitempty"`
+}
+
+var PartitionKind = kindWith("partition", func(s FaultSpec, p PartitionParams) (Fault, error) {
 	t, err := nodeTarget(s)
-	return &PartitionNode{Target: t, BeforeJobEnd: time.Duration(s.BeforeJobEnd)}, err
-}}
+	return &PartitionNode{Target: t, BeforeJobEnd: time.Duration(p.BeforeJobEnd)}, err
+})
 
 func (f *PartitionNode) Spec() FaultSpec {
-	return FaultSpec{Kind: PartitionKind.Name, Target: string(f.Target), BeforeJobEnd: Duration(f.BeforeJobEnd)}
+	s := FaultSpec{Kind: PartitionKind.Name, Target: string(f.Target)}
+	if f.BeforeJobEnd > 0 {
+		s.Params = &PartitionParams{BeforeJobEnd: Duration(f.BeforeJobEnd)}
+	}
+	return s
 }
 func (f *PartitionNode) Name() string {
 	if f.BeforeJobEnd > 0 {
@@ -81,15 +91,22 @@ type SlowNodes struct {
 	targeted
 }
 
-var slowKind = faultKind{"slow", func(s FaultSpec) (Fault, error) {
-	if s.Latency <= 0 {
+// SlowParams are slow's: the latency every client link gets each way, and
+// its jitter.
+type SlowParams struct {
+	Latency Duration `json:"latency"`
+	Jitter  Duration `json:"jitter,omitempty"`
+}
+
+var slowKind = kindWith("slow", func(_ FaultSpec, p SlowParams) (Fault, error) {
+	if p.Latency <= 0 {
 		return nil, errors.New("slow needs a latency, e.g. \"latency\": \"150ms\"")
 	}
-	return &SlowNodes{Latency: time.Duration(s.Latency), Jitter: time.Duration(s.Jitter)}, nil
-}}
+	return &SlowNodes{Latency: time.Duration(p.Latency), Jitter: time.Duration(p.Jitter)}, nil
+})
 
 func (f *SlowNodes) Spec() FaultSpec {
-	return FaultSpec{Kind: slowKind.Name, Latency: Duration(f.Latency), Jitter: Duration(f.Jitter)}
+	return FaultSpec{Kind: slowKind.Name, Params: &SlowParams{Latency: Duration(f.Latency), Jitter: Duration(f.Jitter)}}
 }
 func (f *SlowNodes) Name() string {
 	return fmt.Sprintf("slow network %d±%d ms", f.Latency.Milliseconds(), f.Jitter.Milliseconds())
@@ -117,7 +134,7 @@ type KillWrapper struct {
 	targeted
 }
 
-var KillWrapperKind = faultKind{"kill-wrapper", func(s FaultSpec) (Fault, error) {
+var KillWrapperKind = faultKind{Name: "kill-wrapper", build: func(s FaultSpec) (Fault, error) {
 	t, err := nodeTarget(s)
 	return &KillWrapper{Target: t}, err
 }}
@@ -151,7 +168,7 @@ type PauseWrapper struct {
 	targeted
 }
 
-var PauseWrapperKind = faultKind{"pause-wrapper", func(s FaultSpec) (Fault, error) {
+var PauseWrapperKind = faultKind{Name: "pause-wrapper", build: func(s FaultSpec) (Fault, error) {
 	t, err := nodeTarget(s)
 	return &PauseWrapper{Target: t}, err
 }}

@@ -11,20 +11,14 @@ import (
 )
 
 // FaultSpec is a fault as a plan writes it: its kind, its target (a role
-// — holder, waiter, leader, follower — or a name — node2, zk3), and the
-// parameters of the kinds that have some.
+// — holder, waiter, leader, follower — or a name — node2, zk3), and
+// Params, the kind's own parameters: the struct its kind registers beside
+// the fault (SlowParams, ClockParams, …), nil for a kind that has none.
+// In JSON it is one flat object: {"fault": "slow", "latency": "150ms"}.
 type FaultSpec struct {
-	Kind         string   `json:"fault"`
-	Target       string   `json:"target,omitempty"`
-	Latency      Duration `json:"latency,omitempty"`
-	Jitter       Duration `json:"jitter,omitempty"`
-	BeforeJobEnd Duration `json:"before_job_end,omitempty"`
-	// Offset is a clock fault's step (clock-jump, node-clock), either way.
-	Offset SignedDuration `json:"offset,omitempty"`
-	// Version is the ZooKeeper an upgrade-server puts in (3.9, ...).
-	Version string `json:"version,omitempty"`
-	// Rate is a drifting clock's error in seconds per second (clock-drift).
-	Rate float64 `json:"rate,omitempty"`
+	Kind   string
+	Target string
+	Params any
 }
 
 // PlanStep is one step of a plan: a fault at At from the trial's start,
@@ -87,11 +81,24 @@ func unmarshalDuration(b []byte, example string, signed bool) (time.Duration, er
 }
 
 // faultKind is one kind of fault as a plan or `zoo-chaos fault` names it,
-// declared once beside its fault: the name its Spec says, and how a spec
-// builds it.
+// declared once beside its fault: the name its Spec says, the struct of
+// its parameters (nil: none), and how a spec builds it.
 type faultKind struct {
-	Name  string
-	build func(FaultSpec) (Fault, error)
+	Name   string
+	params func() any
+	build  func(FaultSpec) (Fault, error)
+}
+
+// kindWith declares a kind whose parameters are a P: a spec decoded for
+// it carries a *P, and build gets one (zero when the spec has none).
+func kindWith[P any](name string, build func(s FaultSpec, p P) (Fault, error)) faultKind {
+	return faultKind{Name: name, params: func() any { return new(P) }, build: func(s FaultSpec) (Fault, error) {
+		var p P
+		if given, ok := s.Params.(*P); ok && given != nil {
+			p = *given
+		}
+		return build(s, p)
+	}}
 }
 
 // faultKinds are the kinds a plan may name.

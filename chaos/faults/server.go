@@ -58,11 +58,11 @@ func Restart(t ServerTarget) *RestartServer { return &RestartServer{serverHit{Ta
 func Isolate(t ServerTarget) *IsolateServer { return &IsolateServer{serverHit{Target: t}} }
 
 var (
-	killServerKind    = faultKind{"kill-server", serverFault(func(t ServerTarget) Fault { return Kill(t) })}
-	stopServerKind    = faultKind{"stop-server", serverFault(func(t ServerTarget) Fault { return Stop(t) })}
-	pauseServerKind   = faultKind{"pause-server", serverFault(func(t ServerTarget) Fault { return Pause(t) })}
-	restartServerKind = faultKind{"restart-server", serverFault(func(t ServerTarget) Fault { return Restart(t) })}
-	isolateServerKind = faultKind{"isolate-server", serverFault(func(t ServerTarget) Fault { return Isolate(t) })}
+	killServerKind    = faultKind{Name: "kill-server", build: serverFault(func(t ServerTarget) Fault { return Kill(t) })}
+	stopServerKind    = faultKind{Name: "stop-server", build: serverFault(func(t ServerTarget) Fault { return Stop(t) })}
+	pauseServerKind   = faultKind{Name: "pause-server", build: serverFault(func(t ServerTarget) Fault { return Pause(t) })}
+	restartServerKind = faultKind{Name: "restart-server", build: serverFault(func(t ServerTarget) Fault { return Restart(t) })}
+	isolateServerKind = faultKind{Name: "isolate-server", build: serverFault(func(t ServerTarget) Fault { return Isolate(t) })}
 )
 
 func (f *KillServer) Spec() FaultSpec    { return f.spec(killServerKind.Name) }
@@ -112,7 +112,7 @@ type QuorumLoss struct {
 	targeted
 }
 
-var quorumLossKind = faultKind{"quorum-loss", func(FaultSpec) (Fault, error) { return &QuorumLoss{}, nil }}
+var quorumLossKind = faultKind{Name: "quorum-loss", build: func(FaultSpec) (Fault, error) { return &QuorumLoss{}, nil }}
 
 func (f *QuorumLoss) Spec() FaultSpec { return FaultSpec{Kind: quorumLossKind.Name} }
 func (f *QuorumLoss) Name() string    { return "quorum loss" }

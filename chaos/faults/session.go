@@ -19,7 +19,7 @@ type EndSession struct {
 	targeted
 }
 
-var endSessionKind = faultKind{"end-session", func(s FaultSpec) (Fault, error) {
+var endSessionKind = faultKind{Name: "end-session", build: func(s FaultSpec) (Fault, error) {
 	t, err := nodeTarget(s)
 	return &EndSession{Target: t}, err
 }}

@@ -21,17 +21,22 @@ func UpgradeTo(t ServerTarget, version string) *UpgradeServer {
 	return &UpgradeServer{serverHit: serverHit{Target: t}, Version: version}
 }
 
-var upgradeServerKind = faultKind{"upgrade-server", func(s FaultSpec) (Fault, error) {
+// UpgradeParams are upgrade-server's: the ZooKeeper version it puts in.
+type UpgradeParams struct {
+	Version string `json:"version"`
+}
+
+var upgradeServerKind = kindWith("upgrade-server", func(s FaultSpec, p UpgradeParams) (Fault, error) {
 	t, err := ParseServerTarget(s.Target)
 	if err == nil {
-		_, err = ensemble.ImageFor(s.Version)
+		_, err = ensemble.ImageFor(p.Version)
 	}
-	return UpgradeTo(t, s.Version), err
-}}
+	return UpgradeTo(t, p.Version), err
+})
 
 func (f *UpgradeServer) Spec() FaultSpec {
 	s := f.spec(upgradeServerKind.Name)
-	s.Version = f.Version
+	s.Params = &UpgradeParams{Version: f.Version}
 	return s
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -43,9 +44,11 @@ func fault(args []string) int {
 		fmt.Fprintln(os.Stderr, "zoo-chaos fault: want KIND [TARGET], e.g. zoo-chaos fault partition node2 --for 10s (zoo-chaos faults lists the kinds)")
 		return exitcode.Usage
 	}
-	spec := faults.FaultSpec{Kind: fs.Arg(0), Target: fs.Arg(1), Latency: faults.Duration(o.latency), Jitter: faults.Duration(o.jitter),
-		Offset: faults.SignedDuration(o.offset), Rate: o.rate, Version: o.version}
-	if _, err := faults.NewFault(spec); err != nil {
+	spec, err := specOf(fs, o)
+	if err == nil {
+		_, err = faults.NewFault(spec)
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "zoo-chaos fault: %v\n", err)
 		return exitcode.Usage
 	}
@@ -56,6 +59,33 @@ func fault(args []string) int {
 	}
 	fmt.Printf("%s on %s\n", spec.Kind, reply.Hit)
 	return 0
+}
+
+// specOf writes the fault the command line names as a plan would, its
+// parameter flags as the kind's keys, so that the kind refuses a flag it
+// does not take as a plan's key.
+func specOf(fs *pflag.FlagSet, o faultOptions) (faults.FaultSpec, error) {
+	fields := map[string]any{"fault": fs.Arg(0)}
+	if fs.Arg(1) != "" {
+		fields["target"] = fs.Arg(1)
+	}
+	given := map[string]any{"latency": faults.Duration(o.latency), "jitter": faults.Duration(o.jitter),
+		"offset": faults.SignedDuration(o.offset), "rate": o.rate, "zk": o.version}
+	for flag, value := range given {
+		if fs.Changed(flag) {
+			key := flag
+			if flag == "zk" {
+				key = "version"
+			}
+			fields[key] = value
+		}
+	}
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return faults.FaultSpec{}, err
+	}
+	var spec faults.FaultSpec
+	return spec, json.Unmarshal(b, &spec)
 }
 
 // heal heals every fault injected by hand.

@@ -217,6 +217,10 @@ func TestFaultsListsEveryKind(t *testing.T) {
 			t.Errorf("faults does not describe %s:\n%s", kind, out)
 		}
 	}
+	if !strings.Contains(out, "\nslow            -                      --jitter, --latency ") ||
+		!strings.Contains(out, "before_job_end (plans only)") || !strings.Contains(out, "--zk ") {
+		t.Errorf("faults does not say what each kind takes, from its parameters:\n%s", out)
+	}
 	if len(faultDocs) != len(faults.FaultKinds()) {
 		t.Errorf("faultDocs describes %d kinds, the harness has %d", len(faultDocs), len(faults.FaultKinds()))
 	}
