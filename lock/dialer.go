@@ -20,7 +20,7 @@ type dialer struct {
 
 	mu      sync.Mutex
 	lastErr error
-	granted zkclose.Session // the id and password of the latest ConnectResponse
+	granted zkclose.Session // the id, password and timeout of the latest ConnectResponse
 }
 
 func (d *dialer) dial(network, address string, timeout time.Duration) (net.Conn, error) {
@@ -49,17 +49,34 @@ func (d *dialer) dial(network, address string, timeout time.Duration) (net.Conn,
 }
 
 // greeted keeps what a connection's first frame, the server's
-// ConnectResponse, says of the session: go-zookeeper keeps the password to
-// itself, and the keeper needs it to end a dead wrapper's session.
+// ConnectResponse, says of the session: go-zookeeper keeps the password and
+// the granted timeout to itself, and the fence needs the timeout, the
+// keeper the password to end a dead wrapper's session. It runs inside the
+// frame's Read, before go-zookeeper has seen it, so the session event
+// that follows always finds both.
 func (d *dialer) greeted(frame []byte) {
-	id, password, _, ok := zkclose.ParseConnectResponse(frame)
+	id, password, timeoutMs, ok := zkclose.ParseConnectResponse(frame)
 	if !ok || id == 0 {
 		return // a refusal names no session
 	}
 	d.mu.Lock()
 	d.granted.ID, d.granted.Password = id, password
+	d.granted.Timeout = time.Duration(timeoutMs) * time.Millisecond
 	d.mu.Unlock()
 }
+
+// grantedTimeout is the session timeout the servers last granted.
+func (d *dialer) grantedTimeout() time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.granted.Timeout
+}
+
+// silent drops go-zookeeper's log lines: the wrapper logs what matters
+// itself, at the operator's --log-level.
+type silent struct{}
+
+func (silent) Printf(string, ...any) {}
 
 // session is the id and password the servers last granted.
 func (d *dialer) session() (id int64, password []byte) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zoo-locked/zoo-locked/internal/zkclose"
 )
 
 // TestFenceDeadline pins the fence rule (docs/DESIGN.md): SIGKILL (killGrace after the fence)
@@ -36,7 +38,7 @@ func TestFenceDeadline(t *testing.T) {
 func TestResumedPastDeadlineIgnoresFreshAnswer(t *testing.T) {
 	s := &Session{
 		cfg:   SessionConfig{KillGrace: 500 * time.Millisecond},
-		negot: &negotiatedTimeout{ms: 4000, ready: make(chan struct{})},
+		dial:  &dialer{granted: zkclose.Session{Timeout: 4 * time.Second}},
 		acked: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	s.lastAck = time.Now().Add(-10 * time.Second) // asleep for 10 s of a 4 s session
@@ -52,7 +54,7 @@ func TestResumedPastDeadlineIgnoresFreshAnswer(t *testing.T) {
 
 	inTime := &Session{
 		cfg:   SessionConfig{KillGrace: 500 * time.Millisecond},
-		negot: &negotiatedTimeout{ms: 4000, ready: make(chan struct{})},
+		dial:  &dialer{granted: zkclose.Session{Timeout: 4 * time.Second}},
 		acked: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	inTime.lastAck = time.Now().Add(-time.Second)

@@ -61,12 +61,11 @@ func (c SessionConfig) withDefaults() SessionConfig {
 // own pings: a waiter has no work to fence, and a fleet of waiters would
 // otherwise cost the ensemble a request each every T/6.
 type Session struct {
-	conn  *zk.Conn
-	cfg   SessionConfig
-	log   *slog.Logger
-	id    int64
-	negot *negotiatedTimeout
-	dial  *dialer
+	conn *zk.Conn
+	cfg  SessionConfig
+	log  *slog.Logger
+	id   int64
+	dial *dialer
 
 	mu      sync.Mutex
 	lastAck time.Time     // send time of the latest answered request, monotonic
@@ -92,7 +91,7 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 		return nil, UsageErrorf("no ZooKeeper servers given (SessionConfig.Servers)")
 	}
 	s := &Session{
-		cfg: cfg, log: cfg.Logger, negot: &negotiatedTimeout{ready: make(chan struct{})},
+		cfg: cfg, log: cfg.Logger,
 		acked: make(chan struct{}, 1),
 		done:  make(chan struct{}), stop: make(chan struct{}),
 	}
@@ -106,7 +105,7 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	d := &dialer{limit: min(time.Second, cfg.SessionTimeout/3), tls: cfg.TLS}
 	s.dial = d
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
-		zk.WithLogger(s.negot),
+		zk.WithLogger(silent{}),
 		zk.WithDialer(d.dial),
 		// The Java client's packet limit (jute.maxbuffer's default), not
 		// the library's 1.5 MB: the receive buffer is allocated whole, and
@@ -148,17 +147,12 @@ func Connect(ctx context.Context, cfg SessionConfig) (*Session, error) {
 		conn.Close()
 		return nil, ctx.Err()
 	}
-	// The library reports the session before it logs the granted timeout.
-	select {
-	case <-s.negot.ready:
-	case <-time.After(time.Second):
-	}
 	s.mu.Lock()
 	s.id = conn.SessionID()
 	s.mu.Unlock()
 	if s.Timeout() <= 0 {
 		conn.Close()
-		return nil, errors.New("negotiated session timeout not reported by the zookeeper client (library changed?)")
+		return nil, errors.New("the server granted a session but no timeout: its ConnectResponse could not be read")
 	}
 	if span := fencerule.After(s.Timeout(), cfg.KillGrace); span < s.heartbeatInterval()*2 {
 		conn.Close()
@@ -208,7 +202,7 @@ func (s *Session) Credentials() (Credentials, bool) {
 }
 
 // Timeout is the session timeout the ensemble granted.
-func (s *Session) Timeout() time.Duration { return s.negot.get() }
+func (s *Session) Timeout() time.Duration { return s.dial.grantedTimeout() }
 
 // Done is closed when the session can no longer vouch for the lock.
 func (s *Session) Done() <-chan struct{} { return s.done }

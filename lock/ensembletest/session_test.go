@@ -12,7 +12,7 @@ import (
 )
 
 // TestNegotiatedTimeout pins how the session learns the timeout the server
-// granted (go-zookeeper's log line): a server whose maxSessionTimeout is
+// granted (the ConnectResponse the dialer reads): a server whose maxSessionTimeout is
 // below the request lowers it, and the fence must use the lower value.
 func TestNegotiatedTimeout(t *testing.T) {
 	e := chaostest.Ensemble(t, ensemble.Options{Backend: ensemble.BackendProcess, MaxSessionTimeout: 2 * time.Second})
