@@ -93,6 +93,7 @@ func checkConnection(o *options, p parsed) error {
 		if cfg.Session.TLS, err = tlsFiles.Config(); err != nil {
 			return usageErr("--tls-ca/--tls-cert/--tls-key: %s", err)
 		}
+		cfg.TLSFiles = tlsFiles
 	}
 	cfg.Session.Servers = cs.Servers
 	cfg.Root = cs.Chroot + root

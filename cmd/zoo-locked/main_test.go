@@ -115,12 +115,17 @@ func startWrapper(t *testing.T, node string, env []string, args ...string) *wrap
 // startWrapperAs is startWrapper with the zoo-locked binary at path.
 func startWrapperAs(t *testing.T, path, node string, env []string, args ...string) *wrapper {
 	t.Helper()
-	e := chaostest.SharedEnsemble(t)
-	n, err := e.Node(node)
+	n, err := chaostest.SharedEnsemble(t).Node(node)
 	if err != nil {
 		t.Fatal(err)
 	}
-	full := append([]string{"--zk", n.ConnectString(), "--session-timeout", testSession.String(),
+	return startWrapperOn(t, path, n.ConnectString(), node, env, args...)
+}
+
+// startWrapperOn is startWrapperAs against the servers of connectString.
+func startWrapperOn(t *testing.T, path, connectString, node string, env []string, args ...string) *wrapper {
+	t.Helper()
+	full := append([]string{"--zk", connectString, "--session-timeout", testSession.String(),
 		"--kill-grace", testKillGrace.String(), "--connect-timeout", "5s", "--log-level", "info"}, args...)
 	cmd := exec.Command(path, full...)
 	cmd.Env = append(os.Environ(), env...)

@@ -38,42 +38,71 @@ type Session struct {
 	// close (a server with zookeeper.enforce.auth.enabled refuses it
 	// otherwise).
 	Auth []byte
+	// TLS names the PEM files of the wrapper's TLS (empty: plain TCP), for
+	// the dial the caller of Close supplies: the close must reach the
+	// servers as the wrapper did.
+	TLS struct{ CA, Cert, Key string }
 }
 
 // Encode is s as one line of printable text, for the keeper's pipe: the
-// id, the password, the timeout in ms, the digest credentials ("-" for
-// none) and the servers, space-separated. A format of its own rather than
-// JSON: the keeper starts at every run and links only what it uses.
+// id, the password, the timeout in ms, the digest credentials, the TLS
+// files' paths (CA, cert, key, comma-separated) and the servers,
+// space-separated, each text in base64 and "-" for none. A format of its
+// own rather than JSON: the keeper starts at every run and links only
+// what it uses.
 func (s Session) Encode() string {
-	auth := "-"
-	if len(s.Auth) > 0 {
-		auth = base64.StdEncoding.EncodeToString(s.Auth)
+	tlsFiles := "-"
+	if s.TLS.CA != "" {
+		tlsFiles = strings.Join([]string{b64(s.TLS.CA), b64(s.TLS.Cert), b64(s.TLS.Key)}, ",")
 	}
 	return strings.Join([]string{strconv.FormatInt(s.ID, 16), base64.StdEncoding.EncodeToString(s.Password),
-		strconv.FormatInt(s.Timeout.Milliseconds(), 10), auth, strings.Join(s.Servers, ",")}, " ")
+		strconv.FormatInt(s.Timeout.Milliseconds(), 10), orDash(base64.StdEncoding.EncodeToString(s.Auth)), tlsFiles,
+		strings.Join(s.Servers, ",")}, " ")
+}
+
+func b64(text string) string { return base64.StdEncoding.EncodeToString([]byte(text)) }
+
+func orDash(field string) string {
+	if field == "" {
+		return "-"
+	}
+	return field
 }
 
 // Decode reads what Encode wrote.
 func Decode(line string) (Session, error) {
 	fields := strings.Split(line, " ")
-	if len(fields) != 5 {
-		return Session{}, fmt.Errorf("a session line of %d fields, want 5", len(fields))
+	if len(fields) != 6 {
+		return Session{}, fmt.Errorf("a session line of %d fields, want 6", len(fields))
 	}
 	var s Session
-	var err error
 	var timeoutMs int64
-	errs := make([]error, 4)
+	errs := make([]error, 6)
 	s.ID, errs[0] = strconv.ParseInt(fields[0], 16, 64)
 	s.Password, errs[1] = base64.StdEncoding.DecodeString(fields[1])
 	timeoutMs, errs[2] = strconv.ParseInt(fields[2], 10, 64)
 	if fields[3] != "-" {
 		s.Auth, errs[3] = base64.StdEncoding.DecodeString(fields[3])
 	}
-	if err = errors.Join(errs...); err != nil {
+	if fields[4] != "-" {
+		files := strings.Split(fields[4], ",")
+		if len(files) != 3 {
+			errs[4] = fmt.Errorf("TLS files: %d paths, want 3", len(files))
+		} else {
+			paths := make([][]byte, 3)
+			for i, f := range files {
+				var err error
+				paths[i], err = base64.StdEncoding.DecodeString(f)
+				errs[5] = errors.Join(errs[5], err)
+			}
+			s.TLS.CA, s.TLS.Cert, s.TLS.Key = string(paths[0]), string(paths[1]), string(paths[2])
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return Session{}, err
 	}
 	s.Timeout = time.Duration(timeoutMs) * time.Millisecond
-	s.Servers = strings.Split(fields[4], ",")
+	s.Servers = strings.Split(fields[5], ",")
 	return s, nil
 }
 

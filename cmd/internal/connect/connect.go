@@ -1,13 +1,12 @@
 package connect
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 
+	"github.com/zoo-locked/zoo-locked/internal/zktls"
 	"github.com/zoo-locked/zoo-locked/lock"
 )
 
@@ -85,36 +84,5 @@ func ReadAuthFile(path string) ([]byte, error) {
 	return []byte(line), nil
 }
 
-// TLSFiles are PEM files for TLS to ZooKeeper's secure client port. CA is
-// required; Cert and Key go together, for servers that ask for a client
-// certificate.
-type TLSFiles struct {
-	CA, Cert, Key string
-}
-
-// Config loads the files into a client TLS configuration.
-func (f TLSFiles) Config() (*tls.Config, error) {
-	if f.CA == "" {
-		return nil, lock.UsageErrorf("TLS needs a CA file (the CA that signed the servers' certificates)")
-	}
-	if (f.Cert == "") != (f.Key == "") {
-		return nil, lock.UsageErrorf("a client certificate and its key go together")
-	}
-	pem, err := os.ReadFile(f.CA)
-	if err != nil {
-		return nil, lock.UsageErrorf("CA file: %v", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, lock.UsageErrorf("CA file %s: no PEM certificate in it", f.CA)
-	}
-	cfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	if f.Cert != "" {
-		pair, err := tls.LoadX509KeyPair(f.Cert, f.Key)
-		if err != nil {
-			return nil, lock.UsageErrorf("client certificate %s: %v", f.Cert, err)
-		}
-		cfg.Certificates = []tls.Certificate{pair}
-	}
-	return cfg, nil
-}
+// TLSFiles are the PEM files of --tls-ca, --tls-cert and --tls-key.
+type TLSFiles = zktls.Files

@@ -7,14 +7,19 @@ import (
 
 // sessionForKeeper is what the keeper needs to end this wrapper's session
 // should the wrapper die while the job runs (the keeper's release.go):
-// the session's credentials, the servers and the digest credentials.
-// Empty when the keeper could not present it as the wrapper does: over
-// TLS, which the small keeper does not speak, the lock frees at T.
-func sessionForKeeper(cfg lock.SessionConfig, s *lock.Session) string {
+// the session's credentials, the servers, the digest credentials and the
+// TLS files. Empty when the keeper could not reach the servers as the
+// wrapper does: TLS configured in code rather than from files, which the
+// keeper cannot load; the lock then frees at T.
+func sessionForKeeper(cfg Config, s *lock.Session) string {
 	creds, ok := s.Credentials()
-	if !ok || cfg.TLS != nil {
+	if !ok || (cfg.Session.TLS != nil && cfg.TLSFiles.CA == "") {
 		return ""
 	}
-	return zkclose.Session{Servers: cfg.Servers, ID: creds.ID, Password: creds.Password,
-		Timeout: s.Timeout(), Auth: cfg.Auth}.Encode()
+	session := zkclose.Session{Servers: cfg.Session.Servers, ID: creds.ID, Password: creds.Password,
+		Timeout: s.Timeout(), Auth: cfg.Session.Auth}
+	if cfg.Session.TLS != nil {
+		session.TLS.CA, session.TLS.Cert, session.TLS.Key = cfg.TLSFiles.CA, cfg.TLSFiles.Cert, cfg.TLSFiles.Key
+	}
+	return session.Encode()
 }

@@ -97,7 +97,7 @@ func supervise(cfg Config, h *held, c *keeper.Child, runID string) (status int, 
 		"ZOOLOCKED_ZNODE=" + h.m.Node(),
 		"ZOOLOCKED_SESSION=" + fmt.Sprintf("0x%x", h.s.ID()),
 		"ZOOLOCKED_RUN_ID=" + runID,
-	}, sessionForKeeper(cfg.Session, h.s))
+	}, sessionForKeeper(cfg, h.s))
 	if err != nil {
 		c.KillNow()
 		<-c.Exited()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/zoo-locked/zoo-locked/internal/zktls"
 	"github.com/zoo-locked/zoo-locked/lock"
 
 	"github.com/zoo-locked/zoo-locked/cmd/internal/keeper"
@@ -16,7 +17,11 @@ import (
 
 // Config is one zoo-locked invocation, already validated by the command.
 type Config struct {
-	Session     lock.SessionConfig
+	Session lock.SessionConfig
+	// TLSFiles name the PEM files Session.TLS was loaded from, for the
+	// keeper, which must reach the servers as the wrapper does to end its
+	// session after a crash.
+	TLSFiles    zktls.Files
 	Unsafe      Unsafe // test seams; zero in production
 	Root        string // with any chroot already prepended
 	Name        string

@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/zoo-locked/zoo-locked/cmd/internal/proc"
 	"github.com/zoo-locked/zoo-locked/internal/zkclose"
+	"github.com/zoo-locked/zoo-locked/internal/zktls"
 )
 
 // releaseBound is how long the keeper tries to end a dead wrapper's
@@ -40,10 +42,10 @@ func (k *keeper) releaseDeadWrappersLock(wrapper int, encoded string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), releaseBound)
 	defer cancel()
-	var d net.Dialer
-	err = zkclose.Close(ctx, session, func(ctx context.Context, address string) (net.Conn, error) {
-		return d.DialContext(ctx, "tcp", address)
-	})
+	dial, err := dialerFor(session)
+	if err == nil {
+		err = zkclose.Close(ctx, session, dial)
+	}
 	switch {
 	case err == nil:
 		fmt.Fprintf(os.Stderr, "zoo-locked: the wrapper died; its job's tree is dead and its session 0x%x is closed: the lock is free\n", session.ID)
@@ -51,4 +53,23 @@ func (k *keeper) releaseDeadWrappersLock(wrapper int, encoded string) {
 	default:
 		fmt.Fprintf(os.Stderr, "zoo-locked: the wrapper died; its job's tree is dead, but its session 0x%x could not be closed (%v): the lock frees when the session expires\n", session.ID, err)
 	}
+}
+
+// dialerFor reaches the servers as the wrapper did: plain TCP, or TLS
+// with the wrapper's own files.
+func dialerFor(session zkclose.Session) (func(ctx context.Context, address string) (net.Conn, error), error) {
+	var d net.Dialer
+	if session.TLS.CA == "" {
+		return func(ctx context.Context, address string) (net.Conn, error) { return d.DialContext(ctx, "tcp", address) }, nil
+	}
+	cfg, err := zktls.Files(session.TLS).Config()
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, address string) (net.Conn, error) {
+		host, _, _ := net.SplitHostPort(address)
+		tlsDialer := tls.Dialer{NetDialer: &d, Config: cfg.Clone()}
+		tlsDialer.Config.ServerName = host
+		return tlsDialer.DialContext(ctx, "tcp", address)
+	}, nil
 }
