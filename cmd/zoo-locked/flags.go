@@ -85,7 +85,7 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	if o.help || o.version || o.man {
 		return o, nil
 	}
-	cf, err := loadConfig(getenv, knownSetting)
+	cf, err := loadConfig(getenv, knownSettings())
 	if err != nil {
 		return o, err
 	}
@@ -113,12 +113,15 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	return o, positional(&o, p)
 }
 
-// knownSetting says whether a config file's key is some command's flag:
-// a host's file serves every command, each taking the keys it reads.
-func knownSetting(key string) bool {
-	name := strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(key, envPrefix)), "_", "-")
+// knownSettings says whether a config file's key is some command's flag:
+// a host's file serves every command, each taking the keys it reads. The
+// flags are defined once for all the file's keys, not once per key.
+func knownSettings() func(key string) bool {
 	all := newFlagSet(&options{}, map[string]*time.Duration{}, allGroups)
-	return strings.HasPrefix(key, envPrefix) && all.Lookup(name) != nil && !noEnvTwin[name]
+	return func(key string) bool {
+		name := strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(key, envPrefix)), "_", "-")
+		return strings.HasPrefix(key, envPrefix) && all.Lookup(name) != nil && !noEnvTwin[name]
+	}
 }
 
 // parseOncePer reads --once-per: a duration, else a cron expression.
